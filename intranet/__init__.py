@@ -1,0 +1,60 @@
+"""The after-sales intranet. `create_app()` builds the Flask application; it has no side effects
+(no tables created, no Redis started) — those happen in commands and on first use."""
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+
+from intranet.config import PROJECT_ROOT, load_config
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=str((config or {}).get("INSTANCE_PATH") or PROJECT_ROOT / "instance"),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.update(load_config(config, instance_path=app.instance_path))
+    os.makedirs(app.instance_path, exist_ok=True)  # SQLite and the embedded Redis live there
+
+    from intranet import web
+    from intranet.extensions import babel, csrf, db, htmx, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), compare_type=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    babel.init_app(app, locale_selector=web.select_locale)
+
+    _import_models()
+    web.init_app(app)
+    _register_blueprints(app)
+
+    from intranet import cli
+
+    cli.init_app(app)
+    return app
+
+
+def _import_models() -> None:
+    # Every model module, so Alembic and relationship strings see the whole schema.
+    import intranet.auth.models  # noqa: F401
+    import intranet.core.models  # noqa: F401
+    import intranet.jobs.models  # noqa: F401
+    import intranet.live.models  # noqa: F401
+
+
+def _register_blueprints(app: Flask) -> None:
+    from intranet.admin.views import bp as admin_bp
+    from intranet.auth.views import bp as auth_bp
+    from intranet.core.views import bp as core_bp
+    from intranet.core.views import records_bp
+    from intranet.health.views import bp as health_bp
+    from intranet.reception.views import bp as reception_bp
+    from intranet.today.views import bp as today_bp
+
+    for bp in (auth_bp, core_bp, records_bp, admin_bp, today_bp, reception_bp, health_bp):
+        app.register_blueprint(bp)

@@ -1,0 +1,30 @@
+"""Store settings."""
+from __future__ import annotations
+
+from datetime import time
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+
+from intranet.core.services import get_store
+from intranet.errors import DomainError
+from intranet.extensions import db
+
+
+def update_store_settings(store_id: int, *, name: str, code: str, timezone: str, opens_at: time, closes_at: time,
+                          key_collection_at: time, tax_rate: Decimal, labour_rate: Decimal, address: str | None,
+                          phone: str | None, default_locale: str):
+    store = get_store(store_id)
+    code = (code or "").strip().upper()
+    if not code.isalnum() or len(code) > 8:
+        raise DomainError(_l("The store code is up to 8 letters and digits, e.g. SH01."), field="code")
+    if opens_at >= closes_at:
+        raise DomainError(_l("Opening time must be before closing time."), field="closes_at")
+    if not (Decimal(0) <= tax_rate <= Decimal("0.3")):
+        raise DomainError(_l("The VAT rate must be between 0 and 30%."), field="tax_rate_percent")
+    store.name, store.code, store.timezone = name.strip(), code, timezone
+    store.opens_at, store.closes_at, store.key_collection_at = opens_at, closes_at, key_collection_at
+    store.tax_rate, store.labour_rate = tax_rate, labour_rate
+    store.address, store.phone, store.default_locale = address or None, phone or None, default_locale
+    db.session.flush()
+    return store

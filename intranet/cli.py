@@ -1,0 +1,181 @@
+"""`flask --app intranet …` commands: demo data, users, the store, jobs, and `up` (everything)."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from intranet.core.models import Role, Store
+from intranet.errors import DomainError
+from intranet.extensions import db
+
+users_cli = AppGroup("users", help="Staff accounts.")
+jobs_cli = AppGroup("jobs", help="Background jobs: list, run now, worker, scheduler.")
+store_cli = AppGroup("store", help="The store's settings.")
+
+
+def _fail(error: DomainError):
+    db.session.rollback()
+    raise click.ClickException(str(error.message))
+
+
+@store_cli.command("init")
+@click.option("--name", required=True, help="Store name, e.g. 上海浦东4S店")
+@click.option("--code", required=True, help="Document prefix, e.g. SH01")
+def store_init(name: str, code: str):
+    """Create the store (once, on a new installation)."""
+    if db.session.scalar(select(Store.id).where(Store.code == code.upper())):
+        raise click.ClickException(f"A store with code {code.upper()} exists already.")
+    db.session.add(Store(name=name, code=code.upper()))
+    db.session.commit()
+    click.echo(f"Store {name} ({code.upper()}) created.")
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.option("--name", "display_name", default="", help="Full name shown in the intranet.")
+@click.option("--role", "roles", multiple=True, required=True, type=click.Choice([r.value for r in Role]),
+              help="Repeat for several roles.")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--store", "store_code", default=None, help="Store code (default: the first store).")
+def users_create(username, display_name, roles, password, store_code):
+    """Create a staff account, e.g. `flask users create admin --role admin`."""
+    from intranet.core.services import create_user
+
+    stmt = select(Store).order_by(Store.id)
+    if store_code:
+        stmt = stmt.where(Store.code == store_code.upper())
+    store = db.session.scalar(stmt.limit(1))
+    if store is None:
+        raise click.ClickException("No store yet: run `flask --app intranet store init --name … --code …` first.")
+    try:
+        user = create_user(store_id=store.id, username=username, display_name=display_name or username,
+                           password=password, roles=list(roles))
+    except DomainError as error:
+        _fail(error)
+    db.session.commit()
+    click.echo(f"User {user.username} created with roles: {', '.join(roles)}.")
+
+
+@jobs_cli.command("list")
+def jobs_list():
+    """The declared jobs and their schedules."""
+    from intranet.jobs.schedule import JOBS
+
+    for job in JOBS:
+        when = f"every {job.interval}s" if job.interval else (f"cron '{job.cron}'" if job.cron else "on demand")
+        click.echo(f"{job.name:<24} {when:<18} queue={job.queue:<8} {job.description}")
+
+
+@jobs_cli.command("run")
+@click.argument("name")
+def jobs_run(name: str):
+    """Enqueue the declared job NAME now."""
+    from intranet.jobs.queue import enqueue
+
+    try:
+        result = enqueue(name, **({"origin": "manual"} if name == "heartbeat" else {}))
+    except DomainError as error:
+        _fail(error)
+    db.session.commit()
+    if result.queued:
+        click.echo(f"Queued {name} as job {result.job_id}.")
+    else:
+        click.echo(f"Redis is unreachable; {name} is kept in the database and will be queued when it is back.")
+
+
+@jobs_cli.command("flush")
+def jobs_flush():
+    """Queue the jobs kept while Redis was down."""
+    from intranet.jobs.queue import flush_pending
+
+    sent = flush_pending()
+    db.session.commit()
+    click.echo(f"Queued {sent} kept job(s).")
+
+
+@jobs_cli.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+@click.argument("queues", nargs=-1)
+def jobs_worker(burst: bool, queues):
+    """Run an RQ worker (same as `python worker.py`)."""
+    from intranet.jobs.worker import run_worker
+
+    run_worker(current_app._get_current_object(), list(queues) or None, burst=burst)
+
+
+@jobs_cli.command("scheduler")
+def jobs_scheduler():
+    """Run the cron scheduler (same as `rq cron intranet.jobs.cron_config`)."""
+    from intranet.jobs.worker import run_scheduler
+
+    run_scheduler(current_app._get_current_object())
+
+
+@click.command("health")
+def health_command():
+    """Print the health check as JSON (exit 1 when unhealthy)."""
+    from intranet.health.services import check
+
+    result = check(current_app.config)
+    click.echo(json.dumps(result, indent=2))
+    sys.exit(0 if result["ok"] else 1)
+
+
+@click.command("seed-demo")
+def seed_demo_command():
+    """Fill the database with a realistic demo store (idempotent)."""
+    from intranet.demo import seed_demo
+
+    report = seed_demo()
+    click.echo(report)
+
+
+@click.command("up")
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=5000, type=int)
+@click.option("--no-demo", is_flag=True, help="Do not load demo data.")
+def up_command(host: str, port: int, no_demo: bool):
+    """Everything on one machine: migrate, demo data, a worker, the scheduler and the web server."""
+    from flask_migrate import upgrade
+
+    from intranet.jobs.connection import get_redis
+
+    app = current_app._get_current_object()
+    upgrade()
+    if not no_demo:
+        from intranet.demo import seed_demo
+
+        click.echo(seed_demo())
+    get_redis().ping()  # start the embedded Redis here, so the worker and scheduler share it
+    env = {**os.environ, "INTRANET_ENV": app.config["INTRANET_ENV"]}
+    children = [
+        subprocess.Popen([sys.executable, "worker.py"], env=env, cwd=app.root_path + "/.."),
+        subprocess.Popen([sys.executable, "-m", "flask", "--app", "intranet", "jobs", "scheduler"], env=env,
+                         cwd=app.root_path + "/.."),
+    ]
+    click.echo(f"\nIntranet running at http://{host}:{port}/  (Ctrl-C stops web, worker and scheduler)\n")
+    try:
+        app.run(host=host, port=port, use_reloader=False, threaded=True)
+    finally:
+        for child in children:
+            child.send_signal(signal.SIGTERM)
+        deadline = time.time() + 10
+        for child in children:
+            try:
+                child.wait(timeout=max(0.1, deadline - time.time()))
+            except subprocess.TimeoutExpired:
+                child.kill()
+
+
+def init_app(app: Flask) -> None:
+    for command in (users_cli, jobs_cli, store_cli, health_command, seed_demo_command, up_command):
+        app.cli.add_command(command)

@@ -1,0 +1,37 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, NumberRange, Optional
+
+from intranet.core.models import ContactTime
+
+
+def contact_time_choices():
+    return [(c.value, c.label) for c in ContactTime]
+
+
+class CustomerForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(_l("Enter the customer's name."))])
+    mobile = StringField(_l("Mobile"), validators=[DataRequired(_l("Enter the mobile number."))],
+                         render_kw={"inputmode": "tel", "autocomplete": "off"})
+    address = StringField(_l("Address"), validators=[Optional()])
+    birthday = DateField(_l("Birthday"), validators=[Optional()])
+    preferred_contact_time = SelectField(_l("Best time to call"), choices=contact_time_choices)
+    note = TextAreaField(_l("Note"), validators=[Optional()])
+
+
+class VehicleForm(FlaskForm):
+    plate = StringField(_l("Plate"), validators=[DataRequired(_l("Enter the plate number."))],
+                        render_kw={"autocapitalize": "characters", "autocomplete": "off"})
+    model = StringField(_l("Model"), validators=[DataRequired(_l("Enter the car model."))])
+    vin = StringField(_l("VIN"), validators=[Optional()],
+                      render_kw={"autocapitalize": "characters", "autocomplete": "off", "maxlength": 20})
+    colour = StringField(_l("Colour"), validators=[Optional()])
+    model_year = IntegerField(_l("Year"), validators=[Optional(), NumberRange(1980, 2100)],
+                              render_kw={"inputmode": "numeric"})
+    odometer_km = IntegerField(_l("Odometer (km)"), validators=[Optional(), NumberRange(0, 3_000_000)],
+                               render_kw={"inputmode": "numeric"})
+
+
+class CustomerWithVehicleForm(CustomerForm, VehicleForm):
+    """Reception's "new customer": the person and their car in one go."""

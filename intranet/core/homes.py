@@ -1,0 +1,65 @@
+"""Each role's "my day": which panels it shows, and the data behind them (a fixed number of
+queries whatever the size of the store). Later areas add their panels here."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from intranet import clock
+from intranet.core.models import RO_ON_SITE, RepairOrder, Role, Store, User
+from intranet.core.services import on_site_counts, repair_orders_opened_on, users_online
+from intranet.extensions import db
+
+SUMMARY, CHECK_IN, ON_SITE, MY_CARS, FIND, TEAM, HEALTH, STAFF = (
+    "summary", "check_in", "on_site", "my_cars", "find", "team", "health", "staff")
+
+PANELS: dict[Role, list[str]] = {
+    Role.DIRECTOR: [SUMMARY, ON_SITE, TEAM, HEALTH],
+    Role.ADVISOR: [CHECK_IN, MY_CARS, SUMMARY],
+    Role.CONTROLLER: [SUMMARY, ON_SITE, TEAM],
+    Role.TECHNICIAN: [ON_SITE, SUMMARY],
+    Role.INSPECTOR: [ON_SITE, SUMMARY],
+    Role.PARTS: [FIND, ON_SITE, SUMMARY],
+    Role.WARRANTY: [FIND, ON_SITE, SUMMARY],
+    Role.ACCIDENT: [FIND, ON_SITE, SUMMARY],
+    Role.CARE: [FIND, SUMMARY],
+    Role.MANAGER: [SUMMARY, TEAM, ON_SITE],
+    Role.ADMIN: [HEALTH, STAFF, SUMMARY],
+}
+
+
+def _on_site(store_id: int, advisor_id: int | None = None, limit: int = 60) -> list[RepairOrder]:
+    stmt = (
+        select(RepairOrder)
+        .options(joinedload(RepairOrder.vehicle), joinedload(RepairOrder.customer), joinedload(RepairOrder.advisor))
+        .where(RepairOrder.store_id == store_id, RepairOrder.status.in_([str(s) for s in RO_ON_SITE]))
+        .order_by(RepairOrder.promised_at.is_(None), RepairOrder.promised_at, RepairOrder.opened_at)
+        .limit(limit)
+    )
+    if advisor_id is not None:
+        stmt = stmt.where(RepairOrder.advisor_id == advisor_id)
+    return list(db.session.scalars(stmt))
+
+
+def home_data(store: Store, user: User, role: Role, config) -> dict:
+    panels = PANELS[role]
+    data: dict = {"panels": panels}
+    if SUMMARY in panels:
+        data["cars_in_today"] = repair_orders_opened_on(store, clock.store_today(store.timezone))
+        data["on_site_counts"] = on_site_counts(store.id)
+    if ON_SITE in panels:
+        data["on_site"] = _on_site(store.id)
+    if MY_CARS in panels:
+        data["my_cars"] = _on_site(store.id, advisor_id=user.id)
+    if TEAM in panels:
+        data["online"] = users_online(store.id)
+    if HEALTH in panels:
+        from intranet.health.services import check
+
+        data["health"] = check(config)
+    if STAFF in panels:
+        from sqlalchemy import func
+
+        data["staff_counts"] = dict(db.session.execute(
+            select(User.active, func.count()).where(User.store_id == store.id).group_by(User.active)).all())
+    return data

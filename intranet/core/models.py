@@ -1,0 +1,294 @@
+"""What every area shares: the store, people and their roles, customers, vehicles, repair orders."""
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime, time
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from flask_login import UserMixin
+from sqlalchemy import (
+    Boolean, Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Text, Time, UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from intranet import clock
+from intranet.extensions import db
+
+
+def SearchKey(length: int):
+    """A column searched by prefix ranges. On PostgreSQL it uses the "C" collation so a range
+    scan over its b-tree index is exact whatever the database's locale; SQLite compares bytes."""
+    return String(length).with_variant(String(length, collation="C"), "postgresql")
+
+
+class Role(enum.StrEnum):
+    DIRECTOR = "director"
+    ADVISOR = "advisor"
+    CONTROLLER = "controller"
+    TECHNICIAN = "technician"
+    INSPECTOR = "inspector"
+    PARTS = "parts"
+    WARRANTY = "warranty"
+    ACCIDENT = "accident"
+    CARE = "care"
+    MANAGER = "manager"
+    ADMIN = "admin"
+
+    @property
+    def label(self):
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS = {
+    Role.DIRECTOR: _l("After-sales director"),
+    Role.ADVISOR: _l("Service advisor"),
+    Role.CONTROLLER: _l("Workshop controller"),
+    Role.TECHNICIAN: _l("Technician"),
+    Role.INSPECTOR: _l("Final inspector"),
+    Role.PARTS: _l("Parts"),
+    Role.WARRANTY: _l("Warranty clerk"),
+    Role.ACCIDENT: _l("Accident & insurance"),
+    Role.CARE: _l("Customer care"),
+    Role.MANAGER: _l("Management"),
+    Role.ADMIN: _l("Administrator"),
+}
+
+
+class Store(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(8), unique=True)  # prefix of document numbers
+    name: Mapped[str] = mapped_column(String(120))
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
+    opens_at: Mapped[time] = mapped_column(Time, default=time(8, 0))
+    closes_at: Mapped[time] = mapped_column(Time, default=time(18, 0))
+    key_collection_at: Mapped[time] = mapped_column(Time, default=time(18, 30))
+    tax_rate: Mapped[Decimal] = mapped_column(Numeric(5, 4), default=Decimal("0.1300"))
+    labour_rate: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal("150.00"))
+    default_locale: Mapped[str] = mapped_column(String(16), default="zh_Hans_CN")
+    address: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=clock.utcnow)
+
+
+class User(UserMixin, db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("store.id"), index=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(64))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    locale: Mapped[str | None] = mapped_column(String(16))
+    mobile: Mapped[str | None] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=clock.utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_seen_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
+
+    store: Mapped[Store] = relationship(lazy="joined", innerjoin=True)
+    role_rows: Mapped[list[UserRole]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin", order_by="UserRole.role"
+    )
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    @property
+    def roles(self) -> list[Role]:
+        order = list(Role)
+        return sorted((Role(r.role) for r in self.role_rows), key=order.index)
+
+    def has_role(self, *roles: Role) -> bool:
+        held = {r.role for r in self.role_rows}
+        return any(str(role) in held for role in roles)
+
+    def set_password(self, password: str) -> None:
+        from flask import current_app
+
+        self.password_hash = generate_password_hash(
+            password, method=current_app.config.get("PASSWORD_HASH_METHOD", "scrypt"))
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+
+class UserRole(db.Model):
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(20), primary_key=True)
+    user: Mapped[User] = relationship(back_populates="role_rows")
+
+
+class ContactTime(enum.StrEnum):
+    ANY = "any"
+    MORNING = "morning"
+    NOON = "noon"
+    AFTERNOON = "afternoon"
+    EVENING = "evening"
+
+    @property
+    def label(self):
+        return CONTACT_TIME_LABELS[self]
+
+
+CONTACT_TIME_LABELS = {
+    ContactTime.ANY: _l("Any time"),
+    ContactTime.MORNING: _l("Morning (9–12)"),
+    ContactTime.NOON: _l("Noon (12–14)"),
+    ContactTime.AFTERNOON: _l("Afternoon (14–18)"),
+    ContactTime.EVENING: _l("Evening (18–20)"),
+}
+
+
+class Customer(db.Model):
+    __table_args__ = (
+        UniqueConstraint("store_id", "mobile"),
+        Index("ix_customer_store_initials", "store_id", "name_initials"),
+        Index("ix_customer_store_name", "store_id", "name"),
+        Index("ix_customer_store_mobile_rev", "store_id", "mobile_rev"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("store.id"))
+    name: Mapped[str] = mapped_column(SearchKey(64))
+    name_initials: Mapped[str] = mapped_column(SearchKey(20))
+    mobile: Mapped[str] = mapped_column(SearchKey(11))
+    mobile_rev: Mapped[str] = mapped_column(SearchKey(11))
+    address: Mapped[str | None] = mapped_column(String(200))
+    birthday: Mapped[date | None] = mapped_column(Date)
+    preferred_contact_time: Mapped[str] = mapped_column(String(16), default=ContactTime.ANY)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=clock.utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=clock.utcnow, onupdate=clock.utcnow)
+
+    vehicles: Mapped[list[Vehicle]] = relationship(back_populates="customer", order_by="Vehicle.plate")
+
+
+class Vehicle(db.Model):
+    __table_args__ = (
+        UniqueConstraint("store_id", "plate"),
+        UniqueConstraint("store_id", "vin"),
+        Index("ix_vehicle_store_plate_key", "store_id", "plate_key"),
+        Index("ix_vehicle_store_plate_rev", "store_id", "plate_rev"),
+        Index("ix_vehicle_store_vin_rev", "store_id", "vin_rev"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("store.id"))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"), index=True)
+    plate: Mapped[str] = mapped_column(SearchKey(12))
+    plate_key: Mapped[str] = mapped_column(SearchKey(12))  # plate without the province character
+    plate_rev: Mapped[str] = mapped_column(SearchKey(12))
+    vin: Mapped[str | None] = mapped_column(SearchKey(17))
+    vin_rev: Mapped[str | None] = mapped_column(SearchKey(17))
+    model: Mapped[str] = mapped_column(String(64))
+    colour: Mapped[str | None] = mapped_column(String(32))
+    model_year: Mapped[int | None] = mapped_column(Integer)
+    last_odometer_km: Mapped[int | None] = mapped_column(Integer)
+    last_odometer_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=clock.utcnow)
+
+    customer: Mapped[Customer | None] = relationship(back_populates="vehicles")
+
+
+class ROStatus(enum.StrEnum):
+    BOOKED = "booked"
+    CHECKED_IN = "checked_in"
+    IN_WORKSHOP = "in_workshop"
+    WAITING_APPROVAL = "waiting_approval"
+    WAITING_PARTS = "waiting_parts"
+    QUALITY_CHECK = "quality_check"
+    READY = "ready"
+    DELIVERED = "delivered"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+    @property
+    def label(self):
+        return RO_STATUS_LABELS[self]
+
+
+RO_STATUS_LABELS = {
+    ROStatus.BOOKED: _l("Booked"),
+    ROStatus.CHECKED_IN: _l("Checked in"),
+    ROStatus.IN_WORKSHOP: _l("In workshop"),
+    ROStatus.WAITING_APPROVAL: _l("Waiting approval"),
+    ROStatus.WAITING_PARTS: _l("Waiting parts"),
+    ROStatus.QUALITY_CHECK: _l("Quality check"),
+    ROStatus.READY: _l("Ready"),
+    ROStatus.DELIVERED: _l("Delivered"),
+    ROStatus.CLOSED: _l("Closed"),
+    ROStatus.CANCELLED: _l("Cancelled"),
+}
+
+# The one table of legal repair-order moves. Anything not listed is refused.
+RO_TRANSITIONS: dict[ROStatus, frozenset[ROStatus]] = {
+    ROStatus.BOOKED: frozenset({ROStatus.CHECKED_IN, ROStatus.CANCELLED}),
+    ROStatus.CHECKED_IN: frozenset({ROStatus.IN_WORKSHOP, ROStatus.CANCELLED}),
+    ROStatus.IN_WORKSHOP: frozenset({ROStatus.WAITING_APPROVAL, ROStatus.WAITING_PARTS, ROStatus.QUALITY_CHECK}),
+    ROStatus.WAITING_APPROVAL: frozenset({ROStatus.IN_WORKSHOP, ROStatus.WAITING_PARTS}),
+    ROStatus.WAITING_PARTS: frozenset({ROStatus.IN_WORKSHOP, ROStatus.WAITING_APPROVAL}),
+    ROStatus.QUALITY_CHECK: frozenset({ROStatus.READY, ROStatus.IN_WORKSHOP}),
+    ROStatus.READY: frozenset({ROStatus.DELIVERED, ROStatus.IN_WORKSHOP}),
+    ROStatus.DELIVERED: frozenset({ROStatus.CLOSED}),
+    ROStatus.CLOSED: frozenset(),
+    ROStatus.CANCELLED: frozenset(),
+}
+RO_ON_SITE = frozenset(RO_TRANSITIONS) - {ROStatus.BOOKED, ROStatus.DELIVERED, ROStatus.CLOSED, ROStatus.CANCELLED}
+
+
+class RepairOrder(db.Model):
+    __table_args__ = (
+        UniqueConstraint("store_id", "number"),
+        Index("ix_repair_order_store_opened", "store_id", "opened_at"),
+        Index("ix_repair_order_store_status", "store_id", "status"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("store.id"))
+    number: Mapped[str] = mapped_column(String(32))
+    vehicle_id: Mapped[int] = mapped_column(ForeignKey("vehicle.id"), index=True)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"), index=True)
+    advisor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default=ROStatus.CHECKED_IN)
+    odometer_km: Mapped[int | None] = mapped_column(Integer)
+    complaint: Mapped[str | None] = mapped_column(Text)
+    opened_at: Mapped[datetime] = mapped_column(DateTime, default=clock.utcnow)
+    promised_at: Mapped[datetime | None] = mapped_column(DateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Optimistic lock: a save from a stale form is refused instead of overwriting a colleague's edit.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    vehicle: Mapped[Vehicle] = relationship()
+    customer: Mapped[Customer | None] = relationship()
+    advisor: Mapped[User | None] = relationship()
+    events: Mapped[list[RepairOrderEvent]] = relationship(
+        back_populates="repair_order", order_by="RepairOrderEvent.at", cascade="all, delete-orphan"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def status_enum(self) -> ROStatus:
+        return ROStatus(self.status)
+
+
+class RepairOrderEvent(db.Model):
+    """Every status change of a repair order: who, when, from, to, note."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    repair_order_id: Mapped[int] = mapped_column(ForeignKey("repair_order.id", ondelete="CASCADE"), index=True)
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    at: Mapped[datetime] = mapped_column(DateTime, default=clock.utcnow)
+    note: Mapped[str | None] = mapped_column(Text)
+
+    repair_order: Mapped[RepairOrder] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship()
+
+
+class DocumentSequence(db.Model):
+    """Per store, kind and day: the last number handed out (RO 0001, 0002 …)."""
+
+    store_id: Mapped[int] = mapped_column(ForeignKey("store.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,367 @@
+"""Rules for the shared records. Plain functions with explicit arguments; they flush, the
+caller (view, job, CLI) commits once."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from intranet import clock
+from intranet.core.identifiers import (
+    PROVINCES, name_initials, normalize_mobile, normalize_plate, normalize_vin, reverse_key, validate_mobile,
+    validate_plate, validate_vin,
+)
+from intranet.core.models import (
+    RO_ON_SITE, RO_TRANSITIONS, ContactTime, Customer, DocumentSequence, RepairOrder, RepairOrderEvent, Role,
+    ROStatus, Store, User, UserRole, Vehicle,
+)
+from intranet.errors import Conflict, DomainError, IllegalTransition, NotFound
+from intranet.extensions import db
+
+# ---------------------------------------------------------------- store & users
+
+
+def get_store(store_id: int) -> Store:
+    store = db.session.get(Store, store_id)
+    if store is None:
+        raise NotFound(_l("No such store."))
+    return store
+
+
+def create_user(*, store_id: int, username: str, display_name: str, password: str, roles: list[Role | str],
+                mobile: str | None = None) -> User:
+    username = (username or "").strip().lower()
+    if not username or not username.replace("_", "").replace(".", "").isalnum():
+        raise DomainError(_l("A user name uses letters, digits, dots and underscores only."), field="username")
+    if db.session.scalar(select(User.id).where(User.username == username)):
+        raise Conflict(_l("The user name “%(name)s” is taken.", name=username), field="username")
+    check_password_strength(password)
+    user = User(store_id=store_id, username=username, display_name=display_name.strip() or username,
+                mobile=validate_mobile(mobile) if mobile else None)
+    user.set_password(password)
+    db.session.add(user)
+    set_roles(user, roles)
+    db.session.flush()
+    return user
+
+
+def check_password_strength(password: str) -> None:
+    if len(password or "") < 8:
+        raise DomainError(_l("A password needs at least 8 characters."), field="password")
+
+
+def set_roles(user: User, roles: list[Role | str]) -> None:
+    wanted = []
+    for r in roles:
+        try:
+            wanted.append(Role(r))
+        except ValueError:
+            raise DomainError(_l("Unknown role “%(role)s”.", role=r), field="roles") from None
+    if not wanted:
+        raise DomainError(_l("Give the person at least one role."), field="roles")
+    current = {row.role: row for row in user.role_rows}
+    for role, row in list(current.items()):
+        if role not in wanted:
+            user.role_rows.remove(row)
+    for role in wanted:
+        if str(role) not in current:
+            user.role_rows.append(UserRole(role=str(role)))
+
+
+def update_user(user_id: int, *, actor_id: int, display_name: str, roles: list[Role | str], active: bool,
+                mobile: str | None = None, new_password: str | None = None) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound(_l("No such user."))
+    if user_id == actor_id and (not active or Role.ADMIN not in [Role(r) for r in roles]):
+        raise DomainError(_l("You cannot disable yourself or remove your own administrator role."))
+    user.display_name = display_name.strip() or user.username
+    user.mobile = validate_mobile(mobile) if mobile else None
+    user.active = active
+    set_roles(user, roles)
+    if new_password:
+        check_password_strength(new_password)
+        user.set_password(new_password)
+    db.session.flush()
+    return user
+
+
+# ---------------------------------------------------------------- customers & vehicles
+
+
+def _check_unique_mobile(store_id: int, mobile: str, exclude_id: int | None = None) -> None:
+    q = select(Customer.id, Customer.name).where(Customer.store_id == store_id, Customer.mobile == mobile)
+    if exclude_id:
+        q = q.where(Customer.id != exclude_id)
+    clash = db.session.execute(q).first()
+    if clash:
+        raise Conflict(_l("The mobile %(mobile)s already belongs to customer %(name)s.", mobile=mobile,
+                          name=clash.name), field="mobile")
+
+
+def create_customer(*, store_id: int, name: str, mobile: str, address: str | None = None,
+                    birthday: date | None = None, preferred_contact_time: str = ContactTime.ANY,
+                    note: str | None = None) -> Customer:
+    name = (name or "").strip()
+    if not name:
+        raise DomainError(_l("Enter the customer's name."), field="name")
+    mobile = validate_mobile(mobile)
+    _check_unique_mobile(store_id, mobile)
+    customer = Customer(store_id=store_id, name=name, name_initials=name_initials(name), mobile=mobile,
+                        mobile_rev=reverse_key(mobile), address=(address or "").strip() or None, birthday=birthday,
+                        preferred_contact_time=ContactTime(preferred_contact_time), note=note or None)
+    db.session.add(customer)
+    db.session.flush()
+    return customer
+
+
+def update_customer(customer_id: int, *, store_id: int, name: str, mobile: str, address: str | None,
+                    birthday: date | None, preferred_contact_time: str, note: str | None) -> Customer:
+    customer = db.session.get(Customer, customer_id)
+    if customer is None or customer.store_id != store_id:
+        raise NotFound(_l("No such customer."))
+    name = (name or "").strip()
+    if not name:
+        raise DomainError(_l("Enter the customer's name."), field="name")
+    mobile = validate_mobile(mobile)
+    _check_unique_mobile(store_id, mobile, exclude_id=customer_id)
+    customer.name, customer.name_initials = name, name_initials(name)
+    customer.mobile, customer.mobile_rev = mobile, reverse_key(mobile)
+    customer.address = (address or "").strip() or None
+    customer.birthday = birthday
+    customer.preferred_contact_time = ContactTime(preferred_contact_time)
+    customer.note = note or None
+    db.session.flush()
+    return customer
+
+
+def _plate_fields(plate: str) -> dict:
+    return {"plate": plate, "plate_key": plate[1:], "plate_rev": reverse_key(plate)}
+
+
+def create_vehicle(*, store_id: int, customer_id: int | None, plate: str, model: str, vin: str | None = None,
+                   colour: str | None = None, model_year: int | None = None,
+                   odometer_km: int | None = None) -> Vehicle:
+    plate = validate_plate(plate)
+    vin = validate_vin(vin) if vin else None
+    model = (model or "").strip()
+    if not model:
+        raise DomainError(_l("Enter the car model."), field="model")
+    _check_unique_vehicle(store_id, plate, vin)
+    vehicle = Vehicle(store_id=store_id, customer_id=customer_id, model=model, colour=colour or None,
+                      model_year=model_year, vin=vin, vin_rev=reverse_key(vin), **_plate_fields(plate))
+    if odometer_km is not None:
+        if odometer_km < 0:
+            raise DomainError(_l("The odometer cannot be negative."), field="odometer_km")
+        vehicle.last_odometer_km, vehicle.last_odometer_at = odometer_km, clock.utcnow()
+    db.session.add(vehicle)
+    db.session.flush()
+    return vehicle
+
+
+def _check_unique_vehicle(store_id: int, plate: str, vin: str | None, exclude_id: int | None = None) -> None:
+    conditions = [Vehicle.plate == plate] + ([Vehicle.vin == vin] if vin else [])
+    q = select(Vehicle.plate, Vehicle.vin).where(Vehicle.store_id == store_id, or_(*conditions))
+    if exclude_id:
+        q = q.where(Vehicle.id != exclude_id)
+    clash = db.session.execute(q).first()
+    if clash and clash.plate == plate:
+        raise Conflict(_l("A vehicle with plate %(plate)s is already on file.", plate=plate), field="plate")
+    if clash:
+        raise Conflict(_l("The VIN %(vin)s is already on file, on %(plate)s.", vin=vin, plate=clash.plate),
+                       field="vin")
+
+
+def update_vehicle(vehicle_id: int, *, store_id: int, plate: str, model: str, vin: str | None,
+                   colour: str | None, model_year: int | None) -> Vehicle:
+    vehicle = db.session.get(Vehicle, vehicle_id)
+    if vehicle is None or vehicle.store_id != store_id:
+        raise NotFound(_l("No such vehicle."))
+    plate = validate_plate(plate)
+    vin = validate_vin(vin) if vin else None
+    if not (model or "").strip():
+        raise DomainError(_l("Enter the car model."), field="model")
+    _check_unique_vehicle(store_id, plate, vin, exclude_id=vehicle_id)
+    for key, value in _plate_fields(plate).items():
+        setattr(vehicle, key, value)
+    vehicle.vin, vehicle.vin_rev = vin, reverse_key(vin)
+    vehicle.model, vehicle.colour, vehicle.model_year = model.strip(), colour or None, model_year
+    db.session.flush()
+    return vehicle
+
+
+def record_odometer(vehicle: Vehicle, km: int, *, reason: str | None = None) -> None:
+    """An odometer lower than the last one recorded is refused unless a reason is given."""
+    if km < 0:
+        raise DomainError(_l("The odometer cannot be negative."), field="odometer_km")
+    last = vehicle.last_odometer_km
+    if last is not None and km < last and not (reason or "").strip():
+        raise DomainError(
+            _l("%(km)s km is lower than the %(last)s km recorded last time. Check the reading, or give the reason "
+               "(e.g. instrument cluster replaced).", km=f"{km:,}", last=f"{last:,}"),
+            field="odometer_km",
+        )
+    vehicle.last_odometer_km, vehicle.last_odometer_at = km, clock.utcnow()
+
+
+def _prefix(column, value: str):
+    # A range instead of LIKE: it uses the plain b-tree index on SQLite and PostgreSQL alike.
+    return column.between(value, value + "\U0010ffff")
+
+
+def search_vehicles(store_id: int, query: str, *, limit: int = 20) -> list[Vehicle]:
+    """Find cars as the advisor types: plate (with or without the province), last digits of the
+    plate, mobile or its last digits, VIN tail, customer name or its pinyin initials."""
+    raw = (query or "").strip()
+    if not raw:
+        return []
+    key = normalize_plate(raw)
+    conditions = []
+    if key[0] in PROVINCES:
+        conditions.append(_prefix(Vehicle.plate, key))
+    if key.isascii() and key.isalnum():
+        conditions.append(_prefix(Vehicle.plate_key, key))
+        if len(key) >= 3:
+            conditions.append(_prefix(Vehicle.plate_rev, key[::-1]))
+        if len(key) >= 4:
+            conditions.append(_prefix(Vehicle.vin_rev, normalize_vin(key)[::-1]))
+    customer_ids = None
+    customer_conditions = []
+    digits = normalize_mobile(raw)
+    if raw.isdigit() and len(digits) >= 4:
+        customer_conditions.append(_prefix(Customer.mobile, digits))
+        customer_conditions.append(_prefix(Customer.mobile_rev, digits[::-1]))
+    if key.isalpha() and key.isascii():
+        customer_conditions.append(_prefix(Customer.name_initials, key))
+    if not key.isascii():
+        customer_conditions.append(_prefix(Customer.name, raw))
+    if customer_conditions:
+        customer_ids = select(Customer.id).where(Customer.store_id == store_id, or_(*customer_conditions))
+        conditions.append(Vehicle.customer_id.in_(customer_ids))
+    if not conditions:
+        return []
+    stmt = (
+        select(Vehicle)
+        .options(joinedload(Vehicle.customer))
+        .where(Vehicle.store_id == store_id, or_(*conditions))
+        .order_by(Vehicle.plate)
+        .limit(limit)
+    )
+    return list(db.session.scalars(stmt).unique())
+
+
+# ---------------------------------------------------------------- repair orders
+
+
+def next_number(store: Store, kind: str, day: date) -> str:
+    """Human-readable document number: store code, store-local date, sequence — e.g. SH01-20261122-007.
+    The counter row is updated in place, so two advisors never get the same number."""
+    bump = (
+        update(DocumentSequence)
+        .where(DocumentSequence.store_id == store.id, DocumentSequence.kind == kind, DocumentSequence.day == day)
+        .values(last=DocumentSequence.last + 1)
+        .returning(DocumentSequence.last)
+    )
+    last = db.session.execute(bump).scalar()
+    if last is None:
+        try:
+            with db.session.begin_nested():
+                db.session.add(DocumentSequence(store_id=store.id, kind=kind, day=day, last=1))
+            last = 1
+        except IntegrityError:  # another request created today's counter first
+            last = db.session.execute(bump).scalar()
+    return f"{store.code}-{day:%Y%m%d}-{last:03d}"
+
+
+def open_repair_order(*, store_id: int, vehicle_id: int, actor_id: int, odometer_km: int | None = None,
+                      complaint: str | None = None, promised_at: datetime | None = None,
+                      odometer_reason: str | None = None) -> RepairOrder:
+    """A car arrives: check it in on a new repair order (status: checked in)."""
+    store = get_store(store_id)
+    vehicle = db.session.get(Vehicle, vehicle_id)
+    if vehicle is None or vehicle.store_id != store_id:
+        raise NotFound(_l("No such vehicle."))
+    already = db.session.scalar(
+        select(RepairOrder.number).where(RepairOrder.vehicle_id == vehicle_id,
+                                         RepairOrder.status.in_([str(s) for s in RO_ON_SITE]))
+    )
+    if already:
+        raise Conflict(_l("%(plate)s is already on site on repair order %(number)s.", plate=vehicle.plate,
+                          number=already))
+    if odometer_km is not None:
+        record_odometer(vehicle, odometer_km, reason=odometer_reason)
+    now = clock.utcnow()
+    ro = RepairOrder(
+        store_id=store_id, vehicle_id=vehicle.id, customer_id=vehicle.customer_id, advisor_id=actor_id,
+        status=ROStatus.CHECKED_IN, odometer_km=odometer_km, complaint=complaint or None, opened_at=now,
+        promised_at=promised_at, number=next_number(store, "RO", clock.store_today(store.timezone)),
+    )
+    ro.events.append(RepairOrderEvent(from_status=None, to_status=ROStatus.CHECKED_IN, actor_id=actor_id, at=now,
+                                      note=odometer_reason or None))
+    db.session.add(ro)
+    db.session.flush()
+    return ro
+
+
+def transition_repair_order(ro_id: int, to: ROStatus | str, *, actor_id: int, note: str | None = None,
+                            expected_version: int | None = None) -> RepairOrder:
+    ro = db.session.get(RepairOrder, ro_id)
+    if ro is None:
+        raise NotFound(_l("No such repair order."))
+    if expected_version is not None and ro.version != expected_version:
+        raise Conflict(_l("Repair order %(number)s was changed by someone else meanwhile. Reload it and try again.",
+                          number=ro.number))
+    target = ROStatus(to)
+    current = ro.status_enum
+    if target not in RO_TRANSITIONS[current]:
+        raise IllegalTransition(_l("A repair order that is “%(current)s” cannot become “%(target)s”.",
+                                   current=current.label, target=target.label))
+    now = clock.utcnow()
+    ro.status = target
+    if target == ROStatus.DELIVERED:
+        ro.delivered_at = now
+    ro.events.append(RepairOrderEvent(from_status=current, to_status=target, actor_id=actor_id, at=now, note=note))
+    db.session.flush()
+    return ro
+
+
+def repair_orders_opened_on(store: Store, day: date) -> list[RepairOrder]:
+    start, end = clock.store_day_bounds_utc(day, store.timezone)
+    stmt = (
+        select(RepairOrder)
+        .options(joinedload(RepairOrder.vehicle), joinedload(RepairOrder.customer), joinedload(RepairOrder.advisor))
+        .where(RepairOrder.store_id == store.id, RepairOrder.opened_at >= start, RepairOrder.opened_at < end)
+        .order_by(RepairOrder.opened_at.desc())
+    )
+    return list(db.session.scalars(stmt))
+
+
+def on_site_counts(store_id: int) -> dict[ROStatus, int]:
+    rows = db.session.execute(
+        select(RepairOrder.status, func.count())
+        .where(RepairOrder.store_id == store_id, RepairOrder.status.in_([str(s) for s in RO_ON_SITE]))
+        .group_by(RepairOrder.status)
+    ).all()
+    return {ROStatus(status): n for status, n in rows}
+
+
+def users_online(store_id: int, *, within: timedelta = timedelta(minutes=5)) -> list[User]:
+    since = clock.utcnow() - within
+    stmt = (
+        select(User)
+        .where(User.store_id == store_id, User.active.is_(True), User.last_seen_at >= since)
+        .order_by(User.display_name)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def find_vehicle_by_plate(store_id: int, plate: str) -> Vehicle:
+    plate = validate_plate(plate)
+    vehicle = db.session.scalar(select(Vehicle).where(Vehicle.store_id == store_id, Vehicle.plate == plate))
+    if vehicle is None:
+        raise NotFound(_l("No car with plate %(plate)s is on file. Add the customer and car first.", plate=plate),
+                       field="plate")
+    return vehicle

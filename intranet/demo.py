@@ -1,0 +1,178 @@
+"""`flask seed-demo`: a realistic store to look at — staff for every role, ~300 customers and their
+cars (one brand, Shanghai plates), and today's cars on site. Deterministic and idempotent."""
+from __future__ import annotations
+
+import random
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import func, select
+
+from intranet import clock
+from intranet.core.identifiers import vin_check_digit
+from intranet.core.models import ContactTime, Customer, RepairOrder, Role, ROStatus, Store, User, Vehicle
+from intranet.core.services import (
+    create_customer, create_user, create_vehicle, open_repair_order, transition_repair_order,
+)
+from intranet.extensions import db
+from intranet.live.services import bump
+
+DEMO_PASSWORD = "demo1234"  # noqa: S105 - printed for the demo on purpose
+STORE_CODE = "SH01"
+
+STAFF = [
+    ("director", "赵志强", [Role.DIRECTOR]),
+    ("manager", "钱永康", [Role.MANAGER]),
+    ("advisor", "孙丽华", [Role.ADVISOR]),
+    ("advisor2", "李明", [Role.ADVISOR]),
+    ("advisor3", "周婷", [Role.ADVISOR, Role.CARE]),  # a small store combines posts
+    ("controller", "吴建国", [Role.CONTROLLER]),
+    ("tech1", "郑海涛", [Role.TECHNICIAN]),
+    ("tech2", "王磊", [Role.TECHNICIAN]),
+    ("tech3", "冯小军", [Role.TECHNICIAN]),
+    ("tech4", "陈刚", [Role.TECHNICIAN]),
+    ("tech5", "褚卫东", [Role.TECHNICIAN]),
+    ("tech6", "卫强", [Role.TECHNICIAN]),
+    ("inspector", "蒋文斌", [Role.INSPECTOR]),
+    ("parts", "沈佳", [Role.PARTS]),
+    ("warranty", "韩雪", [Role.WARRANTY]),
+    ("accident", "杨帆", [Role.ACCIDENT]),
+    ("care", "朱晓燕", [Role.CARE]),
+    ("admin", "秦立", [Role.ADMIN]),
+]
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉兰萍红娥玲芬燕彬鹏辉健俊峰建国志强海波宇浩然欣怡子涵梓萱一诺思远晨曦佳琪雨桐"
+MODELS = [  # (model, share, new energy)
+    ("迈腾 330TSI 豪华型", 14, False), ("速腾 280TSI 舒适智联版", 16, False), ("宝来 1.5L 自动精英型", 14, False),
+    ("高尔夫 280TSI Pro", 8, False), ("探岳 330TSI 四驱豪华型", 12, False), ("探歌 280TSI 两驱", 8, False),
+    ("揽境 380TSI 四驱旗舰版", 5, False), ("CC 猎装车 380TSI", 4, False), ("ID.4 CROZZ PRO", 10, True),
+    ("ID.6 CROZZ", 4, True), ("开迪 1.4T", 1, False),
+]
+COLOURS = ["极地白", "深空灰", "曜石黑", "珊瑚蓝", "火山红", "月光银", "琥珀金"]
+DISTRICTS = ["浦东新区", "闵行区", "徐汇区", "杨浦区", "宝山区", "松江区", "嘉定区", "静安区", "普陀区", "长宁区"]
+STREETS = ["张杨路", "世纪大道", "龙阳路", "锦绣路", "东方路", "沪南路", "川沙路", "金桥路", "华夏中路", "高科西路"]
+PLATE_LETTERS = "ABCDEFGHJKLMN"
+ALNUM = "0123456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+VIN_CHARS = "0123456789ABCDEFGHJKLMNPRSTUVWXYZ"
+COMPLAINTS = [
+    "保养到期，做常规保养", "刹车时有异响", "空调不凉", "仪表盘发动机故障灯亮", "右前门有刮擦，需钣喷",
+    "方向盘跑偏", "更换轮胎", "车机黑屏", "首保", "雨刮器刮不干净", "后保险杠碰撞", "电池续航下降，检查",
+]
+
+
+def _vin(rng: random.Random, year: int) -> str:
+    year_code = "ABCDEFGHJKLMNPRSTVWXY123456789"[(year - 2010) % 30]
+    body = "LFV" + "".join(rng.choice(VIN_CHARS) for _ in range(5)) + "0" + year_code + "H" + f"{rng.randrange(10**6):06d}"
+    return body[:8] + vin_check_digit(body) + body[9:]
+
+
+def _plate(rng: random.Random, new_energy: bool) -> str:
+    letter = rng.choice(PLATE_LETTERS)
+    if new_energy:
+        return f"沪{letter}{rng.choice('DF')}{rng.choice(ALNUM.replace('O', ''))}{rng.randrange(10**4):04d}"
+    tail = "".join(rng.choice(ALNUM) for _ in range(4))
+    return f"沪{letter}{tail}{rng.choice(ALNUM)}"
+
+
+def _weighted_model(rng: random.Random):
+    return rng.choices(MODELS, weights=[m[1] for m in MODELS])[0]
+
+
+def seed_demo(customers: int = 300) -> str:
+    rng = random.Random(4008)
+    store = db.session.scalar(select(Store).where(Store.code == STORE_CODE))
+    if store is None:
+        store = Store(code=STORE_CODE, name="上海浦东德众汽车销售服务有限公司", timezone="Asia/Shanghai",
+                      opens_at=time(8, 0), closes_at=time(18, 0), key_collection_at=time(18, 30),
+                      address="上海市浦东新区张杨路 1888 号", phone="021-5888 6666")
+        db.session.add(store)
+        db.session.flush()
+
+    existing = set(db.session.scalars(select(User.username)))
+    for username, name, roles in STAFF:
+        if username not in existing:
+            create_user(store_id=store.id, username=username, display_name=name, password=DEMO_PASSWORD,
+                        roles=roles)
+    db.session.flush()
+
+    known_mobiles = set(db.session.scalars(select(Customer.mobile).where(Customer.store_id == store.id)))
+    known_plates = set(db.session.scalars(select(Vehicle.plate).where(Vehicle.store_id == store.id)))
+    today = clock.store_today(store.timezone)
+    for i in range(customers):
+        name = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2, 2))))
+        mobile = f"1{rng.choice('3456789')}{rng.randrange(10**9):09d}"
+        birthday = date(rng.randrange(1960, 2001), rng.randrange(1, 13), rng.randrange(1, 29))
+        address = f"上海市{rng.choice(DISTRICTS)}{rng.choice(STREETS)}{rng.randrange(1, 2000)}号"
+        contact = rng.choice(list(ContactTime))
+        cars = 2 if i % 11 == 0 else 1
+        specs = []
+        for _ in range(cars):
+            model, _share, ev = _weighted_model(rng)
+            year = rng.randrange(2016, today.year + 1)
+            specs.append((model, ev, year, _plate(rng, ev), _vin(rng, year), rng.choice(COLOURS),
+                          rng.randrange(3000, 15000) * (today.year - year + 1)))
+        if mobile in known_mobiles:
+            continue
+        customer = create_customer(store_id=store.id, name=name, mobile=mobile, address=address, birthday=birthday,
+                                   preferred_contact_time=contact)
+        known_mobiles.add(mobile)
+        for model, _ev, year, plate, vin, colour, km in specs:
+            if plate in known_plates:
+                continue
+            create_vehicle(store_id=store.id, customer_id=customer.id, plate=plate, model=model, vin=vin,
+                           colour=colour, model_year=year, odometer_km=km)
+            known_plates.add(plate)
+    db.session.flush()
+
+    opened = _seed_today(store, rng, today)
+    db.session.commit()
+    lines = [
+        f"Demo store: {store.name} ({store.code})",
+        f"Customers: {db.session.scalar(select(func.count()).select_from(Customer))}, "
+        f"vehicles: {db.session.scalar(select(func.count()).select_from(Vehicle))}, "
+        f"repair orders opened today by this run: {opened}",
+        "",
+        f"Demo logins (password for all: {DEMO_PASSWORD}):",
+    ]
+    lines += [f"  {username:<11} {name}  ({', '.join(str(r.label) for r in roles)})" for username, name, roles in STAFF]
+    return "\n".join(lines)
+
+
+def _seed_today(store: Store, rng: random.Random, today: date) -> int:
+    """This morning's arrivals, in several stages, so every board has cars on it."""
+    start, end = clock.store_day_bounds_utc(today, store.timezone)
+    if db.session.scalar(select(func.count()).select_from(RepairOrder).where(
+            RepairOrder.store_id == store.id, RepairOrder.opened_at >= start, RepairOrder.opened_at < end)):
+        return 0
+    advisors = list(db.session.scalars(select(User).join(User.role_rows).where(
+        User.store_id == store.id, User.role_rows.any(role=Role.ADVISOR.value)).order_by(User.id)))
+    vehicles = list(db.session.scalars(select(Vehicle).where(Vehicle.store_id == store.id).order_by(Vehicle.id)))
+    if not advisors or not vehicles:
+        return 0
+    stages = [
+        [], [], [ROStatus.IN_WORKSHOP], [ROStatus.IN_WORKSHOP], [ROStatus.IN_WORKSHOP],
+        [ROStatus.IN_WORKSHOP, ROStatus.WAITING_PARTS], [ROStatus.IN_WORKSHOP, ROStatus.WAITING_APPROVAL],
+        [ROStatus.IN_WORKSHOP, ROStatus.QUALITY_CHECK], [ROStatus.IN_WORKSHOP, ROStatus.QUALITY_CHECK,
+                                                           ROStatus.READY],
+        [ROStatus.IN_WORKSHOP, ROStatus.QUALITY_CHECK, ROStatus.READY, ROStatus.DELIVERED], [ROStatus.IN_WORKSHOP],
+        [],
+    ]
+    local_now = clock.to_store_time(clock.utcnow(), store.timezone).replace(tzinfo=None)
+    last = min(local_now, datetime.combine(today, store.closes_at))
+    first = min(datetime.combine(today, store.opens_at), last - timedelta(hours=2))  # never in the future
+    span = int((last - first).total_seconds() // 60)
+    picks = rng.sample(vehicles, len(stages))
+    for n, (vehicle, path) in enumerate(zip(picks, stages, strict=True)):
+        arrived = first + timedelta(minutes=int(span * n / len(stages)))
+        arrived_utc = clock.store_local_to_utc(arrived, store.timezone)
+        advisor = advisors[n % len(advisors)]
+        promised = clock.store_local_to_utc(arrived + timedelta(hours=rng.choice((2, 3, 4, 6))), store.timezone)
+        with clock.frozen(arrived_utc):
+            odometer = (vehicle.last_odometer_km or 0) + rng.randrange(500, 6000)
+            ro = open_repair_order(store_id=store.id, vehicle_id=vehicle.id, actor_id=advisor.id,
+                                   odometer_km=odometer, complaint=rng.choice(COMPLAINTS), promised_at=promised)
+        for step, status in enumerate(path, start=1):
+            with clock.frozen(arrived_utc + timedelta(minutes=25 * step)):
+                transition_repair_order(ro.id, status, actor_id=advisor.id)
+    bump(store.id, "today")
+    return len(stages)

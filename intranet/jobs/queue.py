@@ -1,0 +1,86 @@
+"""Enqueueing declared jobs. When Redis cannot take a job it is kept in the database
+(PendingEnqueue) and handed over again later, never dropped."""
+from __future__ import annotations
+
+import json
+import logging
+
+from flask import current_app
+from rq import Queue
+from sqlalchemy import select
+
+from intranet import clock
+from intranet.errors import DomainError
+from intranet.extensions import db
+from intranet.jobs.connection import REDIS_ERRORS, get_redis
+from intranet.jobs.models import PendingEnqueue
+from intranet.jobs.schedule import DeclaredJob, get_job
+
+log = logging.getLogger(__name__)
+
+
+class EnqueueResult:
+    def __init__(self, job_id: str | None = None, kept: PendingEnqueue | None = None):
+        self.job_id = job_id
+        self.kept = kept
+
+    @property
+    def queued(self) -> bool:
+        return self.job_id is not None
+
+
+def _declared(name: str) -> DeclaredJob:
+    job = get_job(name)
+    if job is None:
+        from flask_babel import gettext as _
+
+        raise DomainError(_("No job is declared under the name “%(name)s”.", name=name))
+    return job
+
+
+def _push(job: DeclaredJob, kwargs: dict) -> str:
+    queue = Queue(job.queue, connection=get_redis())
+    return queue.enqueue(job.func, kwargs=kwargs, job_timeout=job.timeout, result_ttl=3600, failure_ttl=7 * 86400).id
+
+
+def enqueue(name: str, **kwargs) -> EnqueueResult:
+    """Enqueue the declared job `name`. Kwargs must be JSON-able (ids, not objects).
+    On a Redis failure the job is kept (flushed, committed by the caller's unit of work)."""
+    job = _declared(name)
+    payload = json.dumps(kwargs, sort_keys=True)
+    try:
+        return EnqueueResult(job_id=_push(job, kwargs))
+    except REDIS_ERRORS as exc:
+        log.warning("Redis refused job %s; kept for a later retry: %s", name, exc)
+        kept = PendingEnqueue(job_name=name, kwargs_json=payload, last_error=str(exc)[:500],
+                              last_attempt_at=clock.utcnow())
+        db.session.add(kept)
+        db.session.flush()
+        return EnqueueResult(kept=kept)
+
+
+def flush_pending(limit: int = 500) -> int:
+    """Hand kept jobs to Redis, oldest first. Returns how many went through. Flushes only."""
+    sent = 0
+    rows = db.session.scalars(select(PendingEnqueue).order_by(PendingEnqueue.id).limit(limit)).all()
+    for row in rows:
+        job = get_job(row.job_name)
+        if job is None:  # the declaration was removed; keep the row visible rather than guess
+            row.last_error = "job no longer declared"
+            continue
+        try:
+            _push(job, json.loads(row.kwargs_json))
+        except REDIS_ERRORS as exc:
+            row.attempts += 1
+            row.last_error = str(exc)[:500]
+            row.last_attempt_at = clock.utcnow()
+            break
+        db.session.delete(row)
+        sent += 1
+    db.session.flush()
+    return sent
+
+
+def queue_lengths() -> dict[str, int]:
+    conn = get_redis()
+    return {name: Queue(name, connection=conn).count for name in current_app.config["RQ_QUEUES"]}

@@ -1,0 +1,41 @@
+"""The declared jobs. Every job the intranet can enqueue is listed here once; those with an
+`interval` or `cron` are the recurring ones that `rq cron` runs (see cron_config.py)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+
+
+@dataclass(frozen=True)
+class DeclaredJob:
+    name: str
+    func: str  # dotted path, imported by the worker
+    description: object
+    queue: str = "default"
+    interval: int | None = None  # seconds
+    cron: str | None = None  # crontab, in the scheduler's local time (run it with TZ set to the store's zone)
+    timeout: int = 600
+
+    @property
+    def recurring(self) -> bool:
+        return bool(self.interval or self.cron)
+
+    def load(self):
+        module, _, attr = self.func.rpartition(".")
+        return getattr(__import__(module, fromlist=[attr]), attr)
+
+
+JOBS: list[DeclaredJob] = [
+    DeclaredJob(
+        name="heartbeat",
+        func="intranet.jobs.heartbeat.heartbeat",
+        description=_l("Records that the scheduler and a worker are alive; re-sends jobs kept while Redis was down."),
+        interval=60,
+        timeout=60,
+    ),
+]
+
+
+def get_job(name: str) -> DeclaredJob | None:
+    return next((j for j in JOBS if j.name == name), None)

@@ -1,0 +1,30 @@
+"""The main navigation: one list; each person sees the entries their roles can open."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+
+from intranet.auth import access
+
+
+@dataclass(frozen=True)
+class NavItem:
+    endpoint: str
+    label: object
+    icon: str  # name of an inline SVG symbol in templates/_icons.html
+
+
+NAV = [
+    NavItem("core.home", _l("My day"), "home"),
+    NavItem("core.search", _l("Find a car"), "search"),
+    NavItem("today.page", _l("Store today"), "board"),
+    NavItem("records.new_customer", _l("New customer"), "user-plus"),
+    NavItem("admin.users", _l("Staff"), "users"),
+    NavItem("admin.settings", _l("Settings"), "settings"),
+    NavItem("admin.jobs", _l("Jobs"), "pulse"),
+]
+
+
+def navigation(user, role) -> list[NavItem]:
+    return [item for item in NAV if access.can_open(user, item.endpoint)]

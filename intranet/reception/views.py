@@ -1,0 +1,64 @@
+"""Reception: a car arrives and is checked in on a repair order."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from intranet.auth.access import guard
+from intranet.core import services
+from intranet.core.models import Role, Vehicle
+from intranet.errors import DomainError
+from intranet.extensions import db
+from intranet.live.http import announce
+from intranet.live.services import bump
+from intranet.reception.forms import CheckInForm
+from intranet.web import attach_error, current_store, toast
+
+bp = guard(Blueprint("reception", __name__, url_prefix="/reception"), Role.ADVISOR, Role.DIRECTOR)
+
+
+@bp.route("/check-in/<int:vehicle_id>", methods=["GET", "POST"])
+def check_in(vehicle_id: int):
+    vehicle = db.session.get(Vehicle, vehicle_id)
+    if vehicle is None or vehicle.store_id != current_store().id:
+        abort(404)
+    form = CheckInForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            ro = services.open_repair_order(
+                store_id=vehicle.store_id, vehicle_id=vehicle_id, actor_id=current_user.id,
+                odometer_km=form.odometer_km.data, odometer_reason=form.odometer_reason.data,
+                complaint=form.complaint.data)
+            bump(vehicle.store_id, "today")
+        except DomainError as refused:
+            db.session.rollback()
+            error = attach_error(form, refused)
+        else:
+            db.session.commit()
+            flash(_("%(plate)s checked in on %(number)s.", plate=vehicle.plate, number=ro.number), "success")
+            return redirect(url_for("core.home"))
+    status = 422 if form.errors or error else 200
+    return render_template("reception/check_in.html", form=form, error=error, vehicle=vehicle), status
+
+
+@bp.post("/quick-check-in")
+def quick_check_in():
+    """From the store-today board: check a known car in by its plate. Answers with the board."""
+    from intranet.today.views import render_board
+
+    store = current_store()
+    plate = request.form.get("plate", "")
+    try:
+        vehicle = services.find_vehicle_by_plate(store.id, plate)
+        ro = services.open_repair_order(store_id=store.id, vehicle_id=vehicle.id, actor_id=current_user.id)
+        bump(store.id, "today")
+    except DomainError as refused:
+        db.session.rollback()
+        return toast(make_response(render_board(store, quick_error=refused.message, plate_typed=plate), 422),
+                     refused.message)
+    db.session.commit()
+    response = make_response(render_board(store))
+    toast(response, _("%(plate)s checked in on %(number)s.", plate=vehicle.plate, number=ro.number), "success")
+    return announce(response, "today")

@@ -1,0 +1,177 @@
+"""Request plumbing shared by every page: who is signed in, which language, access, errors,
+template helpers."""
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+from flask import Flask, current_app, flash, g, has_request_context, redirect, render_template, request, session, url_for
+from flask_babel import format_decimal, get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+
+from intranet import clock
+from intranet.auth import access
+from intranet.core.models import Role, Store, User
+from intranet.errors import DomainError
+from intranet.extensions import db, login_manager
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI and jobs
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    chosen = session.get("locale")
+    if chosen in languages:
+        return chosen
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    return user if user and user.active else None  # a disabled account is signed out at once
+
+
+def active_role() -> Role | None:
+    if not current_user.is_authenticated:
+        return None
+    roles = current_user.roles
+    chosen = session.get("role")
+    return Role(chosen) if chosen in roles else (roles[0] if roles else None)
+
+
+def current_store() -> Store | None:
+    if "store" not in g:
+        g.store = current_user.store if current_user.is_authenticated else db.session.scalar(
+            db.select(Store).order_by(Store.id).limit(1))
+    return g.store
+
+
+def add_trigger(response, event: str, detail) -> None:
+    """Add an htmx client event to the response, keeping events already there."""
+    events = json.loads(response.headers.get("HX-Trigger") or "{}")
+    events[event] = detail
+    response.headers["HX-Trigger"] = json.dumps(events, ensure_ascii=False)
+
+
+def toast(response, message: str, level: str = "error"):
+    """Attach a message that the page shows as a toast (used for htmx answers)."""
+    add_trigger(response, "toast", {"message": str(message), "level": level})
+    return response
+
+
+def _is_htmx() -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def init_app(app: Flask) -> None:
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    login_manager.session_protection = "basic"
+    from datetime import timedelta
+
+    app.config["REMEMBER_COOKIE_DURATION"] = timedelta(days=app.config["REMEMBER_COOKIE_DURATION_DAYS"])
+    app.before_request(access.enforce_access)
+
+    @app.before_request
+    def note_presence():
+        if current_user.is_authenticated and request.endpoint not in (None, "static"):
+            from intranet.auth.services import touch_last_seen
+            from intranet.live.services import bump
+
+            came_online = touch_last_seen(current_user)
+            if came_online:
+                bump(current_user.store_id, "today")
+            if db.session.dirty or db.session.new or came_online:
+                db.session.commit()
+
+    @app.after_request
+    def vary_on_htmx(response):
+        response.vary.add("HX-Request")
+        response.vary.add("Cookie")
+        return response
+
+    @app.errorhandler(403)
+    def forbidden(error):
+        message = _("Your role does not give access to this page.")
+        if _is_htmx():
+            return toast(app.response_class(message, 403), message)
+        return render_template("errors/error.html", code=403, message=message), 403
+
+    @app.errorhandler(404)
+    def not_found(error):
+        message = _("This page does not exist (any more).")
+        if _is_htmx():
+            return toast(app.response_class(message, 404), message)
+        return render_template("errors/error.html", code=404, message=message), 404
+
+    @app.errorhandler(CSRFError)
+    def csrf_failed(error):
+        message = _("The form had expired. Nothing was saved — please submit it again.")
+        if _is_htmx():
+            return toast(app.response_class(message, 400), message)
+        flash(message, "error")
+        return redirect(request.referrer or url_for("core.home"))
+
+    @app.errorhandler(DomainError)
+    def domain_error(error: DomainError):
+        # Views catch DomainError to redisplay their form; this is the safety net.
+        db.session.rollback()
+        if _is_htmx():
+            return toast(app.response_class(str(error.message), 422), error.message)
+        flash(str(error.message), "error")
+        return redirect(request.referrer or url_for("core.home"))
+
+    @app.errorhandler(500)
+    def server_error(error):
+        db.session.rollback()
+        message = _("Something went wrong on our side. Nothing you entered was lost; try again in a moment.")
+        if _is_htmx():
+            return toast(app.response_class(message, 500), message)
+        return render_template("errors/error.html", code=500, message=message), 500
+
+    @app.template_filter("localtime")
+    def localtime(value, fmt: str = "%H:%M"):
+        store = current_store()
+        local = clock.to_store_time(value, store.timezone if store else "Asia/Shanghai")
+        return local.strftime(fmt) if local else "—"
+
+    @app.template_filter("contact_time")
+    def contact_time(value):
+        from intranet.core.models import ContactTime
+
+        return ContactTime(value).label if value else "—"
+
+    @app.template_filter("money")
+    def money(value):
+        if value is None:
+            return "—"
+        return "¥" + format_decimal(Decimal(value), format="#,##0.00")
+
+    @app.context_processor
+    def layout_context():
+        from intranet.nav import navigation
+
+        role = active_role()
+        return {
+            "active_role": role,
+            "store": current_store() if current_user.is_authenticated else None,
+            "languages": app.config["LANGUAGES"],
+            "current_locale": str(get_locale()),
+            "nav": navigation(current_user, role) if role else [],
+            "can_open": lambda endpoint: access.can_open(current_user, endpoint),
+            "Role": Role,
+        }
+
+
+def attach_error(form, error: DomainError) -> str | None:
+    """Show a service's refusal next to the field it is about; returns it when it fits no field."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message] if isinstance(field.errors, list) else [error.message]
+        return None
+    return error.message

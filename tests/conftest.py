@@ -1,0 +1,201 @@
+"""Fixtures: a real database built by the migrations (SQLite, or PostgreSQL when DATABASE_URL
+points at one), a real embedded Redis, clients logged in by role, and factories."""
+from __future__ import annotations
+
+import itertools
+import os
+import re
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from intranet import create_app
+from intranet.core import services
+from intranet.core.models import Role, Store
+from intranet.extensions import db as _db
+from intranet.jobs.connection import forget_connections, get_redis
+
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|"X-CSRFToken": "([^"]+)"')
+
+
+def _postgres_database(url: str):
+    """A fresh, throw-away database on the PostgreSQL server DATABASE_URL points at."""
+    base = make_url(url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://")
+                    else url)
+    name = f"intranet_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    return base.set(database=name), admin, name
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    forget_connections()
+    tmp = tmp_path_factory.mktemp("intranet")
+    database_url = os.environ.get("DATABASE_URL", "")
+    cleanup = None
+    if database_url.startswith("postgres"):
+        url, admin, name = _postgres_database(database_url)
+        uri = url.render_as_string(hide_password=False)
+
+        def cleanup():
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+    else:
+        uri = f"sqlite:///{tmp / 'test.db'}"
+    app = create_app({
+        "INTRANET_ENV": "test",
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": uri,
+        "REDIS_URL": "",
+        "EMBEDDED_REDIS_FILE": str(tmp / "redis.rdb"),
+        "INSTANCE_PATH": str(tmp),
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        "SESSION_COOKIE_SECURE": False,
+        "REMEMBER_COOKIE_SECURE": False,
+    })
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        upgrade()  # the schema comes from the migrations, exactly as in production
+    yield app
+    with app.app_context():
+        _db.engine.dispose()
+    forget_connections()
+    if cleanup:
+        cleanup()
+
+
+@pytest.fixture(autouse=True)
+def db(app):
+    """Each test starts with empty tables and its own app context."""
+    with app.app_context():
+        yield _db
+        _db.session.remove()
+        tables = [t.name for t in _db.metadata.sorted_tables if t.name != "alembic_version"]
+        with _db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+            else:
+                for table in reversed(_db.metadata.sorted_tables):
+                    conn.execute(table.delete())
+
+
+@pytest.fixture
+def redis_conn(app):
+    """The real (embedded) Redis, emptied for the test."""
+    with app.app_context():
+        conn = get_redis()
+        conn.flushdb()
+        yield conn
+        conn.flushdb()
+
+
+class Client:
+    """The Flask test client plus the CSRF token of its session."""
+
+    def __init__(self, flask_client):
+        self.http = flask_client
+        self.csrf_token = None
+
+    def __getattr__(self, name):
+        return getattr(self.http, name)
+
+    def fetch_csrf(self, url="/login"):
+        body = self.http.get(url, follow_redirects=True).get_data(as_text=True)
+        match = CSRF_RE.search(body)
+        assert match, f"no CSRF token on {url}"
+        self.csrf_token = match.group(1) or match.group(2)
+        return self.csrf_token
+
+    def post(self, url, data=None, headers=None, **kwargs):
+        """POST with the session's CSRF token (pass csrf=False to leave it out)."""
+        send_token = kwargs.pop("csrf", True)
+        headers = dict(headers or {})
+        if send_token:
+            if self.csrf_token is None:
+                self.fetch_csrf()
+            headers.setdefault("X-CSRFToken", self.csrf_token)
+        return self.http.post(url, data=data, headers=headers, **kwargs)
+
+
+@pytest.fixture
+def client(app):
+    return Client(app.test_client())
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+_seq = itertools.count(1)
+
+
+@pytest.fixture
+def store(db):
+    found = db.session.scalar(db.select(Store).where(Store.code == "TS01"))
+    if found is None:
+        found = Store(code="TS01", name="测试4S店", timezone="Asia/Shanghai")
+        db.session.add(found)
+        db.session.commit()
+    return found
+
+
+@pytest.fixture
+def make_user(db, store):
+    def make(*roles: Role, username: str | None = None, password: str = "password123", active: bool = True,
+             display_name: str | None = None):
+        name = username or f"user{next(_seq)}"
+        user = services.create_user(store_id=store.id, username=name, display_name=display_name or name,
+                                    password=password, roles=list(roles) or [Role.ADVISOR])
+        user.active = active
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def login_as(client, make_user):
+    """Sign the test client in as a new user holding `roles`; returns the user."""
+
+    def login(*roles: Role, **kwargs):
+        user = make_user(*roles, **kwargs)
+        client.fetch_csrf()
+        response = client.post("/login", data={"username": user.username, "password": "password123",
+                                               "csrf_token": client.csrf_token})
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        client.fetch_csrf("/")
+        return user
+
+    return login
+
+
+@pytest.fixture
+def make_customer(db, store):
+    def make(name="张伟", mobile=None, **kwargs):
+        customer = services.create_customer(store_id=store.id, name=name,
+                                            mobile=mobile or f"139{next(_seq):08d}", **kwargs)
+        db.session.commit()
+        return customer
+
+    return make
+
+
+@pytest.fixture
+def make_vehicle(db, store, make_customer):
+    def make(plate=None, customer=None, model="迈腾 330TSI", **kwargs):
+        customer = customer or make_customer()
+        n = next(_seq)
+        vehicle = services.create_vehicle(store_id=store.id, customer_id=customer.id,
+                                          plate=plate or f"沪A{n:05d}", model=model, **kwargs)
+        db.session.commit()
+        return vehicle
+
+    return make
