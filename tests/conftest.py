@@ -8,6 +8,7 @@ import re
 import uuid
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -96,37 +97,42 @@ def redis_conn(app):
         conn.flushdb()
 
 
-class Client:
-    """The Flask test client plus the CSRF token of its session."""
+class Client(FlaskClient):
+    """The Flask test client, plus the CSRF token of its session. Each request runs in its own
+    application context, as in production (fresh `g`, fresh database session)."""
 
-    def __init__(self, flask_client):
-        self.http = flask_client
-        self.csrf_token = None
+    csrf_token: str | None = None
 
-    def __getattr__(self, name):
-        return getattr(self.http, name)
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
 
     def fetch_csrf(self, url="/login"):
-        body = self.http.get(url, follow_redirects=True).get_data(as_text=True)
+        body = self.get(url, follow_redirects=True).get_data(as_text=True)
         match = CSRF_RE.search(body)
         assert match, f"no CSRF token on {url}"
         self.csrf_token = match.group(1) or match.group(2)
         return self.csrf_token
 
-    def post(self, url, data=None, headers=None, **kwargs):
-        """POST with the session's CSRF token (pass csrf=False to leave it out)."""
-        send_token = kwargs.pop("csrf", True)
-        headers = dict(headers or {})
-        if send_token:
+    def post(self, *args, csrf: bool = True, **kwargs):
+        """POST with the session's CSRF token in the header (csrf=False leaves it out)."""
+        if csrf:
             if self.csrf_token is None:
                 self.fetch_csrf()
+            headers = dict(kwargs.pop("headers", None) or {})
             headers.setdefault("X-CSRFToken", self.csrf_token)
-        return self.http.post(url, data=data, headers=headers, **kwargs)
+            kwargs["headers"] = headers
+        return super().post(*args, **kwargs)
+
+
+def new_client(app) -> Client:
+    app.test_client_class = Client
+    return app.test_client()
 
 
 @pytest.fixture
 def client(app):
-    return Client(app.test_client())
+    return new_client(app)
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DecimalField, PasswordField, SelectField, SelectMultipleField, StringField, TimeField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -13,7 +14,7 @@ class CheckboxList(SelectMultipleField):
 
 
 def role_choices():
-    return [(r.value, r.label) for r in Role]
+    return [SelectChoice(r.value, r.label) for r in Role]
 
 
 class UserForm(FlaskForm):
@@ -30,7 +31,7 @@ class StoreSettingsForm(FlaskForm):
     name = StringField(_l("Store name"), validators=[DataRequired()])
     code = StringField(_l("Store code (document prefix)"), validators=[DataRequired()])
     timezone = SelectField(_l("Time zone"), choices=[
-        ("Asia/Shanghai", "Asia/Shanghai"), ("Asia/Urumqi", "Asia/Urumqi"), ("Asia/Hong_Kong", "Asia/Hong_Kong")])
+        SelectChoice(zone) for zone in ("Asia/Shanghai", "Asia/Urumqi", "Asia/Hong_Kong")])
     opens_at = TimeField(_l("Opens at"), validators=[DataRequired()])
     closes_at = TimeField(_l("Closes at"), validators=[DataRequired()])
     key_collection_at = TimeField(_l("Key collection time"), validators=[DataRequired()])
@@ -39,4 +40,4 @@ class StoreSettingsForm(FlaskForm):
                                validators=[DataRequired(), NumberRange(0, 10000)])
     address = StringField(_l("Address"), validators=[Optional()])
     phone = StringField(_l("Phone"), validators=[Optional()])
-    default_locale = SelectField(_l("Default language"), choices=[("zh_Hans_CN", "中文"), ("en", "English")])
+    default_locale = SelectField(_l("Default language"), choices=[SelectChoice("zh_Hans_CN", "中文"), SelectChoice("en", "English")])

@@ -1,5 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms.fields.choices import SelectChoice
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, NumberRange, Optional
 
@@ -7,7 +8,7 @@ from intranet.core.models import ContactTime
 
 
 def contact_time_choices():
-    return [(c.value, c.label) for c in ContactTime]
+    return [SelectChoice(c.value, c.label) for c in ContactTime]
 
 
 class CustomerForm(FlaskForm):

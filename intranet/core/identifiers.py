@@ -119,7 +119,12 @@ def name_initials(name: str) -> str:
             break
     else:
         head, rest = "", name
-    letters = lazy_pinyin(rest, style=Style.FIRST_LETTER, errors=lambda chars: [c for c in chars if c.isalnum()])
+    letters = []
+    for run in re.findall(r"[\u4e00-\u9fff]+|[A-Za-z0-9]+", rest):
+        if run.isascii():
+            letters.append(run[0])  # a Latin word counts by its first letter, like a character
+        else:
+            letters.extend(lazy_pinyin(run, style=Style.FIRST_LETTER))
     return (head + "".join(letters)).upper()[:20]
 
 
