@@ -164,7 +164,9 @@ def up_command(host: str, port: int, no_demo: bool):
     ]
     click.echo(f"\nIntranet running at http://{host}:{port}/  (Ctrl-C stops web, worker and scheduler)\n")
     try:
-        app.run(host=host, port=port, use_reloader=False, threaded=True)
+        from werkzeug.serving import run_simple
+
+        run_simple(host, port, app, use_reloader=False, threaded=True)
     finally:
         for child in children:
             child.send_signal(signal.SIGTERM)

@@ -52,7 +52,7 @@ COLOURS = ["极地白", "深空灰", "曜石黑", "珊瑚蓝", "火山红", "月
 DISTRICTS = ["浦东新区", "闵行区", "徐汇区", "杨浦区", "宝山区", "松江区", "嘉定区", "静安区", "普陀区", "长宁区"]
 STREETS = ["张杨路", "世纪大道", "龙阳路", "锦绣路", "东方路", "沪南路", "川沙路", "金桥路", "华夏中路", "高科西路"]
 PLATE_LETTERS = "ABCDEFGHJKLMN"
-ALNUM = "0123456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+ALNUM = "0123456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no I and O on plates
 VIN_CHARS = "0123456789ABCDEFGHJKLMNPRSTUVWXYZ"
 COMPLAINTS = [
     "保养到期，做常规保养", "刹车时有异响", "空调不凉", "仪表盘发动机故障灯亮", "右前门有刮擦，需钣喷",
@@ -69,9 +69,12 @@ def _vin(rng: random.Random, year: int) -> str:
 def _plate(rng: random.Random, new_energy: bool) -> str:
     letter = rng.choice(PLATE_LETTERS)
     if new_energy:
-        return f"沪{letter}{rng.choice('DF')}{rng.choice(ALNUM.replace('O', ''))}{rng.randrange(10**4):04d}"
-    tail = "".join(rng.choice(ALNUM) for _ in range(4))
-    return f"沪{letter}{tail}{rng.choice(ALNUM)}"
+        return f"沪{letter}{rng.choice('DF')}{rng.choice(ALNUM)}{rng.randrange(10**4):04d}"
+    # Most plates are five digits; many carry one or two letters among them (沪A3K821, 沪B7Q2M5).
+    tail = [rng.choice("0123456789") for _ in range(5)]
+    for position in rng.sample(range(5), rng.choice((0, 0, 1, 1, 2))):
+        tail[position] = rng.choice(PLATE_LETTERS + "PQRSTUVWXYZ")
+    return f"沪{letter}{''.join(tail)}"
 
 
 def _weighted_model(rng: random.Random):
@@ -166,7 +169,11 @@ def _seed_today(store: Store, rng: random.Random, today: date) -> int:
         arrived = first + timedelta(minutes=int(span * n / len(stages)))
         arrived_utc = clock.store_local_to_utc(arrived, store.timezone)
         advisor = advisors[n % len(advisors)]
-        promised = clock.store_local_to_utc(arrived + timedelta(hours=rng.choice((2, 3, 4, 6))), store.timezone)
+        closing = datetime.combine(today, store.closes_at)
+        promise = arrived + timedelta(hours=rng.choice((2, 3, 4, 6)))
+        if promise > closing:  # a car that cannot be done today is promised for tomorrow morning
+            promise = datetime.combine(today + timedelta(days=1), time(10, 0))
+        promised = clock.store_local_to_utc(promise, store.timezone)
         with clock.frozen(arrived_utc):
             odometer = (vehicle.last_odometer_km or 0) + rng.randrange(500, 6000)
             ro = open_repair_order(store_id=store.id, vehicle_id=vehicle.id, actor_id=advisor.id,

@@ -140,6 +140,23 @@ def init_app(app: Flask) -> None:
         local = clock.to_store_time(value, store.timezone if store else "Asia/Shanghai")
         return local.strftime(fmt) if local else "—"
 
+    @app.template_filter("when")
+    def when(value):
+        """A time near today said the way people say it: 14:30, tomorrow 10:00, 11-25 09:00."""
+        store = current_store()
+        tz = store.timezone if store else "Asia/Shanghai"
+        local = clock.to_store_time(value, tz)
+        if local is None:
+            return "—"
+        days = (local.date() - clock.store_today(tz)).days
+        if days == 0:
+            return local.strftime("%H:%M")
+        if days == 1:
+            return _("tomorrow %(time)s", time=local.strftime("%H:%M"))
+        if days == -1:
+            return _("yesterday %(time)s", time=local.strftime("%H:%M"))
+        return local.strftime("%m-%d %H:%M")
+
     @app.template_filter("contact_time")
     def contact_time(value):
         from intranet.core.models import ContactTime

@@ -2,6 +2,8 @@
 queries whatever the size of the store). Later areas add their panels here."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -13,18 +15,32 @@ from intranet.extensions import db
 SUMMARY, CHECK_IN, ON_SITE, MY_CARS, FIND, TEAM, HEALTH, STAFF = (
     "summary", "check_in", "on_site", "my_cars", "find", "team", "health", "staff")
 
-PANELS: dict[Role, list[str]] = {
-    Role.DIRECTOR: [SUMMARY, ON_SITE, TEAM, HEALTH],
-    Role.ADVISOR: [CHECK_IN, MY_CARS, SUMMARY],
-    Role.CONTROLLER: [SUMMARY, ON_SITE, TEAM],
-    Role.TECHNICIAN: [ON_SITE, SUMMARY],
-    Role.INSPECTOR: [ON_SITE, SUMMARY],
-    Role.PARTS: [FIND, ON_SITE, SUMMARY],
-    Role.WARRANTY: [FIND, ON_SITE, SUMMARY],
-    Role.ACCIDENT: [FIND, ON_SITE, SUMMARY],
-    Role.CARE: [FIND, SUMMARY],
-    Role.MANAGER: [SUMMARY, TEAM, ON_SITE],
-    Role.ADMIN: [HEALTH, STAFF, SUMMARY],
+
+@dataclass(frozen=True)
+class Layout:
+    """Panels across the top, then a wide main column and a narrow side column."""
+
+    top: tuple[str, ...] = ()
+    main: tuple[str, ...] = ()
+    side: tuple[str, ...] = ()
+
+    @property
+    def panels(self) -> set[str]:
+        return {*self.top, *self.main, *self.side}
+
+
+HOMES: dict[Role, Layout] = {
+    Role.DIRECTOR: Layout(top=(SUMMARY,), main=(ON_SITE,), side=(TEAM, HEALTH)),
+    Role.ADVISOR: Layout(top=(CHECK_IN,), main=(MY_CARS,), side=(SUMMARY,)),
+    Role.CONTROLLER: Layout(top=(SUMMARY,), main=(ON_SITE,), side=(TEAM,)),
+    Role.TECHNICIAN: Layout(main=(ON_SITE,), side=(SUMMARY,)),
+    Role.INSPECTOR: Layout(main=(ON_SITE,), side=(SUMMARY,)),
+    Role.PARTS: Layout(top=(FIND,), main=(ON_SITE,), side=(SUMMARY,)),
+    Role.WARRANTY: Layout(top=(FIND,), main=(ON_SITE,), side=(SUMMARY,)),
+    Role.ACCIDENT: Layout(top=(FIND,), main=(ON_SITE,), side=(SUMMARY,)),
+    Role.CARE: Layout(top=(FIND,), main=(SUMMARY,)),
+    Role.MANAGER: Layout(top=(SUMMARY,), main=(ON_SITE,), side=(TEAM,)),
+    Role.ADMIN: Layout(main=(HEALTH,), side=(STAFF, SUMMARY)),
 }
 
 
@@ -42,8 +58,9 @@ def _on_site(store_id: int, advisor_id: int | None = None, limit: int = 60) -> l
 
 
 def home_data(store: Store, user: User, role: Role, config) -> dict:
-    panels = PANELS[role]
-    data: dict = {"panels": panels}
+    layout = HOMES[role]
+    panels = layout.panels
+    data: dict = {"layout": layout}
     if SUMMARY in panels:
         data["cars_in_today"] = repair_orders_opened_on(store, clock.store_today(store.timezone))
         data["on_site_counts"] = on_site_counts(store.id)

@@ -1,0 +1,55 @@
+"""Screenshots of the main pages at tablet sizes, from a running intranet with demo data.
+
+    flask --app intranet up &            # or any running server with `seed-demo` data
+    python scripts/screenshots.py http://127.0.0.1:5000 [out-dir]
+
+Uses Debian's Chromium (CHROMIUM_PATH or /usr/bin/chromium) through Playwright."""
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+SIZES = [(1024, 768), (768, 1024)]
+PAGES = {
+    "advisor": ["/", "/search?q=A1", "/today/", "/records/customers/new"],
+    "director": ["/", "/today/"],
+    "technician": ["/"],
+    "admin": ["/", "/admin/users", "/admin/settings", "/admin/jobs"],
+}
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+def main(base: str, out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    chromium = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, headless=True, args=ARGS)
+        for width, height in SIZES:
+            context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
+            page = context.new_page()
+            page.goto(base + "/login")
+            page.screenshot(path=out / f"login-{width}x{height}.png")
+            for user, urls in PAGES.items():
+                context.clear_cookies()
+                page.goto(base + "/login")
+                page.fill("#username", "tech1" if user == "technician" else user)
+                page.fill("#password", "demo1234")
+                page.click("button[type=submit]")
+                page.wait_for_url(base + "/")
+                for url in urls:
+                    page.goto(base + url)
+                    page.wait_for_load_state("networkidle")
+                    name = url.strip("/").replace("/", "_").replace("?", "_").replace("=", "_") or "home"
+                    page.screenshot(path=out / f"{user}-{name}-{width}x{height}.png", full_page=True)
+            context.close()
+        browser.close()
+    print(f"screenshots in {out}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1].rstrip("/"), Path(sys.argv[2] if len(sys.argv) > 2 else "test-artifacts/screenshots/manual"))
