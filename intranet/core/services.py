@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, or_, select, union, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -214,39 +214,46 @@ def _prefix(column, value: str):
 
 def search_vehicles(store_id: int, query: str, *, limit: int = 20) -> list[Vehicle]:
     """Find cars as the advisor types: plate (with or without the province), last digits of the
-    plate, mobile or its last digits, VIN tail, customer name or its pinyin initials."""
+    plate, mobile or its last digits, VIN tail, customer name or its pinyin initials.
+
+    Each way of matching is its own index range scan, capped at `limit`; their union is sorted.
+    (One query with OR across columns would scan every car of the store.)"""
     raw = (query or "").strip()
     if not raw:
         return []
     key = normalize_plate(raw)
-    conditions = []
+    on_vehicle: list[tuple] = []
+    on_customer: list[tuple] = []
     if key[0] in PROVINCES:
-        conditions.append(_prefix(Vehicle.plate, key))
+        on_vehicle.append((Vehicle.plate, key))
     if key.isascii() and key.isalnum():
-        conditions.append(_prefix(Vehicle.plate_key, key))
+        on_vehicle.append((Vehicle.plate_key, key))
         if len(key) >= 3:
-            conditions.append(_prefix(Vehicle.plate_rev, key[::-1]))
+            on_vehicle.append((Vehicle.plate_rev, key[::-1]))
         if len(key) >= 4:
-            conditions.append(_prefix(Vehicle.vin_rev, normalize_vin(key)[::-1]))
-    customer_ids = None
-    customer_conditions = []
+            on_vehicle.append((Vehicle.vin_rev, normalize_vin(key)[::-1]))
     digits = normalize_mobile(raw)
     if raw.isdigit() and len(digits) >= 4:
-        customer_conditions.append(_prefix(Customer.mobile, digits))
-        customer_conditions.append(_prefix(Customer.mobile_rev, digits[::-1]))
+        on_customer += [(Customer.mobile, digits), (Customer.mobile_rev, digits[::-1])]
     if key.isalpha() and key.isascii():
-        customer_conditions.append(_prefix(Customer.name_initials, key))
+        on_customer.append((Customer.name_initials, key))
     if not key.isascii():
-        customer_conditions.append(_prefix(Customer.name, raw))
-    if customer_conditions:
-        customer_ids = select(Customer.id).where(Customer.store_id == store_id, or_(*customer_conditions))
-        conditions.append(Vehicle.customer_id.in_(customer_ids))
-    if not conditions:
+        on_customer.append((Customer.name, raw))
+    branches = [
+        select(Vehicle.id).where(Vehicle.store_id == store_id, _prefix(column, value)).order_by(column).limit(limit)
+        for column, value in on_vehicle
+    ] + [
+        select(Vehicle.id).join(Customer, Customer.id == Vehicle.customer_id)
+        .where(Customer.store_id == store_id, _prefix(column, value)).order_by(column).limit(limit)
+        for column, value in on_customer
+    ]
+    if not branches:
         return []
+    matching = union(*(select(branch.subquery().c.id) for branch in branches))
     stmt = (
         select(Vehicle)
         .options(joinedload(Vehicle.customer))
-        .where(Vehicle.store_id == store_id, or_(*conditions))
+        .where(Vehicle.id.in_(matching))
         .order_by(Vehicle.plate)
         .limit(limit)
     )

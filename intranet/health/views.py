@@ -14,3 +14,10 @@ def healthz():
     response.status_code = 200 if result["ok"] else 503
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.get("/ping")
+@public
+def ping():
+    """Liveness: the web process answers. (/healthz is readiness: everything behind it works.)"""
+    return "ok", 200, {"Content-Type": "text/plain", "Cache-Control": "no-store"}

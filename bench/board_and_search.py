@@ -1,0 +1,111 @@
+"""Server-side cost of the live board and the car search, against a trivial endpoint.
+
+    .venv/bin/python bench/board_and_search.py [--cars 80] [--vehicles 20000] [--rounds 300]
+
+Builds a throw-away SQLite database from the migrations (or uses DATABASE_URL for a throw-away
+PostgreSQL database), fills it, and times requests through the WSGI app in-process (no network),
+printing the median and 95th percentile per request and the ratio to GET /ping."""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import event  # noqa: E402
+
+from intranet import create_app  # noqa: E402
+
+
+def timed(client, url, rounds, headers=None, expect=200):
+    samples = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        response = client.get(url, headers=headers or {})
+        samples.append((time.perf_counter() - start) * 1000)
+        assert response.status_code == expect, (url, response.status_code)
+    samples.sort()
+    return statistics.median(samples), samples[int(len(samples) * 0.95) - 1]
+
+
+def count_queries(app, client, url, headers=None):
+    from intranet.extensions import db
+
+    seen = []
+    with app.app_context():
+        engine = db.engine
+    listener = lambda *a: seen.append(a[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        client.get(url, headers=headers or {})
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    return len(seen)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cars", type=int, default=80)
+    parser.add_argument("--vehicles", type=int, default=20000)
+    parser.add_argument("--rounds", type=int, default=300)
+    args = parser.parse_args()
+
+    tmp = Path(tempfile.mkdtemp(prefix="intranet-bench-"))
+    app = create_app({"INTRANET_ENV": "test", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'bench.db'}",
+                      "EMBEDDED_REDIS_FILE": str(tmp / "redis.rdb"), "INSTANCE_PATH": str(tmp),
+                      "WTF_CSRF_ENABLED": False, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+    from flask_migrate import upgrade
+
+    from intranet.core import services
+    from intranet.core.models import Customer, Role, Store, Vehicle
+    from intranet.extensions import db
+
+    with app.app_context():
+        upgrade()
+        store = Store(code="BN01", name="Bench", timezone="Asia/Shanghai")
+        db.session.add(store)
+        db.session.flush()
+        user = services.create_user(store_id=store.id, username="bench", display_name="Bench", password="benchbench",
+                                    roles=[Role.DIRECTOR, Role.ADVISOR])
+        letters = "ABCDEFGHJKLMN"
+        customers = [Customer(store_id=store.id, name=f"张{n}", name_initials="Z", mobile=f"139{n:08d}",
+                              mobile_rev=f"139{n:08d}"[::-1]) for n in range(args.vehicles)]
+        db.session.add_all(customers)
+        db.session.flush()
+        vehicles = []
+        for n, customer in enumerate(customers):
+            plate = f"沪{letters[n % len(letters)]}{n % 100000:05d}"
+            vehicles.append(Vehicle(store_id=store.id, customer_id=customer.id, plate=plate, plate_key=plate[1:],
+                                    plate_rev=plate[::-1], model="迈腾"))
+        db.session.add_all(vehicles)
+        db.session.flush()
+        for vehicle in vehicles[: args.cars]:
+            services.open_repair_order(store_id=store.id, vehicle_id=vehicle.id, actor_id=user.id)
+        db.session.commit()
+
+    client = app.test_client()
+    client.post("/login", data={"username": "bench", "password": "benchbench"})
+    etag = client.get("/today/board").headers["ETag"]
+
+    rows = [
+        ("GET /ping (trivial)", "/ping", None, 200),
+        ("board poll, unchanged (304)", "/today/board", {"If-None-Match": etag}, 304),
+        (f"board render, {args.cars} cars", "/today/board", None, 200),
+        (f"search '沪A123' over {args.vehicles} cars", "/search?q=%E6%B2%AAA123", {"HX-Request": "true"}, 200),
+        (f"search '1234' (tails) over {args.vehicles}", "/search?q=1234", {"HX-Request": "true"}, 200),
+    ]
+    base = None
+    print(f"{'request':<44} {'median ms':>10} {'p95 ms':>8} {'× ping':>7} {'queries':>8}")
+    for label, url, headers, expect in rows:
+        median, p95 = timed(client, url, args.rounds, headers, expect)
+        base = base or median
+        queries = count_queries(app, client, url, headers)
+        print(f"{label:<44} {median:>10.2f} {p95:>8.2f} {median / base:>7.1f} {queries:>8}")
+
+
+if __name__ == "__main__":
+    main()
