@@ -55,7 +55,8 @@ def add_trigger(response, event: str, detail) -> None:
     """Add an htmx client event to the response, keeping events already there."""
     events = json.loads(response.headers.get("HX-Trigger") or "{}")
     events[event] = detail
-    response.headers["HX-Trigger"] = json.dumps(events, ensure_ascii=False)
+    # Header values must be Latin-1: keep the default \u escapes (htmx decodes them).
+    response.headers["HX-Trigger"] = json.dumps(events)
 
 
 def toast(response, message: str, level: str = "error"):

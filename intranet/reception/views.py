@@ -56,9 +56,13 @@ def quick_check_in():
         bump(store.id, "today")
     except DomainError as refused:
         db.session.rollback()
-        return toast(make_response(render_board(store, quick_error=refused.message, plate_typed=plate), 422),
-                     refused.message)
+        # The board did not change: show the reason next to the form, which keeps what was typed.
+        response = make_response(render_template("today/_quick_error.html", quick_error=refused.message), 422)
+        response.headers["HX-Retarget"] = "#quick-error"
+        response.headers["HX-Reswap"] = "innerHTML"
+        return response
     db.session.commit()
-    response = make_response(render_board(store))
+    cleared = '<div id="quick-error" hx-swap-oob="true"></div>'
+    response = make_response(render_board(store) + cleared)
     toast(response, _("%(plate)s checked in on %(number)s.", plate=vehicle.plate, number=ro.number), "success")
     return announce(response, "today")

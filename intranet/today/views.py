@@ -16,7 +16,7 @@ bp = guard(Blueprint("today", __name__, url_prefix="/today"))
 BOARD = "today"
 
 
-def render_board(store, *, quick_error=None, plate_typed: str = "", etag: str | None = None) -> str:
+def render_board(store, *, etag: str | None = None) -> str:
     from intranet.live.http import board_etag
 
     now = clock.utcnow()
@@ -27,8 +27,6 @@ def render_board(store, *, quick_error=None, plate_typed: str = "", etag: str | 
         online=users_online(store.id),
         health=check(current_app.config),
         etag=etag or board_etag(BOARD, store.id, _minute(now)),
-        quick_error=quick_error,
-        plate_typed=plate_typed,
     )
 
 
