@@ -3,6 +3,7 @@ template helpers."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from decimal import Decimal
 
 from flask import Flask, current_app, flash, g, has_request_context, redirect, render_template, request, session, url_for
@@ -193,3 +194,30 @@ def attach_error(form, error: DomainError) -> str | None:
         field.errors = [*field.errors, error.message] if isinstance(field.errors, list) else [error.message]
         return None
     return error.message
+
+
+@dataclass
+class FormOutcome:
+    done: bool = False
+    result: object = None
+    error: object = None  # a refusal that fits no field, shown above the form
+
+    @property
+    def status(self) -> int:
+        """422 when the form came back with errors, so htmx and tests can tell."""
+        return 422 if request.method == "POST" and not self.done else 200
+
+
+def run_form(form, action) -> FormOutcome:
+    """Validate `form` and, if valid, run `action()` (one service call) as one unit of work:
+    commit on success; on a DomainError roll back and put the message next to its field.
+    Whatever was typed stays in the form."""
+    if not form.validate_on_submit():
+        return FormOutcome()
+    try:
+        result = action()
+    except DomainError as refused:
+        db.session.rollback()
+        return FormOutcome(error=attach_error(form, refused))
+    db.session.commit()
+    return FormOutcome(done=True, result=result)

@@ -19,7 +19,7 @@ from intranet.health.services import check
 from intranet.jobs import queue
 from intranet.jobs.models import PendingEnqueue
 from intranet.jobs.schedule import JOBS
-from intranet.web import attach_error, current_store
+from intranet.web import current_store, run_form
 
 bp = guard(Blueprint("admin", __name__, url_prefix="/admin"), Role.ADMIN)
 
@@ -34,22 +34,20 @@ def users():
 @bp.route("/users/new", methods=["GET", "POST"])
 def new_user():
     form = UserForm()
-    error = None
-    if form.validate_on_submit():
-        try:
-            user = services.create_user(
-                store_id=current_store().id, username=form.username.data, display_name=form.display_name.data,
-                password=form.password.data or "", roles=form.roles.data, mobile=form.mobile.data or None)
-            user.active = form.active.data
-        except DomainError as refused:
-            db.session.rollback()
-            error = attach_error(form, refused)
-        else:
-            db.session.commit()
-            flash(_("Account %(name)s created.", name=user.username), "success")
-            return redirect(url_for("admin.users"))
-    status = 422 if form.errors or error else 200
-    return render_template("admin/user_form.html", form=form, error=error, user=None), status
+    store_id = current_store().id
+
+    def create():
+        user = services.create_user(
+            store_id=store_id, username=form.username.data, display_name=form.display_name.data,
+            password=form.password.data or "", roles=form.roles.data, mobile=form.mobile.data or None)
+        user.active = form.active.data
+        return user
+
+    outcome = run_form(form, create)
+    if outcome.done:
+        flash(_("Account %(name)s created.", name=outcome.result.username), "success")
+        return redirect(url_for("admin.users"))
+    return render_template("admin/user_form.html", form=form, error=outcome.error, user=None), outcome.status
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -59,46 +57,29 @@ def edit_user(user_id: int):
         abort(404)
     form = UserForm(obj=user)
     form.username.render_kw = {**(form.username.render_kw or {}), "readonly": True}
-    error = None
-    if form.validate_on_submit():
-        try:
-            services.update_user(
-                user_id, actor_id=current_user.id, display_name=form.display_name.data, roles=form.roles.data,
-                active=form.active.data, mobile=form.mobile.data or None, new_password=form.password.data or None)
-        except DomainError as refused:
-            db.session.rollback()
-            error = attach_error(form, refused)
-        else:
-            db.session.commit()
-            flash(_("Account %(name)s saved.", name=user.username), "success")
-            return redirect(url_for("admin.users"))
-    status = 422 if form.errors or error else 200
-    return render_template("admin/user_form.html", form=form, error=error, user=user), status
+    outcome = run_form(form, lambda: services.update_user(
+        user_id, actor_id=current_user.id, display_name=form.display_name.data, roles=form.roles.data,
+        active=form.active.data, mobile=form.mobile.data or None, new_password=form.password.data or None))
+    if outcome.done:
+        flash(_("Account %(name)s saved.", name=user.username), "success")
+        return redirect(url_for("admin.users"))
+    return render_template("admin/user_form.html", form=form, error=outcome.error, user=user), outcome.status
 
 
 @bp.route("/settings", methods=["GET", "POST"])
 def settings():
     store = current_store()
     form = StoreSettingsForm(obj=store, tax_rate_percent=store.tax_rate * 100)
-    error = None
-    if form.validate_on_submit():
-        try:
-            update_store_settings(
-                store.id, name=form.name.data, code=form.code.data, timezone=form.timezone.data,
-                opens_at=form.opens_at.data, closes_at=form.closes_at.data,
-                key_collection_at=form.key_collection_at.data,
-                tax_rate=(form.tax_rate_percent.data / Decimal(100)).quantize(Decimal("0.0001")),
-                labour_rate=form.labour_rate.data, address=form.address.data, phone=form.phone.data,
-                default_locale=form.default_locale.data)
-        except DomainError as refused:
-            db.session.rollback()
-            error = attach_error(form, refused)
-        else:
-            db.session.commit()
-            flash(_("Settings saved."), "success")
-            return redirect(url_for("admin.settings"))
-    status = 422 if form.errors or error else 200
-    return render_template("admin/settings.html", form=form, error=error), status
+    outcome = run_form(form, lambda: update_store_settings(
+        store.id, name=form.name.data, code=form.code.data, timezone=form.timezone.data,
+        opens_at=form.opens_at.data, closes_at=form.closes_at.data, key_collection_at=form.key_collection_at.data,
+        tax_rate=(form.tax_rate_percent.data / Decimal(100)).quantize(Decimal("0.0001")),
+        labour_rate=form.labour_rate.data, address=form.address.data, phone=form.phone.data,
+        default_locale=form.default_locale.data))
+    if outcome.done:
+        flash(_("Settings saved."), "success")
+        return redirect(url_for("admin.settings"))
+    return render_template("admin/settings.html", form=form, error=outcome.error), outcome.status
 
 
 @bp.get("/jobs")

@@ -12,9 +12,8 @@ from intranet.core import services
 from intranet.core.forms import CustomerForm, CustomerWithVehicleForm, VehicleForm
 from intranet.core.homes import home_data
 from intranet.core.models import Customer, RepairOrder, Role, Vehicle
-from intranet.errors import DomainError
 from intranet.extensions import db, htmx
-from intranet.web import active_role, attach_error, current_store
+from intranet.web import active_role, current_store, run_form
 
 bp = guard(Blueprint("core", __name__))
 records_bp = guard(Blueprint("records", __name__, url_prefix="/records"),
@@ -37,6 +36,20 @@ def search():
     return render_template("core/search.html", vehicles=vehicles, query=query)
 
 
+def _own_customer(customer_id: int) -> Customer:
+    customer = db.session.get(Customer, customer_id)
+    if customer is None or customer.store_id != current_store().id:
+        abort(404)
+    return customer
+
+
+def _own_vehicle(vehicle_id: int) -> Vehicle:
+    vehicle = db.session.get(Vehicle, vehicle_id)
+    if vehicle is None or vehicle.store_id != current_store().id:
+        abort(404)
+    return vehicle
+
+
 @bp.get("/customers/<int:customer_id>")
 def customer(customer_id: int):
     found = db.session.scalar(
@@ -49,110 +62,79 @@ def customer(customer_id: int):
 
 @bp.get("/vehicles/<int:vehicle_id>")
 def vehicle(vehicle_id: int):
-    found = db.session.get(Vehicle, vehicle_id)
-    if found is None or found.store_id != current_store().id:
-        abort(404)
+    found = _own_vehicle(vehicle_id)
     visits = db.session.scalars(
         select(RepairOrder).options(selectinload(RepairOrder.advisor))
         .where(RepairOrder.vehicle_id == vehicle_id).order_by(RepairOrder.opened_at.desc()).limit(50)).all()
     return render_template("core/vehicle.html", vehicle=found, visits=visits)
 
 
+def _vehicle_fields(form) -> dict:
+    return {"plate": form.plate.data, "model": form.model.data, "vin": form.vin.data, "colour": form.colour.data,
+            "model_year": form.model_year.data}
+
+
+def _customer_fields(form) -> dict:
+    return {"name": form.name.data, "mobile": form.mobile.data, "address": form.address.data,
+            "birthday": form.birthday.data, "preferred_contact_time": form.preferred_contact_time.data,
+            "note": form.note.data}
+
+
 @records_bp.route("/customers/new", methods=["GET", "POST"])
 def new_customer():
     form = CustomerWithVehicleForm()
-    error = None
-    if form.validate_on_submit():
-        store_id = current_store().id
-        try:
-            customer = services.create_customer(
-                store_id=store_id, name=form.name.data, mobile=form.mobile.data, address=form.address.data,
-                birthday=form.birthday.data, preferred_contact_time=form.preferred_contact_time.data,
-                note=form.note.data)
-            services.create_vehicle(
-                store_id=store_id, customer_id=customer.id, plate=form.plate.data, model=form.model.data,
-                vin=form.vin.data, colour=form.colour.data, model_year=form.model_year.data,
-                odometer_km=form.odometer_km.data)
-        except DomainError as refused:
-            db.session.rollback()
-            error = attach_error(form, refused)
-        else:
-            db.session.commit()
-            flash(_("Customer %(name)s and car %(plate)s saved.", name=customer.name,
-                    plate=customer.vehicles[0].plate), "success")
-            return redirect(url_for("core.customer", customer_id=customer.id))
-    status = 422 if form.errors or error else 200
-    return render_template("core/customer_form.html", form=form, error=error, customer=None), status
+    store_id = current_store().id
+
+    def create():
+        customer = services.create_customer(store_id=store_id, **_customer_fields(form))
+        car = services.create_vehicle(store_id=store_id, customer_id=customer.id,
+                                      odometer_km=form.odometer_km.data, **_vehicle_fields(form))
+        return customer, car
+
+    outcome = run_form(form, create)
+    if outcome.done:
+        customer, car = outcome.result
+        flash(_("Customer %(name)s and car %(plate)s saved.", name=customer.name, plate=car.plate), "success")
+        return redirect(url_for("core.customer", customer_id=customer.id))
+    return render_template("core/customer_form.html", form=form, error=outcome.error, customer=None), outcome.status
 
 
 @records_bp.route("/customers/<int:customer_id>/edit", methods=["GET", "POST"])
 def edit_customer(customer_id: int):
-    customer = db.session.get(Customer, customer_id)
-    if customer is None or customer.store_id != current_store().id:
-        abort(404)
+    customer = _own_customer(customer_id)
     form = CustomerForm(obj=customer)
-    error = None
-    if form.validate_on_submit():
-        try:
-            services.update_customer(
-                customer_id, store_id=customer.store_id, name=form.name.data, mobile=form.mobile.data,
-                address=form.address.data, birthday=form.birthday.data,
-                preferred_contact_time=form.preferred_contact_time.data, note=form.note.data)
-        except DomainError as refused:
-            db.session.rollback()
-            error = attach_error(form, refused)
-        else:
-            db.session.commit()
-            flash(_("Customer saved."), "success")
-            return redirect(url_for("core.customer", customer_id=customer_id))
-    status = 422 if form.errors or error else 200
-    return render_template("core/customer_form.html", form=form, error=error, customer=customer), status
+    outcome = run_form(form, lambda: services.update_customer(customer_id, store_id=customer.store_id,
+                                                              **_customer_fields(form)))
+    if outcome.done:
+        flash(_("Customer saved."), "success")
+        return redirect(url_for("core.customer", customer_id=customer_id))
+    return render_template("core/customer_form.html", form=form, error=outcome.error,
+                           customer=customer), outcome.status
 
 
 @records_bp.route("/customers/<int:customer_id>/vehicles/new", methods=["GET", "POST"])
 def new_vehicle(customer_id: int):
-    customer = db.session.get(Customer, customer_id)
-    if customer is None or customer.store_id != current_store().id:
-        abort(404)
+    customer = _own_customer(customer_id)
     form = VehicleForm()
-    error = None
-    if form.validate_on_submit():
-        try:
-            services.create_vehicle(
-                store_id=customer.store_id, customer_id=customer_id, plate=form.plate.data, model=form.model.data,
-                vin=form.vin.data, colour=form.colour.data, model_year=form.model_year.data,
-                odometer_km=form.odometer_km.data)
-        except DomainError as refused:
-            db.session.rollback()
-            error = attach_error(form, refused)
-        else:
-            db.session.commit()
-            flash(_("Car saved."), "success")
-            return redirect(url_for("core.customer", customer_id=customer_id))
-    status = 422 if form.errors or error else 200
-    return render_template("core/vehicle_form.html", form=form, error=error, customer=customer, vehicle=None), status
+    outcome = run_form(form, lambda: services.create_vehicle(
+        store_id=customer.store_id, customer_id=customer_id, odometer_km=form.odometer_km.data,
+        **_vehicle_fields(form)))
+    if outcome.done:
+        flash(_("Car saved."), "success")
+        return redirect(url_for("core.customer", customer_id=customer_id))
+    return render_template("core/vehicle_form.html", form=form, error=outcome.error, customer=customer,
+                           vehicle=None), outcome.status
 
 
 @records_bp.route("/vehicles/<int:vehicle_id>/edit", methods=["GET", "POST"])
 def edit_vehicle(vehicle_id: int):
-    vehicle = db.session.get(Vehicle, vehicle_id)
-    if vehicle is None or vehicle.store_id != current_store().id:
-        abort(404)
+    vehicle = _own_vehicle(vehicle_id)
     form = VehicleForm(obj=vehicle)
     del form.odometer_km  # the odometer is read at reception, not typed over here
-    error = None
-    if form.validate_on_submit():
-        try:
-            services.update_vehicle(
-                vehicle_id, store_id=vehicle.store_id, plate=form.plate.data, model=form.model.data,
-                vin=form.vin.data, colour=form.colour.data, model_year=form.model_year.data)
-        except DomainError as refused:
-            db.session.rollback()
-            error = attach_error(form, refused)
-        else:
-            db.session.commit()
-            flash(_("Car saved."), "success")
-            return redirect(url_for("core.vehicle", vehicle_id=vehicle_id))
-    status = 422 if form.errors or error else 200
-    return render_template("core/vehicle_form.html", form=form, error=error, customer=vehicle.customer,
-                           vehicle=vehicle), status
+    outcome = run_form(form, lambda: services.update_vehicle(vehicle_id, store_id=vehicle.store_id,
+                                                             **_vehicle_fields(form)))
+    if outcome.done:
+        flash(_("Car saved."), "success")
+        return redirect(url_for("core.vehicle", vehicle_id=vehicle_id))
+    return render_template("core/vehicle_form.html", form=form, error=outcome.error, customer=vehicle.customer,
+                           vehicle=vehicle), outcome.status

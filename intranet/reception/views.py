@@ -13,7 +13,7 @@ from intranet.extensions import db
 from intranet.live.http import announce
 from intranet.live.services import bump
 from intranet.reception.forms import CheckInForm
-from intranet.web import attach_error, current_store, toast
+from intranet.web import current_store, run_form, toast
 
 bp = guard(Blueprint("reception", __name__, url_prefix="/reception"), Role.ADVISOR, Role.DIRECTOR)
 
@@ -24,23 +24,19 @@ def check_in(vehicle_id: int):
     if vehicle is None or vehicle.store_id != current_store().id:
         abort(404)
     form = CheckInForm()
-    error = None
-    if form.validate_on_submit():
-        try:
-            ro = services.open_repair_order(
-                store_id=vehicle.store_id, vehicle_id=vehicle_id, actor_id=current_user.id,
-                odometer_km=form.odometer_km.data, odometer_reason=form.odometer_reason.data,
-                complaint=form.complaint.data)
-            bump(vehicle.store_id, "today")
-        except DomainError as refused:
-            db.session.rollback()
-            error = attach_error(form, refused)
-        else:
-            db.session.commit()
-            flash(_("%(plate)s checked in on %(number)s.", plate=vehicle.plate, number=ro.number), "success")
-            return redirect(url_for("core.home"))
-    status = 422 if form.errors or error else 200
-    return render_template("reception/check_in.html", form=form, error=error, vehicle=vehicle), status
+    outcome = run_form(form, lambda: _check_in(vehicle, form))
+    if outcome.done:
+        flash(_("%(plate)s checked in on %(number)s.", plate=vehicle.plate, number=outcome.result.number), "success")
+        return redirect(url_for("core.home"))
+    return render_template("reception/check_in.html", form=form, error=outcome.error, vehicle=vehicle), outcome.status
+
+
+def _check_in(vehicle: Vehicle, form: CheckInForm):
+    ro = services.open_repair_order(
+        store_id=vehicle.store_id, vehicle_id=vehicle.id, actor_id=current_user.id,
+        odometer_km=form.odometer_km.data, odometer_reason=form.odometer_reason.data, complaint=form.complaint.data)
+    bump(vehicle.store_id, "today")
+    return ro
 
 
 @bp.post("/quick-check-in")
