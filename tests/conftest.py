@@ -16,7 +16,7 @@ from intranet import create_app
 from intranet.core import services
 from intranet.core.models import Role, Store
 from intranet.extensions import db as _db
-from intranet.jobs.connection import forget_connections, get_redis
+from intranet.jobs.connection import forget_connections, get_redis, stop_embedded
 
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|"X-CSRFToken": "([^"]+)"')
 
@@ -67,7 +67,7 @@ def app(tmp_path_factory):
     yield app
     with app.app_context():
         _db.engine.dispose()
-    forget_connections()
+    stop_embedded()
     if cleanup:
         cleanup()
 

