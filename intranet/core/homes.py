@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from intranet import clock
@@ -75,8 +75,6 @@ def home_data(store: Store, user: User, role: Role, config) -> dict:
 
         data["health"] = check(config)
     if STAFF in panels:
-        from sqlalchemy import func
-
         data["staff_counts"] = dict(db.session.execute(
             select(User.active, func.count()).where(User.store_id == store.id).group_by(User.active)).all())
     return data

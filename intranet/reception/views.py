@@ -6,13 +6,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from intranet.auth.access import guard
-from intranet.core import services
 from intranet.core.models import Role, Vehicle
 from intranet.errors import DomainError
 from intranet.extensions import db
 from intranet.live.http import announce
-from intranet.live.services import bump
 from intranet.reception.forms import CheckInForm
+from intranet.reception import services
 from intranet.web import current_store, run_form, toast
 
 bp = guard(Blueprint("reception", __name__, url_prefix="/reception"), Role.ADVISOR, Role.DIRECTOR)
@@ -32,11 +31,9 @@ def check_in(vehicle_id: int):
 
 
 def _check_in(vehicle: Vehicle, form: CheckInForm):
-    ro = services.open_repair_order(
-        store_id=vehicle.store_id, vehicle_id=vehicle.id, actor_id=current_user.id,
-        odometer_km=form.odometer_km.data, odometer_reason=form.odometer_reason.data, complaint=form.complaint.data)
-    bump(vehicle.store_id, "today")
-    return ro
+    return services.check_in(store_id=vehicle.store_id, vehicle_id=vehicle.id, actor_id=current_user.id,
+                    odometer_km=form.odometer_km.data, odometer_reason=form.odometer_reason.data,
+                    complaint=form.complaint.data)
 
 
 @bp.post("/quick-check-in")
@@ -45,11 +42,8 @@ def quick_check_in():
     from intranet.today.views import render_board
 
     store = current_store()
-    plate = request.form.get("plate", "")
     try:
-        vehicle = services.find_vehicle_by_plate(store.id, plate)
-        ro = services.open_repair_order(store_id=store.id, vehicle_id=vehicle.id, actor_id=current_user.id)
-        bump(store.id, "today")
+        ro = services.check_in(store_id=store.id, plate=request.form.get("plate", ""), actor_id=current_user.id)
     except DomainError as refused:
         db.session.rollback()
         # The board did not change: show the reason next to the form, which keeps what was typed.
@@ -60,5 +54,5 @@ def quick_check_in():
     db.session.commit()
     cleared = '<div id="quick-error" hx-swap-oob="true"></div>'
     response = make_response(render_board(store) + cleared)
-    toast(response, _("%(plate)s checked in on %(number)s.", plate=vehicle.plate, number=ro.number), "success")
+    toast(response, _("%(plate)s checked in on %(number)s.", plate=ro.vehicle.plate, number=ro.number), "success")
     return announce(response, "today")
