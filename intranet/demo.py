@@ -4,17 +4,43 @@ from __future__ import annotations
 
 import random
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
 from sqlalchemy import func, select
 
 from intranet import clock
 from intranet.core.identifiers import vin_check_digit
-from intranet.core.models import ContactTime, Customer, RepairOrder, Role, ROStatus, Store, User, Vehicle
+from intranet.core.models import (
+    CannedJob, CannedJobLine, ContactTime, Customer, RepairOrder, Role, ROStatus, Store, User, Vehicle,
+)
 from intranet.core.services import (
     create_customer, create_user, create_vehicle, open_repair_order, transition_repair_order,
 )
 from intranet.extensions import db
 from intranet.live.services import bump
+from intranet.reception.services import apply_canned_job
+
+# Menu items: (code, name, [(kind, code, description, hours or qty, unit price or None = labour rate)])
+CANNED = [
+    ("FS", "首保", [("labour", "MAINT-FS", "首次保养工时", "1.0", None),
+                   ("part", "G052195M4", "机油 5W-30 4L", "1", "398.00"),
+                   ("part", "06L115562B", "机油滤清器", "1", "68.00")]),
+    ("M10", "1万公里保养", [("labour", "MAINT-10", "常规保养工时", "1.2", None),
+                        ("part", "G052195M4", "机油 5W-30 5L", "1", "458.00"),
+                        ("part", "06L115562B", "机油滤清器", "1", "68.00"),
+                        ("part", "5QD129620", "空气滤芯", "1", "128.00")]),
+    ("M30", "3万公里保养", [("labour", "MAINT-30", "大保养工时", "2.0", None),
+                        ("part", "G052195M4", "机油 5W-30 5L", "1", "458.00"),
+                        ("part", "06L115562B", "机油滤清器", "1", "68.00"),
+                        ("part", "5QD129620", "空气滤芯", "1", "128.00"),
+                        ("part", "5QD819644", "空调滤芯", "1", "158.00"),
+                        ("part", "06K905601B", "火花塞", "4", "85.00")]),
+    ("BRK", "前刹车片更换", [("labour", "BRK-F", "更换前刹车片", "1.0", None),
+                        ("part", "5QD698151", "前刹车片（套）", "1", "680.00")]),
+    ("ALN", "四轮定位", [("labour", "ALIGN", "四轮定位", "1.0", None)]),
+    ("AC", "空调清洗", [("labour", "AC-CLN", "空调系统清洗", "0.8", None),
+                     ("part", "AC-FOAM", "空调清洗剂", "1", "98.00")]),
+]
 
 DEMO_PASSWORD = "demo1234"  # noqa: S105 - printed for the demo on purpose
 STORE_CODE = "SH01"
@@ -127,6 +153,7 @@ def seed_demo(customers: int = 300) -> str:
             known_plates.add(plate)
     db.session.flush()
 
+    _seed_canned_jobs(store)
     opened = _seed_today(store, rng, today)
     db.session.commit()
     lines = [
@@ -139,6 +166,18 @@ def seed_demo(customers: int = 300) -> str:
     ]
     lines += [f"  {username:<11} {name}  ({', '.join(str(r.label) for r in roles)})" for username, name, roles in STAFF]
     return "\n".join(lines)
+
+
+def _seed_canned_jobs(store: Store) -> None:
+    known = set(db.session.scalars(select(CannedJob.code).where(CannedJob.store_id == store.id)))
+    for code, name, lines in CANNED:
+        if code in known:
+            continue
+        db.session.add(CannedJob(store_id=store.id, code=code, name=name, lines=[
+            CannedJobLine(position=n, kind=kind, code=part, description=text, quantity=Decimal(qty),
+                          unit_price=Decimal(price) if price else None)
+            for n, (kind, part, text, qty, price) in enumerate(lines, start=1)]))
+    db.session.flush()
 
 
 def _seed_today(store: Store, rng: random.Random, today: date) -> int:
@@ -165,6 +204,7 @@ def _seed_today(store: Store, rng: random.Random, today: date) -> int:
     first = min(datetime.combine(today, store.opens_at), last - timedelta(hours=2))  # never in the future
     span = int((last - first).total_seconds() // 60)
     picks = rng.sample(vehicles, len(stages))
+    jobs = list(db.session.scalars(select(CannedJob).where(CannedJob.store_id == store.id).order_by(CannedJob.code)))
     for n, (vehicle, path) in enumerate(zip(picks, stages, strict=True)):
         arrived = first + timedelta(minutes=int(span * n / len(stages)))
         arrived_utc = clock.store_local_to_utc(arrived, store.timezone)
@@ -178,6 +218,11 @@ def _seed_today(store: Store, rng: random.Random, today: date) -> int:
             odometer = (vehicle.last_odometer_km or 0) + rng.randrange(500, 6000)
             ro = open_repair_order(store_id=store.id, vehicle_id=vehicle.id, actor_id=advisor.id,
                                    odometer_km=odometer, complaint=rng.choice(COMPLAINTS), promised_at=promised)
+        menu = rng.choice(jobs)
+        with clock.frozen(arrived_utc):
+            apply_canned_job(ro.id, menu.id, store_id=store.id, actor_id=advisor.id)
+            if rng.random() < 0.3:
+                ro.key_tag = f"{n + 1:03d}"
         for step, status in enumerate(path, start=1):
             with clock.frozen(arrived_utc + timedelta(minutes=25 * step)):
                 transition_repair_order(ro.id, status, actor_id=advisor.id)

@@ -159,6 +159,22 @@ def init_app(app: Flask) -> None:
             return _("yesterday %(time)s", time=local.strftime("%H:%M"))
         return local.strftime("%m-%d %H:%M")
 
+    @app.template_filter("qty")
+    def qty(value):
+        return format_decimal(Decimal(value), format="#,##0.##")
+
+    @app.template_filter("pay_type_label")
+    def pay_type_label(value):
+        from intranet.core.models import PayType
+
+        return PayType(value).label
+
+    @app.template_filter("ro_status_label")
+    def ro_status_label(value):
+        from intranet.core.models import ROStatus
+
+        return ROStatus(value).label
+
     @app.template_filter("contact_time")
     def contact_time(value):
         from intranet.core.models import ContactTime

@@ -235,6 +235,46 @@ RO_TRANSITIONS: dict[ROStatus, frozenset[ROStatus]] = {
 RO_ON_SITE = frozenset(RO_TRANSITIONS) - {ROStatus.BOOKED, ROStatus.DELIVERED, ROStatus.CLOSED, ROStatus.CANCELLED}
 
 
+class PayType(enum.StrEnum):
+    """Who pays for a line."""
+
+    CUSTOMER = "customer"
+    WARRANTY = "warranty"
+    INSURANCE = "insurance"
+    INTERNAL = "internal"
+
+    @property
+    def label(self):
+        return PAY_TYPE_LABELS[self]
+
+
+PAY_TYPE_LABELS = {
+    PayType.CUSTOMER: _l("Customer"),
+    PayType.WARRANTY: _l("Warranty"),
+    PayType.INSURANCE: _l("Insurance"),
+    PayType.INTERNAL: _l("Internal"),
+}
+
+
+class InsurerPayment(enum.StrEnum):
+    NONE = "none"
+    PENDING = "pending"
+    PARTLY_PAID = "partly_paid"
+    PAID = "paid"
+
+    @property
+    def label(self):
+        return INSURER_PAYMENT_LABELS[self]
+
+
+INSURER_PAYMENT_LABELS = {
+    InsurerPayment.NONE: _l("Not claimed"),
+    InsurerPayment.PENDING: _l("Awaiting insurer"),
+    InsurerPayment.PARTLY_PAID: _l("Partly paid"),
+    InsurerPayment.PAID: _l("Paid by insurer"),
+}
+
+
 class RepairOrder(db.Model):
     __table_args__ = (
         UniqueConstraint("store_id", "number"),
@@ -253,6 +293,18 @@ class RepairOrder(db.Model):
     opened_at: Mapped[datetime] = mapped_column(DateTime, default=clock.utcnow)
     promised_at: Mapped[datetime | None] = mapped_column(DateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime)
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime)
+    key_tag: Mapped[str | None] = mapped_column(String(16))
+    # default for new lines; server defaults fill the rows that existed before these columns
+    pay_type: Mapped[str] = mapped_column(String(16), default=PayType.CUSTOMER, server_default="customer")
+    insurer: Mapped[str | None] = mapped_column(String(64))
+    claim_number: Mapped[str | None] = mapped_column(String(64))
+    assessor: Mapped[str | None] = mapped_column(String(64))
+    assessed_amount: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    insurer_payment: Mapped[str] = mapped_column(String(16), default=InsurerPayment.NONE, server_default="none")
+    warranty_claim_ref: Mapped[str | None] = mapped_column(String(64))
+    # The check-in form's one-time token: a double-tapped submit finds the RO the first tap made.
+    origin_token: Mapped[str | None] = mapped_column(String(36), unique=True)
     # Optimistic lock: a save from a stale form is refused instead of overwriting a colleague's edit.
     version: Mapped[int] = mapped_column(Integer, default=1)
 
@@ -260,7 +312,10 @@ class RepairOrder(db.Model):
     customer: Mapped[Customer | None] = relationship()
     advisor: Mapped[User | None] = relationship()
     events: Mapped[list[RepairOrderEvent]] = relationship(
-        back_populates="repair_order", order_by="RepairOrderEvent.at", cascade="all, delete-orphan"
+        back_populates="repair_order", order_by="RepairOrderEvent.id", cascade="all, delete-orphan"
+    )
+    lines: Mapped[list[RepairOrderLine]] = relationship(
+        back_populates="repair_order", order_by="RepairOrderLine.position", cascade="all, delete-orphan"
     )
 
     __mapper_args__ = {"version_id_col": version}
@@ -270,8 +325,61 @@ class RepairOrder(db.Model):
         return ROStatus(self.status)
 
 
+class LineKind(enum.StrEnum):
+    LABOUR = "labour"
+    PART = "part"
+
+
+class RepairOrderLine(db.Model):
+    """One labour operation (hours × rate) or one part (quantity × unit price) on a repair order."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    repair_order_id: Mapped[int] = mapped_column(ForeignKey("repair_order.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    kind: Mapped[str] = mapped_column(String(8))
+    code: Mapped[str | None] = mapped_column(String(32))  # labour operation or part number
+    description: Mapped[str] = mapped_column(String(200))
+    quantity: Mapped[Decimal] = mapped_column(Numeric(10, 2))  # hours for labour, pieces for parts
+    unit_price: Mapped[Decimal] = mapped_column(Numeric(12, 2))  # rate per hour, or price per piece
+    pay_type: Mapped[str] = mapped_column(String(16), default=PayType.CUSTOMER)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=clock.utcnow)
+
+    repair_order: Mapped[RepairOrder] = relationship(back_populates="lines")
+
+    @property
+    def amount(self) -> Decimal:
+        return (Decimal(self.quantity) * Decimal(self.unit_price)).quantize(Decimal("0.01"))
+
+
+class CannedJob(db.Model):
+    """A menu item for a common service (first service, 10 000 km service…): lines added in one tap."""
+
+    __table_args__ = (UniqueConstraint("store_id", "code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("store.id"))
+    code: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    lines: Mapped[list[CannedJobLine]] = relationship(
+        back_populates="canned_job", order_by="CannedJobLine.position", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+
+class CannedJobLine(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    canned_job_id: Mapped[int] = mapped_column(ForeignKey("canned_job.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    kind: Mapped[str] = mapped_column(String(8))
+    code: Mapped[str | None] = mapped_column(String(32))
+    description: Mapped[str] = mapped_column(String(200))
+    quantity: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    unit_price: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))  # labour: empty = the store's rate
+    canned_job: Mapped[CannedJob] = relationship(back_populates="lines")
+
+
 class RepairOrderEvent(db.Model):
-    """Every status change of a repair order: who, when, from, to, note."""
+    """Every change of a repair order: status moves (who, when, from, to, note) and edits, with the
+    fields changed and the version they produced — what a colleague with a stale form is shown."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     repair_order_id: Mapped[int] = mapped_column(ForeignKey("repair_order.id", ondelete="CASCADE"), index=True)
@@ -280,8 +388,16 @@ class RepairOrderEvent(db.Model):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     at: Mapped[datetime] = mapped_column(DateTime, default=clock.utcnow)
     note: Mapped[str | None] = mapped_column(Text)
+    changes_json: Mapped[str | None] = mapped_column(Text)  # [[field label, old, new], …] for edits
+    version: Mapped[int | None] = mapped_column(Integer)  # the RO version this change produced
 
     repair_order: Mapped[RepairOrder] = relationship(back_populates="events")
+
+    @property
+    def changes(self) -> list[list[str]]:
+        import json
+
+        return json.loads(self.changes_json) if self.changes_json else []
     actor: Mapped[User | None] = relationship()
 
 

@@ -307,7 +307,7 @@ def open_repair_order(*, store_id: int, vehicle_id: int, actor_id: int, odometer
         promised_at=promised_at, number=next_number(store, "RO", clock.store_today(store.timezone)),
     )
     ro.events.append(RepairOrderEvent(from_status=None, to_status=ROStatus.CHECKED_IN, actor_id=actor_id, at=now,
-                                      note=odometer_reason or None))
+                                      note=odometer_reason or None, version=1))
     db.session.add(ro)
     db.session.flush()
     return ro
@@ -330,7 +330,9 @@ def transition_repair_order(ro_id: int, to: ROStatus | str, *, actor_id: int, no
     ro.status = target
     if target == ROStatus.DELIVERED:
         ro.delivered_at = now
-    ro.events.append(RepairOrderEvent(from_status=current, to_status=target, actor_id=actor_id, at=now, note=note))
+    db.session.flush()  # the version moves here
+    ro.events.append(RepairOrderEvent(from_status=current, to_status=target, actor_id=actor_id, at=now, note=note,
+                                      version=ro.version))
     db.session.flush()
     return ro
 

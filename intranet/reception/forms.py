@@ -1,12 +1,50 @@
+import uuid
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, StringField, TextAreaField
-from wtforms.validators import NumberRange, Optional
+from wtforms import DateTimeLocalField, DecimalField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, NumberRange, Optional
+
+from intranet.core.models import InsurerPayment, LineKind, PayType
+
+
+def pay_type_choices():
+    return [SelectChoice(p.value, p.label) for p in PayType]
 
 
 class CheckInForm(FlaskForm):
     odometer_km = IntegerField(_l("Odometer (km)"), validators=[Optional(), NumberRange(0, 3_000_000)],
                                render_kw={"inputmode": "numeric", "autocomplete": "off"})
     odometer_reason = StringField(_l("Why is it lower than last time?"), validators=[Optional()])
-    complaint = TextAreaField(_l("Customer's words"), validators=[Optional()],
-                              render_kw={"rows": 3})
+    complaint = TextAreaField(_l("Customer's words"), validators=[Optional()], render_kw={"rows": 3})
+    # One token per form shown: a second tap of "check in" finds the repair order of the first.
+    origin_token = HiddenField(default=lambda: str(uuid.uuid4()))
+
+
+class RepairOrderForm(FlaskForm):
+    version = HiddenField()
+    complaint = TextAreaField(_l("Customer's words"), validators=[Optional()], render_kw={"rows": 2})
+    promised_at = DateTimeLocalField(_l("Promised delivery"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    key_tag = StringField(_l("Key tag"), validators=[Optional()], render_kw={"inputmode": "numeric"})
+    pay_type = SelectField(_l("Default payer"), choices=pay_type_choices)
+    insurer = StringField(_l("Insurer"), validators=[Optional()])
+    claim_number = StringField(_l("Claim number"), validators=[Optional()])
+    assessor = StringField(_l("Assessor"), validators=[Optional()])
+    assessed_amount = DecimalField(_l("Assessed amount (¥)"), places=2, validators=[Optional(), NumberRange(0)])
+    insurer_payment = SelectField(_l("Insurer payment"),
+                                  choices=lambda: [SelectChoice(p.value, p.label) for p in InsurerPayment])
+    warranty_claim_ref = StringField(_l("Warranty claim"), validators=[Optional()])
+
+
+class LineForm(FlaskForm):
+    kind = SelectField(_l("Type"), choices=lambda: [SelectChoice(LineKind.LABOUR.value, _l("Labour")),
+                                                     SelectChoice(LineKind.PART.value, _l("Part"))])
+    code = StringField(_l("Code"), validators=[Optional()], render_kw={"autocomplete": "off"})
+    description = StringField(_l("Operation or part"), validators=[DataRequired(_l("Describe the operation or the part."))],
+                              render_kw={"autocomplete": "off"})
+    quantity = DecimalField(_l("Hours / qty"), places=2, validators=[DataRequired(_l("Enter hours or quantity."))],
+                            render_kw={"inputmode": "decimal"})
+    unit_price = DecimalField(_l("Unit price (¥)"), places=2, validators=[Optional()],
+                              render_kw={"inputmode": "decimal"})
+    pay_type = SelectField(_l("Payer"), choices=pay_type_choices)

@@ -1,18 +1,198 @@
-"""Reception rules: a car arrives and is checked in."""
+"""Reception and the advisor's repair order: check-in, editing with an optimistic lock, lines,
+menu items (canned jobs). Functions flush; the caller commits."""
 from __future__ import annotations
 
-from intranet.core.models import RepairOrder
-from intranet.core.services import find_vehicle_by_plate, open_repair_order
+import json
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from intranet import clock
+from intranet.core.billing import money
+from intranet.core.models import (
+    CannedJob, InsurerPayment, LineKind, PayType, RepairOrder, RepairOrderEvent, RepairOrderLine, ROStatus,
+)
+from intranet.core.services import find_vehicle_by_plate, get_store, open_repair_order
+from intranet.errors import Conflict, DomainError, NotFound
+from intranet.extensions import db
 from intranet.live.services import bump
+
+# Lines may be changed until the car is handed back.
+EDITABLE = frozenset(ROStatus) - {ROStatus.DELIVERED, ROStatus.CLOSED, ROStatus.CANCELLED}
 
 
 def check_in(*, store_id: int, actor_id: int, vehicle_id: int | None = None, plate: str | None = None,
              odometer_km: int | None = None, odometer_reason: str | None = None,
-             complaint: str | None = None) -> RepairOrder:
-    """Open a repair order for the car (by id, or by its plate) and announce it on the boards."""
+             complaint: str | None = None, origin_token: str | None = None) -> RepairOrder:
+    """Open a repair order for the car (by id, or by its plate) and announce it on the boards.
+    The same `origin_token` twice (a double-tapped submit) returns the first repair order."""
+    if origin_token:
+        earlier = db.session.scalar(select(RepairOrder).where(RepairOrder.origin_token == origin_token))
+        if earlier is not None:
+            return earlier
     if vehicle_id is None:
         vehicle_id = find_vehicle_by_plate(store_id, plate or "").id
     ro = open_repair_order(store_id=store_id, vehicle_id=vehicle_id, actor_id=actor_id, odometer_km=odometer_km,
                            odometer_reason=odometer_reason, complaint=complaint)
+    ro.origin_token = origin_token or None
+    db.session.flush()
     bump(store_id, "today")
     return ro
+
+
+class StaleEdit(Conflict):
+    """The form was loaded at an older version; `events` are the changes made since."""
+
+    def __init__(self, message, events: list[RepairOrderEvent]):
+        super().__init__(message)
+        self.events = events
+
+
+def get_repair_order(ro_id: int, store_id: int) -> RepairOrder:
+    ro = db.session.get(RepairOrder, ro_id)
+    if ro is None or ro.store_id != store_id:
+        raise NotFound(_l("No such repair order."))
+    return ro
+
+
+# What an advisor edits on the repair order's header, with the label shown in its history.
+HEADER_FIELDS = {
+    "complaint": _l("Customer's words"),
+    "promised_at": _l("Promised delivery"),
+    "key_tag": _l("Key tag"),
+    "pay_type": _l("Default payer"),
+    "insurer": _l("Insurer"),
+    "claim_number": _l("Claim number"),
+    "assessor": _l("Assessor"),
+    "assessed_amount": _l("Assessed amount"),
+    "insurer_payment": _l("Insurer payment"),
+    "warranty_claim_ref": _l("Warranty claim"),
+}
+
+
+def _shown(value, tz: str) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, datetime):
+        return clock.to_store_time(value, tz).strftime("%m-%d %H:%M")
+    return str(value)
+
+
+def changes_since(ro: RepairOrder, version: int) -> list[RepairOrderEvent]:
+    return [e for e in ro.events if e.version is not None and e.version > version]
+
+
+def update_repair_order(ro_id: int, *, store_id: int, actor_id: int, expected_version: int,
+                        **values) -> RepairOrder:
+    """Save the header. A form loaded at an older version is refused with what changed since,
+    never saved over a colleague's edit."""
+    ro = get_repair_order(ro_id, store_id)
+    if ro.version != expected_version:
+        raise StaleEdit(_l("Someone else saved repair order %(number)s while you were editing. Their changes "
+                           "are shown below; your entries are still in the form — check and save again.",
+                           number=ro.number), changes_since(ro, expected_version))
+    if ro.status_enum not in EDITABLE:
+        raise DomainError(_l("Repair order %(number)s is %(status)s and can no longer be changed.",
+                             number=ro.number, status=ro.status_enum.label))
+    unknown = set(values) - set(HEADER_FIELDS)
+    if unknown:
+        raise ValueError(f"not editable here: {sorted(unknown)}")
+    values["pay_type"] = PayType(values.get("pay_type") or ro.pay_type)
+    values["insurer_payment"] = InsurerPayment(values.get("insurer_payment") or ro.insurer_payment)
+    if values.get("assessed_amount") is not None and values["assessed_amount"] < 0:
+        raise DomainError(_l("The assessed amount cannot be negative."), field="assessed_amount")
+    if values["pay_type"] == PayType.INSURANCE and not (values.get("insurer") or "").strip():
+        raise DomainError(_l("An insurance repair order needs the insurer."), field="insurer")
+    if values["pay_type"] == PayType.WARRANTY and not (values.get("warranty_claim_ref") or "").strip():
+        raise DomainError(_l("A warranty repair order needs the claim reference."), field="warranty_claim_ref")
+    tz = get_store(store_id).timezone
+    changes = []
+    for name in (n for n in HEADER_FIELDS if n in values):  # history lists fields in the form's order
+        new = values[name]
+        if isinstance(new, str):
+            new = new.strip() or None
+        old = getattr(ro, name)
+        if _shown(old, tz) != _shown(new, tz):
+            changes.append([str(HEADER_FIELDS[name]), _shown(old, tz), _shown(new, tz)])
+            setattr(ro, name, new)
+    if not changes:
+        return ro
+    ro.updated_at = clock.utcnow()
+    db.session.flush()  # the version moves here (and a concurrent save fails on it)
+    ro.events.append(RepairOrderEvent(from_status=ro.status, to_status=ro.status, actor_id=actor_id,
+                                      at=ro.updated_at, changes_json=json.dumps(changes, ensure_ascii=False),
+                                      version=ro.version))
+    db.session.flush()
+    bump(store_id, "today")
+    return ro
+
+
+def _editable_lines(ro: RepairOrder) -> None:
+    if ro.status_enum not in EDITABLE:
+        raise DomainError(_l("Repair order %(number)s is %(status)s: its lines can no longer be changed.",
+                             number=ro.number, status=ro.status_enum.label))
+
+
+def _decimal(value, field: str) -> Decimal:
+    try:
+        return Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise DomainError(_l("Enter a number."), field=field) from None
+
+
+def _log_lines(ro: RepairOrder, actor_id: int, note: str) -> None:
+    ro.events.append(RepairOrderEvent(from_status=ro.status, to_status=ro.status, actor_id=actor_id,
+                                      at=clock.utcnow(), note=note))
+
+
+def add_line(ro_id: int, *, store_id: int, actor_id: int, kind: str, description: str, quantity,
+             unit_price=None, pay_type: str | None = None, code: str | None = None) -> RepairOrderLine:
+    ro = get_repair_order(ro_id, store_id)
+    _editable_lines(ro)
+    kind = LineKind(kind)
+    description = (description or "").strip()
+    if not description:
+        raise DomainError(_l("Describe the operation or the part."), field="description")
+    quantity = _decimal(quantity, "quantity")
+    if quantity <= 0:
+        raise DomainError(_l("Hours or quantity must be more than zero."), field="quantity")
+    if unit_price in (None, "") and kind == LineKind.LABOUR:
+        unit_price = get_store(store_id).labour_rate
+    if unit_price in (None, ""):
+        raise DomainError(_l("Enter the unit price."), field="unit_price")
+    unit_price = money(_decimal(unit_price, "unit_price"))
+    if unit_price < 0:
+        raise DomainError(_l("A price cannot be negative."), field="unit_price")
+    line = RepairOrderLine(kind=kind, description=description[:200], quantity=quantity, unit_price=unit_price,
+                           pay_type=PayType(pay_type or ro.pay_type), code=(code or "").strip() or None,
+                           position=max((line.position for line in ro.lines), default=0) + 1)
+    ro.lines.append(line)
+    _log_lines(ro, actor_id, f"+ {line.description}")
+    db.session.flush()
+    return line
+
+
+def remove_line(ro_id: int, line_id: int, *, store_id: int, actor_id: int) -> None:
+    ro = get_repair_order(ro_id, store_id)
+    _editable_lines(ro)
+    line = next((line for line in ro.lines if line.id == line_id), None)
+    if line is None:
+        raise NotFound(_l("That line was already removed (perhaps by a colleague)."))
+    ro.lines.remove(line)
+    _log_lines(ro, actor_id, f"− {line.description}")
+    db.session.flush()
+
+
+def apply_canned_job(ro_id: int, canned_job_id: int, *, store_id: int, actor_id: int) -> list[RepairOrderLine]:
+    job = db.session.get(CannedJob, canned_job_id)
+    if job is None or job.store_id != store_id or not job.active:
+        raise NotFound(_l("No such menu item."))
+    return [add_line(ro_id, store_id=store_id, actor_id=actor_id, kind=item.kind, description=item.description,
+                     quantity=item.quantity, unit_price=item.unit_price, code=item.code) for item in job.lines]
+
+
+def canned_jobs(store_id: int) -> list[CannedJob]:
+    return list(db.session.scalars(
+        select(CannedJob).where(CannedJob.store_id == store_id, CannedJob.active.is_(True)).order_by(CannedJob.code)))

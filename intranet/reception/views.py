@@ -1,18 +1,23 @@
-"""Reception: a car arrives and is checked in on a repair order."""
+"""Reception: a car arrives and is checked in; the advisor keeps its repair order."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import joinedload, selectinload
 
+from intranet import clock
 from intranet.auth.access import guard
-from intranet.core.models import Role, Vehicle
+from intranet.core.billing import totals
+from intranet.core.models import RO_TRANSITIONS, RepairOrder, RepairOrderEvent, Role, ROStatus, Vehicle
+from intranet.core.services import transition_repair_order
 from intranet.errors import DomainError
-from intranet.extensions import db
+from intranet.extensions import db, htmx
 from intranet.live.http import announce
-from intranet.reception.forms import CheckInForm
+from intranet.live.services import bump
 from intranet.reception import services
-from intranet.web import current_store, run_form, toast
+from intranet.reception.forms import CheckInForm, LineForm, RepairOrderForm
+from intranet.web import attach_error, current_store, run_form, toast
 
 bp = guard(Blueprint("reception", __name__, url_prefix="/reception"), Role.ADVISOR, Role.DIRECTOR)
 
@@ -23,17 +28,15 @@ def check_in(vehicle_id: int):
     if vehicle is None or vehicle.store_id != current_store().id:
         abort(404)
     form = CheckInForm()
-    outcome = run_form(form, lambda: _check_in(vehicle, form))
+    outcome = run_form(form, lambda: services.check_in(
+        store_id=vehicle.store_id, vehicle_id=vehicle.id, actor_id=current_user.id,
+        odometer_km=form.odometer_km.data, odometer_reason=form.odometer_reason.data,
+        complaint=form.complaint.data, origin_token=form.origin_token.data))
     if outcome.done:
-        flash(_("%(plate)s checked in on %(number)s.", plate=vehicle.plate, number=outcome.result.number), "success")
-        return redirect(url_for("core.home"))
+        ro = outcome.result
+        flash(_("%(plate)s checked in on %(number)s.", plate=vehicle.plate, number=ro.number), "success")
+        return redirect(url_for("reception.repair_order", ro_id=ro.id))
     return render_template("reception/check_in.html", form=form, error=outcome.error, vehicle=vehicle), outcome.status
-
-
-def _check_in(vehicle: Vehicle, form: CheckInForm):
-    return services.check_in(store_id=vehicle.store_id, vehicle_id=vehicle.id, actor_id=current_user.id,
-                    odometer_km=form.odometer_km.data, odometer_reason=form.odometer_reason.data,
-                    complaint=form.complaint.data)
 
 
 @bp.post("/quick-check-in")
@@ -56,3 +59,136 @@ def quick_check_in():
     response = make_response(render_board(store) + cleared)
     toast(response, _("%(plate)s checked in on %(number)s.", plate=ro.vehicle.plate, number=ro.number), "success")
     return announce(response, "today")
+
+
+# ------------------------------------------------------------------ the repair order
+
+
+def _load(ro_id: int) -> RepairOrder:
+    ro = db.session.get(RepairOrder, ro_id, options=[
+        joinedload(RepairOrder.vehicle), joinedload(RepairOrder.customer), joinedload(RepairOrder.advisor),
+        selectinload(RepairOrder.lines), selectinload(RepairOrder.events).joinedload(RepairOrderEvent.actor)])
+    if ro is None or ro.store_id != current_store().id:
+        abort(404)
+    return ro
+
+
+def _header_form(ro: RepairOrder) -> RepairOrderForm:
+    form = RepairOrderForm(obj=ro)
+    local_promise = clock.to_store_time(ro.promised_at, current_store().timezone)
+    form.promised_at.data = local_promise.replace(tzinfo=None) if local_promise else None  # typed in store time
+    return form
+
+
+def _page(ro: RepairOrder, form: RepairOrderForm, *, error=None, stale=None, status: int = 200):
+    return render_template(
+        "reception/repair_order.html", ro=ro, form=form, error=error, stale=stale, line_form=LineForm(
+            pay_type=ro.pay_type), totals=totals(ro.lines, current_store().tax_rate),
+        canned=services.canned_jobs(ro.store_id),
+        # forward moves in the order a car goes through the department; cancelling last
+        next_statuses=[s for s in ROStatus if s in RO_TRANSITIONS[ro.status_enum]],
+    ), status
+
+
+@bp.get("/ro/<int:ro_id>")
+def repair_order(ro_id: int):
+    ro = _load(ro_id)
+    return _page(ro, _header_form(ro))
+
+
+@bp.post("/ro/<int:ro_id>")
+def save_repair_order(ro_id: int):
+    ro = _load(ro_id)
+    form = RepairOrderForm()
+    if not form.validate_on_submit():
+        return _page(ro, form, status=422)
+    store = current_store()
+    promised = clock.store_local_to_utc(form.promised_at.data, store.timezone) if form.promised_at.data else None
+    try:
+        services.update_repair_order(
+            ro_id, store_id=store.id, actor_id=current_user.id, expected_version=int(form.version.data or 0),
+            complaint=form.complaint.data, promised_at=promised, key_tag=form.key_tag.data,
+            pay_type=form.pay_type.data, insurer=form.insurer.data, claim_number=form.claim_number.data,
+            assessor=form.assessor.data, assessed_amount=form.assessed_amount.data,
+            insurer_payment=form.insurer_payment.data, warranty_claim_ref=form.warranty_claim_ref.data)
+    except services.StaleEdit as stale:
+        db.session.rollback()
+        ro = _load(ro_id)
+        form.version.data = ro.version  # saving again, knowingly, is allowed
+        return _page(ro, form, error=stale.message, stale=stale.events, status=409)
+    except DomainError as refused:
+        db.session.rollback()
+        return _page(_load(ro_id), form, error=attach_error(form, refused), status=422)
+    db.session.commit()
+    flash(_("Repair order %(number)s saved.", number=ro.number), "success")
+    return redirect(url_for("reception.repair_order", ro_id=ro_id))
+
+
+def _lines_fragment(ro_id: int, *, line_form: LineForm | None = None, error=None, status: int = 200):
+    ro = _load(ro_id)
+    html = render_template("reception/_lines.html", ro=ro, totals=totals(ro.lines, current_store().tax_rate),
+                           line_form=line_form or LineForm(pay_type=ro.pay_type),
+                           canned=services.canned_jobs(ro.store_id), line_error=error)
+    return make_response(html, status)
+
+
+@bp.post("/ro/<int:ro_id>/lines")
+def add_line(ro_id: int):
+    form = LineForm()
+    if form.validate_on_submit():
+        try:
+            services.add_line(ro_id, store_id=current_store().id, actor_id=current_user.id, kind=form.kind.data,
+                              description=form.description.data, quantity=form.quantity.data,
+                              unit_price=form.unit_price.data, pay_type=form.pay_type.data, code=form.code.data)
+        except DomainError as refused:
+            db.session.rollback()
+            return _lines_fragment(ro_id, line_form=form, error=attach_error(form, refused), status=422)
+        db.session.commit()
+        return _after_lines(ro_id)
+    return _lines_fragment(ro_id, line_form=form, status=422)
+
+
+@bp.post("/ro/<int:ro_id>/lines/<int:line_id>/delete")
+def remove_line(ro_id: int, line_id: int):
+    try:
+        services.remove_line(ro_id, line_id, store_id=current_store().id, actor_id=current_user.id)
+    except DomainError as refused:
+        db.session.rollback()
+        return toast(_lines_fragment(ro_id, status=200), refused.message)  # show the lines as they are now
+    db.session.commit()
+    return _after_lines(ro_id)
+
+
+@bp.post("/ro/<int:ro_id>/menu/<int:canned_id>")
+def apply_canned_job(ro_id: int, canned_id: int):
+    try:
+        services.apply_canned_job(ro_id, canned_id, store_id=current_store().id, actor_id=current_user.id)
+    except DomainError as refused:
+        db.session.rollback()
+        return toast(_lines_fragment(ro_id, status=200), refused.message)
+    db.session.commit()
+    return _after_lines(ro_id)
+
+
+def _after_lines(ro_id: int):
+    if htmx:
+        return _lines_fragment(ro_id)
+    return redirect(url_for("reception.repair_order", ro_id=ro_id) + "#lines")
+
+
+@bp.post("/ro/<int:ro_id>/status")
+def move_repair_order(ro_id: int):
+    ro = _load(ro_id)
+    try:
+        transition_repair_order(ro_id, request.form.get("to", ""), actor_id=current_user.id,
+                                note=request.form.get("note") or None,
+                                expected_version=int(request.form.get("version") or 0))
+        bump(ro.store_id, "today")
+    except (DomainError, ValueError) as refused:
+        db.session.rollback()
+        message = refused.message if isinstance(refused, DomainError) else _("Unknown status.")
+        flash(str(message), "error")
+        return redirect(url_for("reception.repair_order", ro_id=ro_id))
+    db.session.commit()
+    flash(_("Repair order %(number)s: %(status)s.", number=ro.number, status=ro.status_enum.label), "success")
+    return redirect(url_for("reception.repair_order", ro_id=ro_id))

@@ -1,0 +1,58 @@
+"""Money on a repair order: line amounts, totals per pay type, VAT. Decimal only, rounded half up
+to the fen (0.01) per pay type, so the payers' shares always add up to the total."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from intranet.core.models import LineKind, PayType
+
+CENT = Decimal("0.01")
+
+
+def money(value) -> Decimal:
+    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass
+class Share:
+    net: Decimal = Decimal("0.00")
+    tax: Decimal = Decimal("0.00")
+
+    @property
+    def gross(self) -> Decimal:
+        return self.net + self.tax
+
+
+@dataclass
+class Totals:
+    labour: Decimal = Decimal("0.00")
+    parts: Decimal = Decimal("0.00")
+    by_payer: dict[PayType, Share] = field(default_factory=dict)
+
+    @property
+    def net(self) -> Decimal:
+        return self.labour + self.parts
+
+    @property
+    def tax(self) -> Decimal:
+        return sum((s.tax for s in self.by_payer.values()), Decimal("0.00"))
+
+    @property
+    def gross(self) -> Decimal:
+        return self.net + self.tax
+
+
+def totals(lines: Iterable, tax_rate: Decimal) -> Totals:
+    result = Totals()
+    for line in lines:
+        amount = money(Decimal(line.quantity) * Decimal(line.unit_price))
+        if line.kind == LineKind.LABOUR:
+            result.labour += amount
+        else:
+            result.parts += amount
+        result.by_payer.setdefault(PayType(line.pay_type), Share()).net += amount
+    for share in result.by_payer.values():
+        share.tax = money(share.net * Decimal(tax_rate))
+    return result
