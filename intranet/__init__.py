@@ -45,6 +45,7 @@ def _import_models() -> None:
     import intranet.core.models  # noqa: F401
     import intranet.jobs.models  # noqa: F401
     import intranet.live.models  # noqa: F401
+    import intranet.reception.models  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -54,7 +55,8 @@ def _register_blueprints(app: Flask) -> None:
     from intranet.core.views import records_bp
     from intranet.health.views import bp as health_bp
     from intranet.reception.views import bp as reception_bp
+    from intranet.reception.views import findings_bp
     from intranet.today.views import bp as today_bp
 
-    for bp in (auth_bp, core_bp, records_bp, admin_bp, today_bp, reception_bp, health_bp):
+    for bp in (auth_bp, core_bp, records_bp, admin_bp, today_bp, reception_bp, findings_bp, health_bp):
         app.register_blueprint(bp)

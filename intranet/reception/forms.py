@@ -7,6 +7,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, NumberRange, Optional
 
 from intranet.core.models import InsurerPayment, LineKind, PayType
+from intranet.reception.models import AnswerChannel
 
 
 def pay_type_choices():
@@ -48,3 +49,20 @@ class LineForm(FlaskForm):
     unit_price = DecimalField(_l("Unit price (¥)"), places=2, validators=[Optional()],
                               render_kw={"inputmode": "decimal"})
     pay_type = SelectField(_l("Payer"), choices=pay_type_choices)
+
+
+class FindingForm(FlaskForm):
+    description = TextAreaField(_l("What was found"), validators=[DataRequired(_l("Describe what was found."))],
+                                render_kw={"rows": 3})
+    labour_hours = DecimalField(_l("Extra labour (hours)"), places=1, validators=[Optional(), NumberRange(0, 200)],
+                                render_kw={"inputmode": "decimal"})
+    parts_description = StringField(_l("Parts needed"), validators=[Optional()])
+    parts_amount = DecimalField(_l("Parts price (¥)"), places=2, validators=[Optional(), NumberRange(0)],
+                                render_kw={"inputmode": "decimal"})
+
+
+class AnswerForm(FlaskForm):
+    channel = SelectField(_l("Customer answered"), choices=lambda: [
+        SelectChoice(c.value, c.label) for c in AnswerChannel])
+    decline_reason = StringField(_l("Why declined"), validators=[Optional()])
+    promised_at = DateTimeLocalField(_l("New promised delivery"), format="%Y-%m-%dT%H:%M", validators=[Optional()])

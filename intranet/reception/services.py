@@ -7,17 +7,20 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from intranet import clock
 from intranet.core.billing import money
 from intranet.core.models import (
     CannedJob, InsurerPayment, LineKind, PayType, RepairOrder, RepairOrderEvent, RepairOrderLine, ROStatus,
 )
-from intranet.core.services import find_vehicle_by_plate, get_store, open_repair_order
+from intranet.core.photos import save_photo
+from intranet.core.services import find_vehicle_by_plate, get_store, open_repair_order, transition_repair_order
 from intranet.errors import Conflict, DomainError, NotFound
 from intranet.extensions import db
 from intranet.live.services import bump
+from intranet.reception.models import AnswerChannel, Finding, FindingStatus
 
 # Lines may be changed until the car is handed back.
 EDITABLE = frozenset(ROStatus) - {ROStatus.DELIVERED, ROStatus.CLOSED, ROStatus.CANCELLED}
@@ -196,3 +199,127 @@ def apply_canned_job(ro_id: int, canned_job_id: int, *, store_id: int, actor_id:
 def canned_jobs(store_id: int) -> list[CannedJob]:
     return list(db.session.scalars(
         select(CannedJob).where(CannedJob.store_id == store_id, CannedJob.active.is_(True)).order_by(CannedJob.code)))
+
+
+# ------------------------------------------------------------------ findings during repair
+
+ON_SITE_FOR_FINDINGS = frozenset({ROStatus.CHECKED_IN, ROStatus.IN_WORKSHOP, ROStatus.WAITING_APPROVAL,
+                                  ROStatus.WAITING_PARTS, ROStatus.QUALITY_CHECK})
+
+
+def report_finding(ro_id: int, *, store_id: int, actor_id: int, description: str, labour_hours=0,
+                   parts_description: str | None = None, parts_amount=0, photos=(), photo_folder=None) -> Finding:
+    """A technician (or anyone on the floor) reports extra work; it goes to the advisor's queue and
+    the car waits for the customer's answer."""
+    ro = get_repair_order(ro_id, store_id)
+    if ro.status_enum not in ON_SITE_FOR_FINDINGS:
+        raise DomainError(_l("Repair order %(number)s is %(status)s: findings can no longer be reported on it.",
+                             number=ro.number, status=ro.status_enum.label))
+    description = (description or "").strip()
+    if not description:
+        raise DomainError(_l("Describe what was found."), field="description")
+    hours = _decimal(labour_hours or 0, "labour_hours")
+    amount = money(_decimal(parts_amount or 0, "parts_amount"))
+    if hours < 0 or amount < 0:
+        raise DomainError(_l("Hours and amounts cannot be negative."), field="labour_hours")
+    finding = Finding(store_id=store_id, repair_order_id=ro.id, vehicle_id=ro.vehicle_id, description=description,
+                      labour_hours=hours, parts_description=(parts_description or "").strip() or None,
+                      parts_amount=amount, reported_by_id=actor_id, reported_at=clock.utcnow())
+    db.session.add(finding)
+    db.session.flush()
+    for upload in photos:
+        save_photo(upload, store_id=store_id, taken_by_id=actor_id, folder=photo_folder, finding_id=finding.id)
+    if ro.status_enum == ROStatus.IN_WORKSHOP:
+        transition_repair_order(ro.id, ROStatus.WAITING_APPROVAL, actor_id=actor_id, note=description[:200])
+    bump(store_id, "today")
+    return finding
+
+
+def _finding(finding_id: int, store_id: int) -> Finding:
+    finding = db.session.get(Finding, finding_id)
+    if finding is None or finding.store_id != store_id:
+        raise NotFound(_l("No such finding."))
+    return finding
+
+
+def _lines_for(finding: Finding, ro_id: int, *, store_id: int, actor_id: int) -> None:
+    if finding.labour_hours and finding.labour_hours > 0:
+        add_line(ro_id, store_id=store_id, actor_id=actor_id, kind=LineKind.LABOUR,
+                 description=finding.description[:200], quantity=finding.labour_hours)
+    if finding.parts_amount and finding.parts_amount > 0:
+        add_line(ro_id, store_id=store_id, actor_id=actor_id, kind=LineKind.PART,
+                 description=(finding.parts_description or finding.description)[:200], quantity=1,
+                 unit_price=finding.parts_amount)
+
+
+def answer_finding(finding_id: int, *, store_id: int, actor_id: int, approved: bool, channel: str,
+                   decline_reason: str | None = None, promised_at: datetime | None = None) -> Finding:
+    """Record the customer's answer. Approving adds the work to the repair order and moves the
+    promise if given; declining keeps it on the vehicle, with the reason, for the next visit."""
+    finding = _finding(finding_id, store_id)
+    if finding.status_enum != FindingStatus.WAITING:
+        raise Conflict(_l("This finding was already answered (%(status)s).", status=finding.status_enum.label))
+    try:
+        channel = AnswerChannel(channel)
+    except ValueError:
+        raise DomainError(_l("How did the customer answer: in person, by phone or by message?"),
+                          field="channel") from None
+    ro = finding.repair_order
+    if approved:
+        _lines_for(finding, ro.id, store_id=store_id, actor_id=actor_id)
+        finding.status = FindingStatus.APPROVED
+        if promised_at is not None and promised_at != ro.promised_at:
+            update_repair_order(ro.id, store_id=store_id, actor_id=actor_id, expected_version=ro.version,
+                                promised_at=promised_at)
+    else:
+        reason = (decline_reason or "").strip()
+        if not reason:
+            raise DomainError(_l("Note why the customer declined (price, time, next visit…)."),
+                              field="decline_reason")
+        finding.status, finding.decline_reason = FindingStatus.DECLINED, reason[:200]
+    finding.answer_channel, finding.answered_at, finding.answered_by_id = channel, clock.utcnow(), actor_id
+    db.session.flush()
+    still_waiting = db.session.scalar(select(func.count()).select_from(Finding).where(
+        Finding.repair_order_id == ro.id, Finding.status == FindingStatus.WAITING))
+    if ro.status_enum == ROStatus.WAITING_APPROVAL and not still_waiting:
+        transition_repair_order(ro.id, ROStatus.IN_WORKSHOP, actor_id=actor_id)
+    bump(store_id, "today")
+    return finding
+
+
+def take_up_declined(finding_id: int, ro_id: int, *, store_id: int, actor_id: int) -> Finding:
+    """Work declined on an earlier visit, accepted now: its lines go on this repair order."""
+    finding = _finding(finding_id, store_id)
+    ro = get_repair_order(ro_id, store_id)
+    if finding.status_enum != FindingStatus.DECLINED or finding.vehicle_id != ro.vehicle_id:
+        raise Conflict(_l("This work is no longer open on this car."))
+    _lines_for(finding, ro.id, store_id=store_id, actor_id=actor_id)
+    finding.status, finding.approved_on_id = FindingStatus.DONE_LATER, ro.id
+    db.session.flush()
+    return finding
+
+
+def declined_work(vehicle_id: int) -> list[Finding]:
+    return list(db.session.scalars(
+        select(Finding).options(selectinload(Finding.repair_order))
+        .where(Finding.vehicle_id == vehicle_id, Finding.status == FindingStatus.DECLINED)
+        .order_by(Finding.reported_at.desc())))
+
+
+def findings_on(ro_id: int) -> list[Finding]:
+    return list(db.session.scalars(
+        select(Finding).options(selectinload(Finding.photos), joinedload(Finding.reported_by),
+                                joinedload(Finding.answered_by))
+        .where(Finding.repair_order_id == ro_id).order_by(Finding.reported_at)))
+
+
+def waiting_findings(store_id: int, advisor_id: int | None = None) -> list[Finding]:
+    """The advisor's queue: findings whose customer has not answered yet, oldest first."""
+    stmt = (select(Finding).join(Finding.repair_order)
+            .options(joinedload(Finding.repair_order).joinedload(RepairOrder.vehicle),
+                     joinedload(Finding.repair_order).joinedload(RepairOrder.customer))
+            .where(Finding.store_id == store_id, Finding.status == FindingStatus.WAITING)
+            .order_by(Finding.reported_at))
+    if advisor_id is not None:
+        stmt = stmt.where(RepairOrder.advisor_id == advisor_id)
+    return list(db.session.scalars(stmt))

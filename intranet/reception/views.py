@@ -1,7 +1,7 @@
 """Reception: a car arrives and is checked in; the advisor keeps its repair order."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
@@ -16,10 +16,13 @@ from intranet.extensions import db, htmx
 from intranet.live.http import announce
 from intranet.live.services import bump
 from intranet.reception import services
-from intranet.reception.forms import CheckInForm, LineForm, RepairOrderForm
+from intranet.reception.forms import AnswerForm, CheckInForm, FindingForm, LineForm, RepairOrderForm
 from intranet.web import attach_error, current_store, run_form, toast
 
 bp = guard(Blueprint("reception", __name__, url_prefix="/reception"), Role.ADVISOR, Role.DIRECTOR)
+# Anyone on the floor may report extra work found on a car; the advisor answers it (above).
+findings_bp = guard(Blueprint("findings", __name__, url_prefix="/findings"), Role.TECHNICIAN, Role.CONTROLLER,
+                    Role.INSPECTOR, Role.ADVISOR, Role.DIRECTOR)
 
 
 @bp.route("/check-in/<int:vehicle_id>", methods=["GET", "POST"])
@@ -80,10 +83,13 @@ def _header_form(ro: RepairOrder) -> RepairOrderForm:
     return form
 
 
-def _page(ro: RepairOrder, form: RepairOrderForm, *, error=None, stale=None, status: int = 200):
+def _page(ro: RepairOrder, form: RepairOrderForm, *, error=None, stale=None, status: int = 200,
+          answer_errors: dict | None = None):
     return render_template(
         "reception/repair_order.html", ro=ro, form=form, error=error, stale=stale, line_form=LineForm(
             pay_type=ro.pay_type), totals=totals(ro.lines, current_store().tax_rate),
+        findings=services.findings_on(ro.id), answer_form=AnswerForm(), answer_errors=answer_errors or {},
+        declined=[f for f in services.declined_work(ro.vehicle_id) if f.repair_order_id != ro.id],
         canned=services.canned_jobs(ro.store_id),
         # forward moves in the order a car goes through the department; cancelling last
         next_statuses=[s for s in ROStatus if s in RO_TRANSITIONS[ro.status_enum]],
@@ -192,3 +198,60 @@ def move_repair_order(ro_id: int):
     db.session.commit()
     flash(_("Repair order %(number)s: %(status)s.", number=ro.number, status=ro.status_enum.label), "success")
     return redirect(url_for("reception.repair_order", ro_id=ro_id))
+
+
+# ------------------------------------------------------------------ findings
+
+
+@bp.post("/findings/<int:finding_id>/answer")
+def answer_finding(finding_id: int):
+    from intranet.reception.models import Finding
+
+    finding = db.session.get(Finding, finding_id)
+    if finding is None or finding.store_id != current_store().id:
+        abort(404)
+    form = AnswerForm()
+    approved = request.form.get("decision") == "approve"
+    store = current_store()
+    promised = (clock.store_local_to_utc(form.promised_at.data, store.timezone)
+                if form.validate_on_submit() and form.promised_at.data else None)
+    try:
+        services.answer_finding(finding_id, store_id=store.id, actor_id=current_user.id, approved=approved,
+                                channel=form.channel.data, decline_reason=form.decline_reason.data,
+                                promised_at=promised)
+    except DomainError as refused:
+        db.session.rollback()
+        ro = _load(finding.repair_order_id)
+        return _page(ro, _header_form(ro), answer_errors={finding_id: refused.message}, status=422)
+    db.session.commit()
+    flash(_("Customer's answer recorded: %(answer)s.", answer=_("approved") if approved else _("declined")),
+          "success")
+    return redirect(url_for("reception.repair_order", ro_id=finding.repair_order_id) + "#findings")
+
+
+@bp.post("/ro/<int:ro_id>/declined/<int:finding_id>")
+def take_up_declined(ro_id: int, finding_id: int):
+    try:
+        services.take_up_declined(finding_id, ro_id, store_id=current_store().id, actor_id=current_user.id)
+    except DomainError as refused:
+        db.session.rollback()
+        flash(str(refused.message), "error")
+    else:
+        db.session.commit()
+        flash(_("Declined work added to this repair order."), "success")
+    return redirect(url_for("reception.repair_order", ro_id=ro_id) + "#lines")
+
+
+@findings_bp.route("/new/<int:ro_id>", methods=["GET", "POST"])
+def report(ro_id: int):
+    ro = _load(ro_id)
+    form = FindingForm()
+    outcome = run_form(form, lambda: services.report_finding(
+        ro_id, store_id=ro.store_id, actor_id=current_user.id, description=form.description.data,
+        labour_hours=form.labour_hours.data, parts_description=form.parts_description.data,
+        parts_amount=form.parts_amount.data, photos=[f for f in request.files.getlist("photos") if f.filename],
+        photo_folder=current_app.config["PHOTO_FOLDER"]))
+    if outcome.done:
+        flash(_("Finding sent to the advisor of %(number)s.", number=ro.number), "success")
+        return redirect(url_for("core.vehicle", vehicle_id=ro.vehicle_id))
+    return render_template("reception/finding_form.html", form=form, ro=ro, error=outcome.error), outcome.status

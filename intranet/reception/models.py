@@ -1,0 +1,85 @@
+"""What the advisor handles around the repair order: findings during repair and the customer's answer."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import DateTime, ForeignKey, Index, Numeric, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from intranet import clock
+from intranet.core.models import Photo, RepairOrder, User, Vehicle
+from intranet.extensions import db
+
+
+class FindingStatus(enum.StrEnum):
+    WAITING = "waiting"  # reported, the customer has not answered yet
+    APPROVED = "approved"
+    DECLINED = "declined"  # stays on the vehicle as declined work, offered again next visit
+    DONE_LATER = "done_later"  # declined once, approved on a later visit
+
+    @property
+    def label(self):
+        return FINDING_STATUS_LABELS[self]
+
+
+FINDING_STATUS_LABELS = {
+    FindingStatus.WAITING: _l("Waiting for the customer"),
+    FindingStatus.APPROVED: _l("Approved"),
+    FindingStatus.DECLINED: _l("Declined"),
+    FindingStatus.DONE_LATER: _l("Approved on a later visit"),
+}
+
+
+class AnswerChannel(enum.StrEnum):
+    IN_PERSON = "in_person"
+    PHONE = "phone"
+    MESSAGE = "message"
+
+    @property
+    def label(self):
+        return ANSWER_CHANNEL_LABELS[self]
+
+
+ANSWER_CHANNEL_LABELS = {
+    AnswerChannel.IN_PERSON: _l("In person"),
+    AnswerChannel.PHONE: _l("By phone"),
+    AnswerChannel.MESSAGE: _l("By message"),
+}
+
+
+class Finding(db.Model):
+    """Extra work found during repair: reported to the advisor, who records the customer's answer."""
+
+    __table_args__ = (
+        Index("ix_finding_store_status", "store_id", "status"),
+        Index("ix_finding_vehicle_status", "vehicle_id", "status"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("store.id"))
+    repair_order_id: Mapped[int] = mapped_column(ForeignKey("repair_order.id", ondelete="CASCADE"), index=True)
+    vehicle_id: Mapped[int] = mapped_column(ForeignKey("vehicle.id"))
+    description: Mapped[str] = mapped_column(Text)
+    labour_hours: Mapped[Decimal] = mapped_column(Numeric(6, 2), default=Decimal("0"))
+    parts_description: Mapped[str | None] = mapped_column(String(200))
+    parts_amount: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal("0"))
+    reported_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    reported_at: Mapped[datetime] = mapped_column(DateTime, default=clock.utcnow)
+    status: Mapped[str] = mapped_column(String(16), default=FindingStatus.WAITING)
+    answer_channel: Mapped[str | None] = mapped_column(String(16))
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime)
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    decline_reason: Mapped[str | None] = mapped_column(String(200))
+    approved_on_id: Mapped[int | None] = mapped_column(ForeignKey("repair_order.id"))  # when done on a later visit
+
+    repair_order: Mapped[RepairOrder] = relationship(foreign_keys=[repair_order_id])
+    vehicle: Mapped[Vehicle] = relationship()
+    reported_by: Mapped[User | None] = relationship(foreign_keys=[reported_by_id])
+    answered_by: Mapped[User | None] = relationship(foreign_keys=[answered_by_id])
+    photos: Mapped[list[Photo]] = relationship(order_by="Photo.id", cascade="all, delete-orphan")
+
+    @property
+    def status_enum(self) -> FindingStatus:
+        return FindingStatus(self.status)
