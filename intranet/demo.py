@@ -164,6 +164,7 @@ def seed_demo(customers: int = 300) -> str:
 
     _seed_canned_jobs(store)
     opened = _seed_today(store, rng, today)
+    _seed_appointments(store, rng, today)
     db.session.commit()
     lines = [
         f"Demo store: {store.name} ({store.code})",
@@ -245,3 +246,37 @@ def _seed_today(store: Store, rng: random.Random, today: date) -> int:
                     transition_repair_order(ro.id, status, actor_id=advisor.id)
     bump(store.id, "today")
     return len(stages)
+
+
+def _seed_appointments(store: Store, rng: random.Random, today: date) -> None:
+    """Two weeks back (arrived or no-show, for the show rate) and a week ahead of bookings."""
+    from intranet.reception.appointments import advisors, book, free_slots
+    from intranet.reception.models import Appointment, AppointmentStatus
+
+    if db.session.scalar(select(func.count()).select_from(Appointment).where(Appointment.store_id == store.id)):
+        return
+    people = advisors(store.id)
+    on_site = set(db.session.scalars(select(RepairOrder.vehicle_id).where(RepairOrder.store_id == store.id)))
+    cars = [v for v in db.session.scalars(select(Vehicle).where(Vehicle.store_id == store.id).order_by(Vehicle.id))
+            if v.id not in on_site and v.customer_id]
+    jobs = list(db.session.scalars(select(CannedJob).where(CannedJob.store_id == store.id)))
+    picks = iter(rng.sample(cars, min(len(cars), 90)))
+    for offset in range(-14, 8):
+        day = today + timedelta(days=offset)
+        for _ in range(rng.randrange(2, 6)):
+            advisor = rng.choice(people)
+            with clock.frozen(clock.store_local_to_utc(datetime.combine(day, time(0, 5)), store.timezone)):
+                slots = free_slots(store, day, advisor.id)
+                if not slots:
+                    continue
+                job = rng.choice(jobs + [None])
+                appointment = book(store_id=store.id, actor_id=advisor.id, advisor_id=advisor.id,
+                                   starts_local=rng.choice(slots), vehicle_id=next(picks).id,
+                                   work_wanted="" if job else rng.choice(COMPLAINTS),
+                                   canned_job_id=job.id if job else None,
+                                   parts_wanted="机油 5W-30 5L, 机滤" if job and job.code.startswith("M") else None)
+            local_start = clock.to_store_time(appointment.starts_at, store.timezone).replace(tzinfo=None)
+            if local_start < clock.to_store_time(clock.utcnow(), store.timezone).replace(tzinfo=None):
+                appointment.status = (AppointmentStatus.NO_SHOW if rng.random() < 0.12
+                                      else AppointmentStatus.ARRIVED)
+    db.session.flush()

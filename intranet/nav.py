@@ -18,6 +18,7 @@ class NavItem:
 NAV = [
     NavItem("core.home", _l("My day"), "home"),
     NavItem("core.search", _l("Find a car"), "search"),
+    NavItem("reception.appointments", _l("Appointments"), "calendar"),
     NavItem("today.page", _l("Store today"), "board"),
     NavItem("records.new_customer", _l("New customer"), "user-plus"),
     NavItem("admin.users", _l("Staff"), "users"),

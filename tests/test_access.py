@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from werkzeug.routing import Rule
-from werkzeug.routing.converters import NumberConverter
+from werkzeug.routing.converters import AnyConverter, NumberConverter
 
 from intranet.auth import access
 from intranet.core.models import Role
@@ -17,7 +17,8 @@ def _rules(app) -> list[Rule]:
 
 
 def _url(rule: Rule) -> str:
-    values = {name: 999999 if isinstance(converter, NumberConverter) else "x"
+    values = {name: 999999 if isinstance(converter, NumberConverter)
+              else sorted(converter.items)[0] if isinstance(converter, AnyConverter) else "x"
               for name, converter in rule._converters.items()}
     if rule.endpoint == "auth.set_language":
         values["code"] = "en"

@@ -96,7 +96,8 @@ def test_store_settings(client, login_as, db, store):
     login_as(Role.ADMIN)
     form = {"name": "测试4S店", "code": "ts02", "timezone": "Asia/Shanghai", "opens_at": "08:30",
             "closes_at": "18:00", "key_collection_at": "18:45", "tax_rate_percent": "13", "labour_rate": "160",
-            "default_locale": "zh_Hans_CN"}
+            "default_locale": "zh_Hans_CN", "slot_minutes": "30", "advisor_slot_capacity": "2",
+            "workshop_hours_per_day": "56"}
     assert client.post("/admin/settings", data=form).status_code == 302
     db.session.expire_all()
     saved = db.session.get(Store, store.id)

@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DecimalField, PasswordField, SelectField, SelectMultipleField, StringField, TimeField
+from wtforms import BooleanField, DecimalField, IntegerField, PasswordField, SelectField, SelectMultipleField, StringField, TimeField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -38,6 +38,11 @@ class StoreSettingsForm(FlaskForm):
     tax_rate_percent = DecimalField(_l("VAT rate (%)"), places=2, validators=[DataRequired(), NumberRange(0, 30)])
     labour_rate = DecimalField(_l("Labour rate per hour (¥)"), places=2,
                                validators=[DataRequired(), NumberRange(0, 10000)])
+    slot_minutes = SelectField(_l("Appointment slot"), coerce=int, choices=[
+        SelectChoice(15, "15 min"), SelectChoice(20, "20 min"), SelectChoice(30, "30 min"), SelectChoice(60, "60 min")])
+    advisor_slot_capacity = IntegerField(_l("Cars per advisor per slot"), validators=[DataRequired(), NumberRange(1, 10)])
+    workshop_hours_per_day = DecimalField(_l("Workshop hours to book per day"), places=1,
+                                          validators=[DataRequired(), NumberRange(1, 1000)])
     address = StringField(_l("Address"), validators=[Optional()])
     phone = StringField(_l("Phone"), validators=[Optional()])
     default_locale = SelectField(_l("Default language"), choices=[SelectChoice("zh_Hans_CN", "中文"), SelectChoice("en", "English")])

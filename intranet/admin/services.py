@@ -13,7 +13,8 @@ from intranet.extensions import db
 
 def update_store_settings(store_id: int, *, name: str, code: str, timezone: str, opens_at: time, closes_at: time,
                           key_collection_at: time, tax_rate: Decimal, labour_rate: Decimal, address: str | None,
-                          phone: str | None, default_locale: str):
+                          phone: str | None, default_locale: str, slot_minutes: int | None = None,
+                          advisor_slot_capacity: int | None = None, workshop_hours_per_day: Decimal | None = None):
     store = get_store(store_id)
     code = (code or "").strip().upper()
     if not code.isalnum() or len(code) > 8:
@@ -26,5 +27,11 @@ def update_store_settings(store_id: int, *, name: str, code: str, timezone: str,
     store.opens_at, store.closes_at, store.key_collection_at = opens_at, closes_at, key_collection_at
     store.tax_rate, store.labour_rate = tax_rate, labour_rate
     store.address, store.phone, store.default_locale = address or None, phone or None, default_locale
+    if slot_minutes:
+        store.slot_minutes = slot_minutes
+    if advisor_slot_capacity:
+        store.advisor_slot_capacity = advisor_slot_capacity
+    if workshop_hours_per_day:
+        store.workshop_hours_per_day = workshop_hours_per_day
     db.session.flush()
     return store

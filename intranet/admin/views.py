@@ -75,7 +75,9 @@ def settings():
         opens_at=form.opens_at.data, closes_at=form.closes_at.data, key_collection_at=form.key_collection_at.data,
         tax_rate=(form.tax_rate_percent.data / Decimal(100)).quantize(Decimal("0.0001")),
         labour_rate=form.labour_rate.data, address=form.address.data, phone=form.phone.data,
-        default_locale=form.default_locale.data))
+        default_locale=form.default_locale.data, slot_minutes=form.slot_minutes.data,
+        advisor_slot_capacity=form.advisor_slot_capacity.data,
+        workshop_hours_per_day=form.workshop_hours_per_day.data))
     if outcome.done:
         flash(_("Settings saved."), "success")
         return redirect(url_for("admin.settings"))

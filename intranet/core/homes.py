@@ -12,8 +12,8 @@ from intranet.core.models import RO_ON_SITE, RepairOrder, Role, Store, User
 from intranet.core.services import on_site_counts, repair_orders_opened_on, users_online
 from intranet.extensions import db
 
-SUMMARY, CHECK_IN, ON_SITE, MY_CARS, FIND, TEAM, HEALTH, STAFF, ANSWERS = (
-    "summary", "check_in", "on_site", "my_cars", "find", "team", "health", "staff", "answers")
+SUMMARY, CHECK_IN, ON_SITE, MY_CARS, FIND, TEAM, HEALTH, STAFF, ANSWERS, BOOKED = (
+    "summary", "check_in", "on_site", "my_cars", "find", "team", "health", "staff", "answers", "booked")
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ class Layout:
 
 HOMES: dict[Role, Layout] = {
     Role.DIRECTOR: Layout(top=(SUMMARY,), main=(ON_SITE,), side=(TEAM, HEALTH)),
-    Role.ADVISOR: Layout(top=(CHECK_IN,), main=(ANSWERS, MY_CARS), side=(SUMMARY,)),
+    Role.ADVISOR: Layout(top=(CHECK_IN,), main=(ANSWERS, MY_CARS), side=(BOOKED, SUMMARY)),
     Role.CONTROLLER: Layout(top=(SUMMARY,), main=(ON_SITE,), side=(TEAM,)),
     Role.TECHNICIAN: Layout(main=(ON_SITE,), side=(SUMMARY,)),
     Role.INSPECTOR: Layout(main=(ON_SITE,), side=(SUMMARY,)),
@@ -72,6 +72,15 @@ def home_data(store: Store, user: User, role: Role, config) -> dict:
         from intranet.reception.services import waiting_findings
 
         data["answers"] = waiting_findings(store.id, advisor_id=user.id)
+    if BOOKED in panels:
+        from datetime import datetime, time, timedelta
+
+        from intranet.reception.appointments import appointments_between
+
+        today = clock.store_today(store.timezone)
+        data["booked_today"] = appointments_between(
+            store.id, datetime.combine(today, time.min), datetime.combine(today + timedelta(days=1), time.min),
+            store.timezone, advisor_id=user.id)
     if TEAM in panels:
         data["online"] = users_online(store.id)
     if HEALTH in panels:

@@ -67,6 +67,11 @@ class Store(db.Model):
     tax_rate: Mapped[Decimal] = mapped_column(Numeric(5, 4), default=Decimal("0.1300"))
     labour_rate: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal("150.00"))
     default_locale: Mapped[str] = mapped_column(String(16), default="zh_Hans_CN")
+    # Appointments: slot length, cars one advisor can receive per slot, workshop hours sold per day.
+    slot_minutes: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
+    advisor_slot_capacity: Mapped[int] = mapped_column(Integer, default=2, server_default="2")
+    workshop_hours_per_day: Mapped[Decimal] = mapped_column(Numeric(6, 1), default=Decimal("60.0"),
+                                                            server_default="60.0")
     address: Mapped[str | None] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=clock.utcnow)

@@ -34,6 +34,13 @@ JOBS: list[DeclaredJob] = [
         interval=60,
         timeout=60,
     ),
+    DeclaredJob(
+        name="appointment-no-shows",
+        func="intranet.reception.jobs.mark_no_shows_job",
+        description=_l("Marks booked appointments as no-shows two hours after their slot passed."),
+        cron="15 * * * *",
+        queue="low",
+    ),
 ]
 
 

@@ -2,7 +2,7 @@ import uuid
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField, DecimalField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import DateField, DateTimeLocalField, DecimalField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, NumberRange, Optional
 
@@ -66,3 +66,20 @@ class AnswerForm(FlaskForm):
         SelectChoice(c.value, c.label) for c in AnswerChannel])
     decline_reason = StringField(_l("Why declined"), validators=[Optional()])
     promised_at = DateTimeLocalField(_l("New promised delivery"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
+
+
+class BookingForm(FlaskForm):
+    plate = StringField(_l("Plate"), validators=[DataRequired(_l("Enter the plate number."))],
+                        render_kw={"autocapitalize": "characters", "autocomplete": "off"})
+    name = StringField(_l("Customer (new car only)"), validators=[Optional()])
+    mobile = StringField(_l("Mobile (new car only)"), validators=[Optional()], render_kw={"inputmode": "tel"})
+    model = StringField(_l("Model (new car only)"), validators=[Optional()])
+    day = DateField(_l("Date"), validators=[DataRequired(_l("Choose the day."))])
+    advisor_id = SelectField(_l("Advisor"), coerce=int)
+    slot = SelectField(_l("Time"), validate_choice=False, validators=[DataRequired(_l("Choose a time."))])
+    canned_job_id = SelectField(_l("Menu item"), coerce=lambda v: int(v) if v else None, validate_choice=False)
+    work_wanted = TextAreaField(_l("Work wanted"), validators=[Optional()], render_kw={"rows": 2})
+    estimated_hours = DecimalField(_l("Estimated hours"), places=1, validators=[Optional(), NumberRange(0, 40)],
+                                   render_kw={"inputmode": "decimal"})
+    parts_wanted = TextAreaField(_l("Parts to prepare (sent to the parts store)"), validators=[Optional()],
+                                 render_kw={"rows": 2})

@@ -10,7 +10,7 @@ from sqlalchemy import DateTime, ForeignKey, Index, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from intranet import clock
-from intranet.core.models import Photo, RepairOrder, User, Vehicle
+from intranet.core.models import Customer, Photo, RepairOrder, User, Vehicle
 from intranet.extensions import db
 
 
@@ -83,3 +83,54 @@ class Finding(db.Model):
     @property
     def status_enum(self) -> FindingStatus:
         return FindingStatus(self.status)
+
+
+class AppointmentStatus(enum.StrEnum):
+    BOOKED = "booked"
+    ARRIVED = "arrived"
+    NO_SHOW = "no_show"
+    CANCELLED = "cancelled"
+
+    @property
+    def label(self):
+        return APPOINTMENT_STATUS_LABELS[self]
+
+
+APPOINTMENT_STATUS_LABELS = {
+    AppointmentStatus.BOOKED: _l("Booked"),
+    AppointmentStatus.ARRIVED: _l("Arrived"),
+    AppointmentStatus.NO_SHOW: _l("No-show"),
+    AppointmentStatus.CANCELLED: _l("Cancelled"),
+}
+
+
+class Appointment(db.Model):
+    """A booked visit: customer and car, the work wanted, a slot with an advisor, parts to pre-pick."""
+
+    __table_args__ = (
+        Index("ix_appointment_store_starts", "store_id", "starts_at"),
+        Index("ix_appointment_advisor_starts", "advisor_id", "starts_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("store.id"))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
+    vehicle_id: Mapped[int] = mapped_column(ForeignKey("vehicle.id"), index=True)
+    advisor_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    starts_at: Mapped[datetime] = mapped_column(DateTime)  # UTC, the start of its slot
+    work_wanted: Mapped[str] = mapped_column(Text)
+    canned_job_id: Mapped[int | None] = mapped_column(ForeignKey("canned_job.id"))
+    estimated_hours: Mapped[Decimal] = mapped_column(Numeric(6, 1), default=Decimal("1.0"))
+    parts_wanted: Mapped[str | None] = mapped_column(Text)  # sent to the parts store as a pre-pick request
+    status: Mapped[str] = mapped_column(String(16), default=AppointmentStatus.BOOKED)
+    repair_order_id: Mapped[int | None] = mapped_column(ForeignKey("repair_order.id"))
+    booked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    booked_at: Mapped[datetime] = mapped_column(DateTime, default=clock.utcnow)
+    note: Mapped[str | None] = mapped_column(String(200))
+
+    customer: Mapped[Customer] = relationship()
+    vehicle: Mapped[Vehicle] = relationship()
+    advisor: Mapped[User] = relationship(foreign_keys=[advisor_id])
+
+    @property
+    def status_enum(self) -> AppointmentStatus:
+        return AppointmentStatus(self.status)
