@@ -9,7 +9,7 @@ from sqlalchemy.orm import joinedload
 
 from intranet import clock
 from intranet.core.models import RO_ON_SITE, RepairOrder, Role, Store, User
-from intranet.core.services import on_site_counts, repair_orders_opened_on, users_online
+from intranet.core.services import on_site_counts, promise_risk, repair_orders_opened_on, users_online
 from intranet.extensions import db
 
 SUMMARY, CHECK_IN, ON_SITE, MY_CARS, FIND, TEAM, HEALTH, STAFF, ANSWERS, BOOKED = (
@@ -57,17 +57,20 @@ def _on_site(store_id: int, advisor_id: int | None = None, limit: int = 60) -> l
     return list(db.session.scalars(stmt))
 
 
-def home_data(store: Store, user: User, role: Role, config) -> dict:
+def home_data(store: Store, user: User, role: Role, config, only: str | None = None) -> dict:
+    """The data of every panel of `role`'s home, or of the panel `only` (a live refresh)."""
     layout = HOMES[role]
-    panels = layout.panels
+    panels = {only} & layout.panels if only else layout.panels
     data: dict = {"layout": layout}
     if SUMMARY in panels:
         data["cars_in_today"] = repair_orders_opened_on(store, clock.store_today(store.timezone))
         data["on_site_counts"] = on_site_counts(store.id)
     if ON_SITE in panels:
         data["on_site"] = _on_site(store.id)
+        data["risk"] = promise_risk(data["on_site"], clock.utcnow())
     if MY_CARS in panels:
         data["my_cars"] = _on_site(store.id, advisor_id=user.id)
+        data["risk"] = {**data.get("risk", {}), **promise_risk(data["my_cars"], clock.utcnow())}
     if ANSWERS in panels:
         from intranet.reception.services import waiting_findings
 

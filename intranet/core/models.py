@@ -72,6 +72,7 @@ class Store(db.Model):
     advisor_slot_capacity: Mapped[int] = mapped_column(Integer, default=2, server_default="2")
     workshop_hours_per_day: Mapped[Decimal] = mapped_column(Numeric(6, 1), default=Decimal("60.0"),
                                                             server_default="60.0")
+    comeback_days: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
     address: Mapped[str | None] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=clock.utcnow)
@@ -310,12 +311,15 @@ class RepairOrder(db.Model):
     warranty_claim_ref: Mapped[str | None] = mapped_column(String(64))
     # The check-in form's one-time token: a double-tapped submit finds the RO the first tap made.
     origin_token: Mapped[str | None] = mapped_column(String(36), unique=True)
+    # A comeback (返修): this visit redoes the work of an earlier repair order of the same car.
+    comeback_of_id: Mapped[int | None] = mapped_column(ForeignKey("repair_order.id"), index=True)
     # Optimistic lock: a save from a stale form is refused instead of overwriting a colleague's edit.
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     vehicle: Mapped[Vehicle] = relationship()
     customer: Mapped[Customer | None] = relationship()
     advisor: Mapped[User | None] = relationship()
+    comeback_of: Mapped[RepairOrder | None] = relationship(remote_side="RepairOrder.id")
     events: Mapped[list[RepairOrderEvent]] = relationship(
         back_populates="repair_order", order_by="RepairOrderEvent.id", cascade="all, delete-orphan"
     )

@@ -374,3 +374,37 @@ def find_vehicle_by_plate(store_id: int, plate: str) -> Vehicle:
         raise NotFound(_l("No car with plate %(plate)s is on file. Add the customer and car first.", plate=plate),
                        field="plate")
     return vehicle
+
+
+# Once the repair is done a car still needs its final inspection and wash before it is ready.
+FINISHING_HOURS = 0.5
+LATE, AT_RISK = "late", "at_risk"
+
+
+def promise_risk(ros: list[RepairOrder], now: datetime) -> dict[int, str]:
+    """Which repair orders are late (promise passed, car not ready) or at risk (the labour still on
+    them, plus finishing, does not fit before the promise). One query for the whole list.
+    Until the workshop clocks jobs, all labour on an unfinished car counts as still to do."""
+    from intranet.core.models import LineKind, RepairOrderLine
+
+    ids = [ro.id for ro in ros if ro.promised_at is not None]
+    if not ids:
+        return {}
+    labour = dict(db.session.execute(
+        select(RepairOrderLine.repair_order_id, func.sum(RepairOrderLine.quantity))
+        .where(RepairOrderLine.repair_order_id.in_(ids), RepairOrderLine.kind == LineKind.LABOUR)
+        .group_by(RepairOrderLine.repair_order_id)).all())
+    risk = {}
+    for ro in ros:
+        status = ro.status_enum
+        if ro.promised_at is None or status in (ROStatus.READY, ROStatus.DELIVERED, ROStatus.CLOSED,
+                                                ROStatus.CANCELLED, ROStatus.BOOKED):
+            continue
+        if now > ro.promised_at:
+            risk[ro.id] = LATE
+            continue
+        remaining = FINISHING_HOURS if status == ROStatus.QUALITY_CHECK else float(labour.get(ro.id) or 0) + \
+            FINISHING_HOURS
+        if now + timedelta(hours=remaining) > ro.promised_at:
+            risk[ro.id] = AT_RISK
+    return risk

@@ -9,6 +9,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from intranet import clock
 from intranet.auth.access import guard
 from intranet.core import services
 from intranet.core.forms import CustomerForm, CustomerWithVehicleForm, VehicleForm
@@ -22,11 +23,37 @@ records_bp = guard(Blueprint("records", __name__, url_prefix="/records"),
                    Role.ADVISOR, Role.CARE, Role.DIRECTOR, Role.ACCIDENT, Role.WARRANTY, Role.MANAGER, Role.ADMIN)
 
 
+LIVE_PANELS = ("my_cars", "on_site", "answers")  # they change as cars move; the rest on reload
+
+
 @bp.get("/")
 def home():
+    from intranet.live.http import board_etag
+
     role = active_role()
-    data = home_data(current_store(), current_user, role, current_app.config)
-    return render_template("core/home.html", role=role, **data)
+    store = current_store()
+    data = home_data(store, current_user, role, current_app.config)
+    base, minute = board_etag("today", store.id), f"{clock.utcnow():%H%M}"
+    etags = {name: f"{base}-{role}-{name}-{minute}" for name in LIVE_PANELS}  # as conditional_board makes them
+    return render_template("core/home.html", role=role, live_panels=LIVE_PANELS, etags=etags, **data)
+
+
+@bp.get("/home/panels/<name>")
+def panel(name: str):
+    """One panel of "my day", live: answers 304 until the store-today board changes (or a minute passes)."""
+    from intranet.core.homes import HOMES
+    from intranet.live.http import conditional_board
+
+    role = active_role()
+    if name not in HOMES[role].panels:
+        abort(404)
+    store = current_store()
+
+    def render(etag: str) -> str:
+        data = home_data(store, current_user, role, current_app.config, only=name)
+        return render_template("core/_live_panel.html", panel=name, etag=etag, **data)
+
+    return conditional_board("today", store.id, render, extra=f"{role}-{name}-{clock.utcnow():%H%M}")
 
 
 @bp.get("/search")

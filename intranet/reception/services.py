@@ -3,7 +3,7 @@ menu items (canned jobs). Functions flush; the caller commits."""
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
@@ -323,3 +323,43 @@ def waiting_findings(store_id: int, advisor_id: int | None = None) -> list[Findi
     if advisor_id is not None:
         stmt = stmt.where(RepairOrder.advisor_id == advisor_id)
     return list(db.session.scalars(stmt))
+
+
+# ------------------------------------------------------------------ comebacks
+
+
+def comeback_candidates(ro: RepairOrder) -> list[RepairOrder]:
+    """Earlier visits of the same car handed back within the store's comeback window."""
+    window = timedelta(days=get_store(ro.store_id).comeback_days)
+    return list(db.session.scalars(select(RepairOrder).where(
+        RepairOrder.vehicle_id == ro.vehicle_id, RepairOrder.id != ro.id,
+        RepairOrder.delivered_at.is_not(None), RepairOrder.delivered_at <= ro.opened_at,
+        RepairOrder.delivered_at >= ro.opened_at - window).order_by(RepairOrder.delivered_at.desc())))
+
+
+def mark_comeback(ro_id: int, original_id: int | None, *, store_id: int, actor_id: int) -> RepairOrder:
+    """Link this repair order to the earlier one whose work it redoes (or unlink with None)."""
+    ro = get_repair_order(ro_id, store_id)
+    if original_id is not None and original_id not in {c.id for c in comeback_candidates(ro)}:
+        raise DomainError(_l("A comeback must be an earlier visit of the same car, delivered within %(days)d days.",
+                             days=get_store(store_id).comeback_days), field="original_id")
+    previous = ro.comeback_of.number if ro.comeback_of else None
+    ro.comeback_of_id = original_id
+    db.session.flush()
+    db.session.refresh(ro, ["comeback_of"])
+    ro.events.append(RepairOrderEvent(from_status=ro.status, to_status=ro.status, actor_id=actor_id,
+                                      at=clock.utcnow(), changes_json=json.dumps(
+                                          [[str(_l("Comeback of")), previous or "—",
+                                            ro.comeback_of.number if ro.comeback_of else "—"]], ensure_ascii=False)))
+    db.session.flush()
+    return ro
+
+
+def comeback_rate(store_id: int, start: datetime, end: datetime):
+    """(comebacks, repair orders, rate) among repair orders opened in [start, end) UTC; rate None if none."""
+    opened = RepairOrder.store_id == store_id, RepairOrder.opened_at >= start, RepairOrder.opened_at < end, \
+        RepairOrder.status != ROStatus.CANCELLED
+    total = db.session.scalar(select(func.count()).select_from(RepairOrder).where(*opened))
+    comebacks = db.session.scalar(select(func.count()).select_from(RepairOrder).where(
+        *opened, RepairOrder.comeback_of_id.is_not(None)))
+    return comebacks, total, (comebacks / total if total else None)

@@ -92,6 +92,7 @@ def _page(ro: RepairOrder, form: RepairOrderForm, *, error=None, stale=None, sta
             pay_type=ro.pay_type), totals=totals(ro.lines, current_store().tax_rate),
         findings=services.findings_on(ro.id), answer_form=AnswerForm(), answer_errors=answer_errors or {},
         declined=[f for f in services.declined_work(ro.vehicle_id) if f.repair_order_id != ro.id],
+        comeback_candidates=services.comeback_candidates(ro) if ro.comeback_of_id is None else [],
         canned=services.canned_jobs(ro.store_id),
         # forward moves in the order a car goes through the department; cancelling last
         next_statuses=[s for s in ROStatus if s in RO_TRANSITIONS[ro.status_enum]],
@@ -182,6 +183,20 @@ def _after_lines(ro_id: int):
     if htmx:
         return _lines_fragment(ro_id)
     return redirect(url_for("reception.repair_order", ro_id=ro_id) + "#lines")
+
+
+@bp.post("/ro/<int:ro_id>/comeback")
+def mark_comeback(ro_id: int):
+    original = request.form.get("original_id", type=int)
+    try:
+        services.mark_comeback(ro_id, original, store_id=current_store().id, actor_id=current_user.id)
+    except DomainError as refused:
+        db.session.rollback()
+        flash(str(refused.message), "error")
+    else:
+        db.session.commit()
+        flash(_("Comeback recorded.") if original else _("Comeback link removed."), "success")
+    return redirect(url_for("reception.repair_order", ro_id=ro_id))
 
 
 @bp.post("/ro/<int:ro_id>/status")
