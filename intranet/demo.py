@@ -19,6 +19,7 @@ from intranet.core.services import (
 from intranet.extensions import db
 from intranet.live.services import bump
 from intranet.reception.services import apply_canned_job, report_finding
+from intranet.reception.settlement import deliver, record_payment, settlement
 
 # Menu items: (code, name, [(kind, code, description, hours or qty, unit price or None = labour rate)])
 CANNED = [
@@ -237,7 +238,14 @@ def _seed_today(store: Store, rng: random.Random, today: date) -> int:
                 ro.key_tag = f"{n + 1:03d}"
         for step, status in enumerate(path, start=1):
             with clock.frozen(arrived_utc + timedelta(minutes=25 * step)):
-                if status == ROStatus.WAITING_APPROVAL:  # a technician found more work
+                if status == ROStatus.DELIVERED:  # settled and handed back, as at the front desk
+                    due = settlement(ro).customer_due
+                    if due > 0:
+                        record_payment(ro.id, store_id=store.id, actor_id=advisor.id, payer="customer",
+                                       method=rng.choice(("wechat", "alipay", "card")), amount=due)
+                    deliver(ro.id, store_id=store.id, actor_id=advisor.id, work_explained=True, old_parts="shown",
+                            car_clean=True, keys_returned=True)
+                elif status == ROStatus.WAITING_APPROVAL:  # a technician found more work
                     text, hours, part, price = rng.choice(FINDINGS)
                     report_finding(ro.id, store_id=store.id, actor_id=technician.id if technician else advisor.id,
                                    description=text, labour_hours=hours, parts_description=part,

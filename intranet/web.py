@@ -189,6 +189,18 @@ def init_app(app: Flask) -> None:
 
         return AnswerChannel(value).label if value else "—"
 
+    @app.template_filter("payment_method_label")
+    def payment_method_label(value):
+        from intranet.reception.models import PaymentMethod
+
+        return PaymentMethod(value).label
+
+    @app.template_filter("old_parts_label")
+    def old_parts_label(value):
+        from intranet.reception.models import OldParts
+
+        return OldParts(value).label
+
     @app.template_filter("contact_time")
     def contact_time(value):
         from intranet.core.models import ContactTime

@@ -2,12 +2,12 @@ import uuid
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, DateTimeLocalField, DecimalField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, DateTimeLocalField, DecimalField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, NumberRange, Optional
 
 from intranet.core.models import InsurerPayment, LineKind, PayType
-from intranet.reception.models import AnswerChannel
+from intranet.reception.models import AnswerChannel, OldParts, PaymentMethod
 
 
 def pay_type_choices():
@@ -83,3 +83,20 @@ class BookingForm(FlaskForm):
                                    render_kw={"inputmode": "decimal"})
     parts_wanted = TextAreaField(_l("Parts to prepare (sent to the parts store)"), validators=[Optional()],
                                  render_kw={"rows": 2})
+
+
+class PaymentForm(FlaskForm):
+    payer = SelectField(_l("Payer"), choices=pay_type_choices)
+    method = SelectField(_l("Method"), choices=lambda: [SelectChoice(m.value, m.label) for m in PaymentMethod])
+    amount = DecimalField(_l("Amount (¥)"), places=2, validators=[DataRequired(_l("Enter the amount."))],
+                          render_kw={"inputmode": "decimal"})
+    reference = StringField(_l("Reference (receipt, claim…)"), validators=[Optional()])
+
+
+class DeliveryForm(FlaskForm):
+    work_explained = BooleanField(_l("Work done explained to the customer"))
+    old_parts = SelectField(_l("Old parts"), choices=lambda: [SelectChoice("", "—")] + [
+        SelectChoice(o.value, o.label) for o in OldParts])
+    car_clean = BooleanField(_l("Car washed and clean inside"))
+    keys_returned = BooleanField(_l("Keys handed back"))
+    note = StringField(_l("Note"), validators=[Optional()])

@@ -134,3 +134,77 @@ class Appointment(db.Model):
     @property
     def status_enum(self) -> AppointmentStatus:
         return AppointmentStatus(self.status)
+
+
+class PaymentMethod(enum.StrEnum):
+    CASH = "cash"
+    WECHAT = "wechat"
+    ALIPAY = "alipay"
+    CARD = "card"
+    TRANSFER = "transfer"
+    INSURER = "insurer"
+    MANUFACTURER = "manufacturer"
+    INTERNAL = "internal"
+
+    @property
+    def label(self):
+        return PAYMENT_METHOD_LABELS[self]
+
+
+PAYMENT_METHOD_LABELS = {
+    PaymentMethod.CASH: _l("Cash"),
+    PaymentMethod.WECHAT: _l("WeChat Pay"),
+    PaymentMethod.ALIPAY: _l("Alipay"),
+    PaymentMethod.CARD: _l("Bank card"),
+    PaymentMethod.TRANSFER: _l("Bank transfer"),
+    PaymentMethod.INSURER: _l("Insurer settlement"),
+    PaymentMethod.MANUFACTURER: _l("Manufacturer claim"),
+    PaymentMethod.INTERNAL: _l("Internal account"),
+}
+
+
+class Payment(db.Model):
+    """Money received (or booked to be claimed) for a repair order, per payer."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("store.id"))
+    repair_order_id: Mapped[int] = mapped_column(ForeignKey("repair_order.id", ondelete="CASCADE"), index=True)
+    payer: Mapped[str] = mapped_column(String(16))  # PayType
+    method: Mapped[str] = mapped_column(String(16))
+    amount: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    reference: Mapped[str | None] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(DateTime, default=clock.utcnow)
+    received_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+
+class OldParts(enum.StrEnum):
+    SHOWN = "shown"  # shown to the customer, then scrapped by the store
+    CUSTOMER_KEEPS = "customer_keeps"
+    WARRANTY_HOLDS = "warranty_holds"
+    NONE = "none"  # no part was replaced
+
+    @property
+    def label(self):
+        return OLD_PARTS_LABELS[self]
+
+
+OLD_PARTS_LABELS = {
+    OldParts.SHOWN: _l("Shown to the customer"),
+    OldParts.CUSTOMER_KEEPS: _l("Customer takes them"),
+    OldParts.WARRANTY_HOLDS: _l("Kept for the warranty claim"),
+    OldParts.NONE: _l("No part replaced"),
+}
+
+
+class Delivery(db.Model):
+    """The hand-back: the delivery checklist as it was signed off."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    repair_order_id: Mapped[int] = mapped_column(ForeignKey("repair_order.id", ondelete="CASCADE"), unique=True)
+    work_explained: Mapped[bool] = mapped_column(default=False)
+    old_parts: Mapped[str] = mapped_column(String(16))
+    car_clean: Mapped[bool] = mapped_column(default=False)
+    keys_returned: Mapped[bool] = mapped_column(default=False)
+    note: Mapped[str | None] = mapped_column(String(200))
+    delivered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    delivered_at: Mapped[datetime] = mapped_column(DateTime, default=clock.utcnow)

@@ -18,7 +18,9 @@ from intranet.live.http import announce
 from intranet.live.services import bump
 from intranet.reception import appointments as booking
 from intranet.reception import services
-from intranet.reception.forms import AnswerForm, BookingForm, CheckInForm, FindingForm, LineForm, RepairOrderForm
+from intranet.reception.forms import (
+    AnswerForm, BookingForm, CheckInForm, DeliveryForm, FindingForm, LineForm, PaymentForm, RepairOrderForm,
+)
 from intranet.web import attach_error, current_store, run_form, toast
 
 bp = guard(Blueprint("reception", __name__, url_prefix="/reception"), Role.ADVISOR, Role.DIRECTOR)
@@ -95,7 +97,7 @@ def _page(ro: RepairOrder, form: RepairOrderForm, *, error=None, stale=None, sta
         comeback_candidates=services.comeback_candidates(ro) if ro.comeback_of_id is None else [],
         canned=services.canned_jobs(ro.store_id),
         # forward moves in the order a car goes through the department; cancelling last
-        next_statuses=[s for s in ROStatus if s in RO_TRANSITIONS[ro.status_enum]],
+        next_statuses=[s for s in ROStatus if s in RO_TRANSITIONS[ro.status_enum] and s != ROStatus.DELIVERED],
     ), status
 
 
@@ -202,6 +204,10 @@ def mark_comeback(ro_id: int):
 @bp.post("/ro/<int:ro_id>/status")
 def move_repair_order(ro_id: int):
     ro = _load(ro_id)
+    if request.form.get("to") == ROStatus.DELIVERED:
+        flash(_("A car is handed back from the settlement page, after payment and the delivery checklist."),
+              "error")
+        return redirect(url_for("reception.settle", ro_id=ro_id))
     try:
         transition_repair_order(ro_id, request.form.get("to", ""), actor_id=current_user.id,
                                 note=request.form.get("note") or None,
@@ -405,3 +411,81 @@ def appointment_status(appointment_id: int, status: str):
     else:
         db.session.commit()
     return redirect(request.referrer or url_for("reception.appointments"))
+
+
+# ------------------------------------------------------------------ settlement, delivery, print
+
+
+def _settle_page(ro: RepairOrder, *, payment_form=None, delivery_form=None, error=None, status: int = 200):
+    from intranet.reception import settlement
+
+    return render_template(
+        "reception/settle.html", ro=ro, bill=settlement.settlement(ro), payments=settlement.payments_of(ro.id),
+        payment_form=payment_form or PaymentForm(payer="customer"), delivery_form=delivery_form or DeliveryForm(),
+        delivery=settlement.delivery_of(ro.id), waiting=[f for f in services.findings_on(ro.id)
+                                                          if f.status == "waiting"], error=error), status
+
+
+@bp.get("/ro/<int:ro_id>/settle")
+def settle(ro_id: int):
+    return _settle_page(_load(ro_id))
+
+
+@bp.post("/ro/<int:ro_id>/payments")
+def record_payment(ro_id: int):
+    from intranet.reception import settlement
+
+    form = PaymentForm()
+    outcome = run_form(form, lambda: settlement.record_payment(
+        ro_id, store_id=current_store().id, actor_id=current_user.id, payer=form.payer.data,
+        method=form.method.data, amount=form.amount.data, reference=form.reference.data))
+    if outcome.done:
+        flash(_("Payment of %(amount)s recorded.", amount=f"¥{outcome.result.amount:,.2f}"), "success")
+        return redirect(url_for("reception.settle", ro_id=ro_id))
+    return _settle_page(_load(ro_id), payment_form=form, error=outcome.error, status=outcome.status)
+
+
+@bp.post("/ro/<int:ro_id>/deliver")
+def deliver(ro_id: int):
+    from intranet.reception import settlement
+
+    form = DeliveryForm()
+    outcome = run_form(form, lambda: settlement.deliver(
+        ro_id, store_id=current_store().id, actor_id=current_user.id, work_explained=form.work_explained.data,
+        old_parts=form.old_parts.data, car_clean=form.car_clean.data, keys_returned=form.keys_returned.data,
+        note=form.note.data))
+    if outcome.done:
+        ro = _load(ro_id)
+        flash(_("%(plate)s handed back. Thank the customer!", plate=ro.vehicle.plate), "success")
+        return redirect(url_for("reception.repair_order", ro_id=ro_id))
+    return _settle_page(_load(ro_id), delivery_form=form, error=outcome.error, status=outcome.status)
+
+
+def _qr_svg(text: str) -> str:
+    import segno
+
+    return segno.make(text, error="m").svg_inline(scale=3, border=1)
+
+
+@bp.get("/ro/<int:ro_id>/print")
+def print_repair_order(ro_id: int):
+    from intranet.reception import settlement
+
+    ro = _load(ro_id)
+    return render_template("reception/print.html", ro=ro, bill=settlement.settlement(ro),
+                           payments=settlement.payments_of(ro.id), delivery=settlement.delivery_of(ro.id),
+                           findings=services.findings_on(ro.id), qr=_qr_svg(ro.number), store=current_store())
+
+
+@bp.get("/ro/<int:ro_id>/document.pdf")
+def repair_order_pdf(ro_id: int):
+    from intranet.reception import settlement
+    from intranet.reception.documents import repair_order_pdf as render_pdf
+
+    ro = _load(ro_id)
+    pdf = render_pdf(ro, store=current_store(), bill=settlement.settlement(ro),
+                     payments=settlement.payments_of(ro.id), delivery=settlement.delivery_of(ro.id))
+    response = make_response(pdf)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'inline; filename="{ro.number}.pdf"'
+    return response
