@@ -37,7 +37,13 @@ def save_photo(upload, *, store_id: int, taken_by_id: int | None, folder: str | 
         raise DomainError(_l("“%(name)s” is not a photo (JPEG, PNG, HEIC-converted JPEG…).",
                              name=getattr(upload, "filename", "") or "?"), field=field) from None
     image.thumbnail((MAX_SIDE, MAX_SIDE))
-    if image.mode not in ("RGB", "L"):
+    if image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info):
+        # a signature drawn on a transparent canvas: ink on white paper, not on black
+        rgba = image.convert("RGBA")
+        paper = Image.new("RGB", rgba.size, "white")
+        paper.paste(rgba, mask=rgba.getchannel("A"))
+        image = paper
+    elif image.mode not in ("RGB", "L"):
         image = image.convert("RGB")
     now = clock.utcnow()
     relative = Path(f"{now:%Y/%m}") / f"{uuid.uuid4().hex}.jpg"

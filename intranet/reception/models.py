@@ -208,3 +208,57 @@ class Delivery(db.Model):
     note: Mapped[str | None] = mapped_column(String(200))
     delivered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     delivered_at: Mapped[datetime] = mapped_column(DateTime, default=clock.utcnow)
+
+
+# Panels of the walk-around diagram, front to back; the template draws them in this order.
+PANELS = {
+    "front_bumper": _l("Front bumper"), "hood": _l("Hood"), "windshield": _l("Windshield"), "roof": _l("Roof"),
+    "rear_window": _l("Rear window"), "trunk": _l("Trunk lid"), "rear_bumper": _l("Rear bumper"),
+    "left_front_fender": _l("Left front fender"), "left_front_door": _l("Left front door"),
+    "left_rear_door": _l("Left rear door"), "left_rear_fender": _l("Left rear fender"),
+    "right_front_fender": _l("Right front fender"), "right_front_door": _l("Right front door"),
+    "right_rear_door": _l("Right rear door"), "right_rear_fender": _l("Right rear fender"),
+    "left_front_wheel": _l("Left front wheel"), "right_front_wheel": _l("Right front wheel"),
+    "left_rear_wheel": _l("Left rear wheel"), "right_rear_wheel": _l("Right rear wheel"),
+}
+DAMAGE_KINDS = {
+    "scratch": _l("Scratch"), "dent": _l("Dent"), "crack": _l("Crack"), "chip": _l("Stone chip"),
+    "scuff": _l("Scuffed rim"), "other": _l("Other"),
+}
+
+
+class WalkAround(db.Model):
+    """The check of the car with the customer at reception (环车检查), signed by the customer."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    repair_order_id: Mapped[int] = mapped_column(ForeignKey("repair_order.id", ondelete="CASCADE"), unique=True)
+    fuel_eighths: Mapped[int | None] = mapped_column()  # 0 = empty … 8 = full
+    valuables: Mapped[str | None] = mapped_column(String(200))  # left in the car, as the customer said
+    interior_note: Mapped[str | None] = mapped_column(String(200))
+    signed_name: Mapped[str | None] = mapped_column(String(64))
+    signature_photo_id: Mapped[int | None] = mapped_column(ForeignKey("photo.id"))
+    signed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    checked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    checked_at: Mapped[datetime] = mapped_column(DateTime, default=clock.utcnow)
+
+    marks: Mapped[list[DamageMark]] = relationship(order_by="DamageMark.id", cascade="all, delete-orphan",
+                                                   lazy="selectin")
+    signature: Mapped[Photo | None] = relationship(foreign_keys=[signature_photo_id])
+
+
+class DamageMark(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    walk_around_id: Mapped[int] = mapped_column(ForeignKey("walk_around.id", ondelete="CASCADE"), index=True)
+    panel: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(String(200))
+    photo_id: Mapped[int | None] = mapped_column(ForeignKey("photo.id"))
+    photo: Mapped[Photo | None] = relationship()
+
+    @property
+    def panel_label(self):
+        return PANELS.get(self.panel, self.panel)
+
+    @property
+    def kind_label(self):
+        return DAMAGE_KINDS.get(self.kind, self.kind)

@@ -20,7 +20,9 @@ from intranet.core.services import find_vehicle_by_plate, get_store, open_repair
 from intranet.errors import Conflict, DomainError, NotFound
 from intranet.extensions import db
 from intranet.live.services import bump
-from intranet.reception.models import AnswerChannel, Finding, FindingStatus
+from intranet.reception.models import (
+    DAMAGE_KINDS, PANELS, AnswerChannel, DamageMark, Finding, FindingStatus, WalkAround,
+)
 
 # Lines may be changed until the car is handed back.
 EDITABLE = frozenset(ROStatus) - {ROStatus.DELIVERED, ROStatus.CLOSED, ROStatus.CANCELLED}
@@ -363,3 +365,59 @@ def comeback_rate(store_id: int, start: datetime, end: datetime):
     comebacks = db.session.scalar(select(func.count()).select_from(RepairOrder).where(
         *opened, RepairOrder.comeback_of_id.is_not(None)))
     return comebacks, total, (comebacks / total if total else None)
+
+
+# ------------------------------------------------------------------ walk-around check
+
+
+def record_walk_around(ro_id: int, *, store_id: int, actor_id: int, fuel_eighths: int | None,
+                       valuables: str | None, interior_note: str | None, marks: list[dict],
+                       signature_png: bytes | None = None, signed_name: str | None = None,
+                       photo_folder=None) -> WalkAround:
+    """Save the walk-around with its damage marks (panel, kind, note, photo). Once the customer has
+    signed it, it is the record of how the car came in and can no longer be changed."""
+    ro = get_repair_order(ro_id, store_id)
+    if ro.status_enum not in ON_SITE_FOR_FINDINGS:
+        raise DomainError(_l("Repair order %(number)s is %(status)s: the walk-around is done at reception.",
+                             number=ro.number, status=ro.status_enum.label))
+    check = db.session.scalar(select(WalkAround).where(WalkAround.repair_order_id == ro.id))
+    if check is not None and check.signed_at is not None:
+        raise Conflict(_l("The customer signed this walk-around at %(time)s; it can no longer be changed.",
+                          time=clock.to_store_time(check.signed_at, get_store(store_id).timezone).strftime("%H:%M")))
+    if fuel_eighths is not None and not 0 <= fuel_eighths <= 8:
+        raise DomainError(_l("Fuel level is from empty to full."), field="fuel_eighths")
+    for mark in marks:
+        if mark.get("panel") not in PANELS or mark.get("kind") not in DAMAGE_KINDS:
+            raise DomainError(_l("Choose the panel and the kind of each damage mark."), field="marks")
+    if check is None:
+        check = WalkAround(repair_order_id=ro.id)
+        db.session.add(check)
+    check.fuel_eighths = fuel_eighths
+    check.valuables = (valuables or "").strip()[:200] or None
+    check.interior_note = (interior_note or "").strip()[:200] or None
+    check.checked_by_id, check.checked_at = actor_id, clock.utcnow()
+    check.marks.clear()
+    db.session.flush()
+    for mark in marks:
+        photo = None
+        if mark.get("photo") is not None:
+            photo = save_photo(mark["photo"], store_id=store_id, taken_by_id=actor_id, folder=photo_folder,
+                               field="marks")
+        check.marks.append(DamageMark(panel=mark["panel"], kind=mark["kind"],
+                                      note=(mark.get("note") or "").strip()[:200] or None, photo=photo))
+    if signature_png:
+        import io
+
+        signature = save_photo(io.BytesIO(signature_png), store_id=store_id, taken_by_id=actor_id,
+                               folder=photo_folder, field="signature")
+        check.signature_photo_id, check.signed_at = signature.id, clock.utcnow()
+        check.signed_name = (signed_name or (ro.customer.name if ro.customer else "") or "").strip()[:64] or None
+    db.session.flush()
+    signed = str(_l(", signed by the customer")) if signature_png else ""
+    _log_lines(ro, actor_id, str(_l("Walk-around: %(n)d damage mark(s)%(signed)s", n=len(marks), signed=signed)))
+    db.session.flush()
+    return check
+
+
+def walk_around_of(ro_id: int) -> WalkAround | None:
+    return db.session.scalar(select(WalkAround).where(WalkAround.repair_order_id == ro_id))

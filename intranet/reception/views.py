@@ -95,6 +95,7 @@ def _page(ro: RepairOrder, form: RepairOrderForm, *, error=None, stale=None, sta
         findings=services.findings_on(ro.id), answer_form=AnswerForm(), answer_errors=answer_errors or {},
         declined=[f for f in services.declined_work(ro.vehicle_id) if f.repair_order_id != ro.id],
         comeback_candidates=services.comeback_candidates(ro) if ro.comeback_of_id is None else [],
+        check=services.walk_around_of(ro.id),
         canned=services.canned_jobs(ro.store_id),
         # forward moves in the order a car goes through the department; cancelling last
         next_statuses=[s for s in ROStatus if s in RO_TRANSITIONS[ro.status_enum] and s != ROStatus.DELIVERED],
@@ -489,3 +490,51 @@ def repair_order_pdf(ro_id: int):
     response.headers["Content-Type"] = "application/pdf"
     response.headers["Content-Disposition"] = f'inline; filename="{ro.number}.pdf"'
     return response
+
+
+# ------------------------------------------------------------------ walk-around
+
+
+def _marks_from(form) -> list[dict]:
+    """Damage rows posted as mark-<n>-panel / -kind / -note and file mark-<n>-photo."""
+    marks = []
+    for key in sorted(k for k in form if k.startswith("mark-") and k.endswith("-panel")):
+        n = key[len("mark-"):-len("-panel")]
+        if not form.get(key):
+            continue
+        upload = request.files.get(f"mark-{n}-photo")
+        marks.append({"panel": form.get(key), "kind": form.get(f"mark-{n}-kind"), "note": form.get(f"mark-{n}-note"),
+                      "photo": upload if upload and upload.filename else None})
+    return marks
+
+
+@bp.route("/ro/<int:ro_id>/walk-around", methods=["GET", "POST"])
+def walk_around(ro_id: int):
+    import base64
+
+    from intranet.reception.models import DAMAGE_KINDS, PANELS
+
+    ro = _load(ro_id)
+    check = services.walk_around_of(ro.id)
+    error = None
+    if request.method == "POST":
+        signature = request.form.get("signature", "")
+        png = base64.b64decode(signature.split(",", 1)[1]) if signature.startswith("data:image/png;base64,") else None
+        fuel = request.form.get("fuel_eighths", "")
+        try:
+            services.record_walk_around(
+                ro.id, store_id=ro.store_id, actor_id=current_user.id,
+                fuel_eighths=int(fuel) if fuel.isdigit() else None, valuables=request.form.get("valuables"),
+                interior_note=request.form.get("interior_note"), marks=_marks_from(request.form),
+                signature_png=png, signed_name=request.form.get("signed_name"),
+                photo_folder=current_app.config["PHOTO_FOLDER"])
+        except DomainError as refused:
+            db.session.rollback()
+            error = refused.message
+        else:
+            db.session.commit()
+            flash(_("Walk-around saved."), "success")
+            return redirect(url_for("reception.repair_order", ro_id=ro.id))
+    return render_template("reception/walk_around.html", ro=ro, check=check, panels=PANELS, kinds=DAMAGE_KINDS,
+                           error=error, ro_total=totals(ro.lines, current_store().tax_rate).gross), (
+        422 if error else 200)
