@@ -131,11 +131,12 @@ def health_command():
 
 
 @click.command("seed-demo")
-def seed_demo_command():
+@click.option("--days", default=60, show_default=True, help="Days of history (settled visits) to create.")
+def seed_demo_command(days: int):
     """Fill the database with a realistic demo store (idempotent)."""
     from intranet.demo import seed_demo
 
-    report = seed_demo()
+    report = seed_demo(history_days=days)
     click.echo(report)
 
 

@@ -52,6 +52,9 @@ FINDINGS = [
     ("蓄电池启动电压偏低", "0.3", "蓄电池 70Ah", "980.00"),
 ]
 
+RECALL = "召回活动 RC-2026-08：检查并更换副驾驶安全气囊气体发生器，免费，约 1.5 小时。"
+INSURERS = ["中国人保", "平安保险", "太平洋保险", "中华联合", "大地保险"]
+
 DEMO_PASSWORD = "demo1234"  # noqa: S105 - printed for the demo on purpose
 STORE_CODE = "SH01"
 
@@ -117,8 +120,8 @@ def _weighted_model(rng: random.Random):
     return rng.choices(MODELS, weights=[m[1] for m in MODELS])[0]
 
 
-def seed_demo(customers: int = 300) -> str:
-    rng = random.Random(4008)
+def seed_demo(customers: int = 300, history_days: int = 60) -> str:
+    rng = random.Random(4008)  # the same draws on every run: that is what makes a rerun add nothing
     store = db.session.scalar(select(Store).where(Store.code == STORE_CODE))
     if store is None:
         store = Store(code=STORE_CODE, name="上海浦东德众汽车销售服务有限公司", timezone="Asia/Shanghai",
@@ -149,21 +152,23 @@ def seed_demo(customers: int = 300) -> str:
             model, _share, ev = _weighted_model(rng)
             year = rng.randrange(2016, today.year + 1)
             specs.append((model, ev, year, _plate(rng, ev), _vin(rng, year), rng.choice(COLOURS),
-                          rng.randrange(3000, 15000) * (today.year - year + 1)))
+                          rng.randrange(3000, 15000) * (today.year - year + 1), rng.random() < 0.3))
         if mobile in known_mobiles:
             continue
         customer = create_customer(store_id=store.id, name=name, mobile=mobile, address=address, birthday=birthday,
                                    preferred_contact_time=contact)
         known_mobiles.add(mobile)
-        for model, _ev, year, plate, vin, colour, km in specs:
+        for model, _ev, year, plate, vin, colour, km, recall in specs:
             if plate in known_plates:
                 continue
             create_vehicle(store_id=store.id, customer_id=customer.id, plate=plate, model=model, vin=vin,
-                           colour=colour, model_year=year, odometer_km=km)
+                           colour=colour, model_year=year, odometer_km=km,
+                           open_notes=RECALL if model.startswith("探岳") and recall else None)
             known_plates.add(plate)
     db.session.flush()
 
     _seed_canned_jobs(store)
+    _seed_history(store, rng, today, days=history_days)
     opened = _seed_today(store, rng, today)
     _seed_appointments(store, rng, today)
     db.session.commit()
@@ -287,4 +292,81 @@ def _seed_appointments(store: Store, rng: random.Random, today: date) -> None:
             if local_start < clock.to_store_time(clock.utcnow(), store.timezone).replace(tzinfo=None):
                 appointment.status = (AppointmentStatus.NO_SHOW if rng.random() < 0.12
                                       else AppointmentStatus.ARRIVED)
+    db.session.flush()
+
+
+def _seed_history(store: Store, rng: random.Random, today: date, days: int = 60) -> None:
+    """Two months of visits, every one settled and handed back: menu items and repairs, findings
+    approved or declined, insurance and warranty jobs, comebacks."""
+    start, _ = clock.store_day_bounds_utc(today, store.timezone)
+    if db.session.scalar(select(func.count()).select_from(RepairOrder).where(
+            RepairOrder.store_id == store.id, RepairOrder.opened_at < start)):
+        return
+    from intranet.reception.services import (
+        add_line, answer_finding, comeback_candidates, mark_comeback, update_repair_order,
+    )
+
+    advisors = list(db.session.scalars(select(User).where(
+        User.store_id == store.id, User.role_rows.any(role=Role.ADVISOR.value)).order_by(User.id)))
+    technician = db.session.scalar(select(User).where(User.store_id == store.id,
+                                                      User.role_rows.any(role=Role.TECHNICIAN.value)))
+    vehicles = list(db.session.scalars(select(Vehicle).where(Vehicle.store_id == store.id).order_by(Vehicle.id)))
+    jobs = list(db.session.scalars(select(CannedJob).where(CannedJob.store_id == store.id).order_by(CannedJob.code)))
+    recent: list[int] = []  # vehicles seen lately, for comebacks
+    for offset in range(days, 0, -1):
+        day = today - timedelta(days=offset)
+        for n in range(rng.randrange(5, 11)):
+            arrived = datetime.combine(day, time(8, 0)) + timedelta(minutes=rng.randrange(0, 420))
+            at = clock.store_local_to_utc(arrived, store.timezone)
+            advisor = rng.choice(advisors)
+            comeback = recent and rng.random() < 0.02
+            vehicle_id = rng.choice(recent) if comeback else rng.choice(vehicles).id
+            with clock.frozen(at):
+                car = db.session.get(Vehicle, vehicle_id)
+                ro = open_repair_order(store_id=store.id, vehicle_id=vehicle_id, actor_id=advisor.id,
+                                       odometer_km=(car.last_odometer_km or 0) + rng.randrange(300, 5000),
+                                       complaint=rng.choice(COMPLAINTS),
+                                       promised_at=at + timedelta(hours=rng.choice((2, 3, 4, 6))))
+                apply_canned_job(ro.id, rng.choice(jobs).id, store_id=store.id, actor_id=advisor.id)
+                kind = rng.random()
+                if kind < 0.12:  # an accident car, paid by the insurer
+                    update_repair_order(ro.id, store_id=store.id, actor_id=advisor.id, expected_version=ro.version,
+                                        pay_type="insurance", insurer=rng.choice(INSURERS),
+                                        claim_number=f"BA{day:%Y%m%d}{n:03d}", assessor="定损员" + rng.choice("王李张刘"),
+                                        assessed_amount=Decimal(rng.randrange(2000, 9000)))
+                    add_line(ro.id, store_id=store.id, actor_id=advisor.id, kind="labour", description="钣金喷漆",
+                             quantity=str(rng.choice((3, 4, 6))), pay_type="insurance")
+                    add_line(ro.id, store_id=store.id, actor_id=advisor.id, kind="part", description="前保险杠",
+                             quantity="1", unit_price="1680", pay_type="insurance")
+                elif kind < 0.2:  # a warranty repair
+                    update_repair_order(ro.id, store_id=store.id, actor_id=advisor.id, expected_version=ro.version,
+                                        warranty_claim_ref=f"WC{day:%y%m%d}{n:02d}")
+                    add_line(ro.id, store_id=store.id, actor_id=advisor.id, kind="part", description="水泵总成",
+                             quantity="1", unit_price="1320", pay_type="warranty")
+                if comeback and comeback_candidates(ro):
+                    mark_comeback(ro.id, comeback_candidates(ro)[0].id, store_id=store.id, actor_id=advisor.id)
+            step = at
+            for status in (ROStatus.IN_WORKSHOP, ROStatus.QUALITY_CHECK, ROStatus.READY):
+                step += timedelta(minutes=rng.randrange(20, 120))
+                with clock.frozen(step):
+                    if status == ROStatus.QUALITY_CHECK and rng.random() < 0.25:
+                        text, hours, part, price = rng.choice(FINDINGS)
+                        finding = report_finding(ro.id, store_id=store.id, actor_id=technician.id,
+                                                 description=text, labour_hours=hours, parts_description=part,
+                                                 parts_amount=price)
+                        declined = rng.random() < 0.45
+                        answer_finding(finding.id, store_id=store.id, actor_id=advisor.id, approved=not declined,
+                                       channel=rng.choice(("phone", "in_person", "message")),
+                                       decline_reason=rng.choice(("下次保养再做", "价格考虑一下", "时间来不及"))
+                                       if declined else None)
+                    transition_repair_order(ro.id, status, actor_id=advisor.id)
+            with clock.frozen(step + timedelta(minutes=rng.randrange(10, 240))):
+                due = settlement(ro).customer_due
+                if due > 0:
+                    record_payment(ro.id, store_id=store.id, actor_id=advisor.id, payer="customer",
+                                   method=rng.choice(("wechat", "alipay", "card", "cash")), amount=due)
+                deliver(ro.id, store_id=store.id, actor_id=advisor.id, work_explained=True,
+                        old_parts=rng.choice(("shown", "shown", "customer_keeps", "none")), car_clean=True,
+                        keys_returned=True)
+            recent = (recent + [vehicle_id])[-40:]
     db.session.flush()

@@ -53,7 +53,7 @@ def test_jobs_list_and_run(runner, redis_conn):
 
 
 def test_seed_demo_is_realistic_and_idempotent(runner, db):
-    first = runner.invoke(args=["seed-demo"])
+    first = runner.invoke(args=["seed-demo", "--days", "3"])
     assert first.exit_code == 0, first.output
     assert "demo1234" in first.output and "director" in first.output
 
@@ -63,7 +63,7 @@ def test_seed_demo_is_realistic_and_idempotent(runner, db):
 
     before = counts()
     assert before[1] == 300 and before[2] >= 300 and before[3] >= 10
-    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    assert runner.invoke(args=["seed-demo", "--days", "3"]).exit_code == 0
     assert counts() == before
     roles = {r for u in db.session.scalars(select(User)) for r in u.roles}
     from intranet.core.models import Role

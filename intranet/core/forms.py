@@ -32,6 +32,8 @@ class VehicleForm(FlaskForm):
                               render_kw={"inputmode": "numeric"})
     odometer_km = IntegerField(_l("Odometer (km)"), validators=[Optional(), NumberRange(0, 3_000_000)],
                                render_kw={"inputmode": "numeric"})
+    open_notes = TextAreaField(_l("Open notes (recall campaign, pending case…)"), validators=[Optional()],
+                               render_kw={"rows": 2})
 
 
 class CustomerWithVehicleForm(CustomerForm, VehicleForm):

@@ -190,6 +190,8 @@ class Vehicle(db.Model):
     model_year: Mapped[int | None] = mapped_column(Integer)
     last_odometer_km: Mapped[int | None] = mapped_column(Integer)
     last_odometer_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Open notes shown at every reception until cleared: a recall campaign, a pending warranty case…
+    open_notes: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=clock.utcnow)
 
     customer: Mapped[Customer | None] = relationship(back_populates="vehicles")

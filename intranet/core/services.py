@@ -144,7 +144,7 @@ def _plate_fields(plate: str) -> dict:
 
 def create_vehicle(*, store_id: int, customer_id: int | None, plate: str, model: str, vin: str | None = None,
                    colour: str | None = None, model_year: int | None = None,
-                   odometer_km: int | None = None) -> Vehicle:
+                   odometer_km: int | None = None, open_notes: str | None = None) -> Vehicle:
     plate = validate_plate(plate)
     vin = validate_vin(vin) if vin else None
     model = (model or "").strip()
@@ -152,7 +152,8 @@ def create_vehicle(*, store_id: int, customer_id: int | None, plate: str, model:
         raise DomainError(_l("Enter the car model."), field="model")
     _check_unique_vehicle(store_id, plate, vin)
     vehicle = Vehicle(store_id=store_id, customer_id=customer_id, model=model, colour=colour or None,
-                      model_year=model_year, vin=vin, vin_rev=reverse_key(vin), **_plate_fields(plate))
+                      model_year=model_year, vin=vin, vin_rev=reverse_key(vin),
+                      open_notes=(open_notes or "").strip() or None, **_plate_fields(plate))
     if odometer_km is not None:
         if odometer_km < 0:
             raise DomainError(_l("The odometer cannot be negative."), field="odometer_km")
@@ -176,7 +177,7 @@ def _check_unique_vehicle(store_id: int, plate: str, vin: str | None, exclude_id
 
 
 def update_vehicle(vehicle_id: int, *, store_id: int, plate: str, model: str, vin: str | None,
-                   colour: str | None, model_year: int | None) -> Vehicle:
+                   colour: str | None, model_year: int | None, open_notes: str | None = None) -> Vehicle:
     vehicle = db.session.get(Vehicle, vehicle_id)
     if vehicle is None or vehicle.store_id != store_id:
         raise NotFound(_l("No such vehicle."))
@@ -189,6 +190,7 @@ def update_vehicle(vehicle_id: int, *, store_id: int, plate: str, model: str, vi
         setattr(vehicle, key, value)
     vehicle.vin, vehicle.vin_rev = vin, reverse_key(vin)
     vehicle.model, vehicle.colour, vehicle.model_year = model.strip(), colour or None, model_year
+    vehicle.open_notes = (open_notes or "").strip() or None
     db.session.flush()
     return vehicle
 

@@ -116,7 +116,7 @@ def photo(photo_id: int):
 
 def _vehicle_fields(form) -> dict:
     return {"plate": form.plate.data, "model": form.model.data, "vin": form.vin.data, "colour": form.colour.data,
-            "model_year": form.model_year.data}
+            "model_year": form.model_year.data, "open_notes": form.open_notes.data}
 
 
 def _customer_fields(form) -> dict:
