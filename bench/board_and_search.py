@@ -12,6 +12,7 @@ import statistics
 import sys
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -50,7 +51,7 @@ def count_queries(app, client, url, headers=None):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--cars", type=int, default=80)
-    parser.add_argument("--vehicles", type=int, default=20000)
+    parser.add_argument("--vehicles", type=int, default=100000)
     parser.add_argument("--rounds", type=int, default=300)
     args = parser.parse_args()
 
@@ -61,7 +62,7 @@ def main():
     from flask_migrate import upgrade
 
     from intranet.core import services
-    from intranet.core.models import Customer, Role, Store, Vehicle
+    from intranet.core.models import Customer, Role, Store, Vehicle  # noqa: F401
     from intranet.extensions import db
 
     with app.app_context():
@@ -71,31 +72,42 @@ def main():
         db.session.flush()
         user = services.create_user(store_id=store.id, username="bench", display_name="Bench", password="benchbench",
                                     roles=[Role.DIRECTOR, Role.ADVISOR])
+        from sqlalchemy import insert, select
+
         letters = "ABCDEFGHJKLMN"
-        customers = [Customer(store_id=store.id, name=f"张{n}", name_initials="Z", mobile=f"139{n:08d}",
-                              mobile_rev=f"139{n:08d}"[::-1]) for n in range(args.vehicles)]
-        db.session.add_all(customers)
-        db.session.flush()
-        vehicles = []
-        for n, customer in enumerate(customers):
-            plate = f"沪{letters[n % len(letters)]}{n % 100000:05d}"
-            vehicles.append(Vehicle(store_id=store.id, customer_id=customer.id, plate=plate, plate_key=plate[1:],
-                                    plate_rev=plate[::-1], model="迈腾"))
-        db.session.add_all(vehicles)
-        db.session.flush()
-        for vehicle in vehicles[: args.cars]:
-            services.open_repair_order(store_id=store.id, vehicle_id=vehicle.id, actor_id=user.id)
+        surnames = "王李张刘陈杨黄赵吴周"
+        now = datetime.utcnow()
+        db.session.execute(insert(Customer), [
+            {"store_id": store.id, "name": f"{surnames[n % 10]}{n}", "name_initials": "ZS", "mobile": f"139{n:08d}",
+             "mobile_rev": f"139{n:08d}"[::-1], "preferred_contact_time": "any", "created_at": now, "updated_at": now}
+            for n in range(args.vehicles)])
+        ids = db.session.scalars(select(Customer.id).order_by(Customer.id)).all()
+        rows = []
+        for n, customer_id in enumerate(ids):
+            plate = f"沪{letters[n // 100000 % len(letters)]}{n % 100000:05d}"
+            rows.append({"store_id": store.id, "customer_id": customer_id, "plate": plate, "plate_key": plate[1:],
+                         "plate_rev": plate[::-1], "model": "迈腾", "created_at": now})
+        db.session.execute(insert(Vehicle), rows)
+        vehicle_ids = db.session.scalars(select(Vehicle.id).order_by(Vehicle.id).limit(args.cars)).all()
+        for vehicle_id in vehicle_ids:
+            ro = services.open_repair_order(store_id=store.id, vehicle_id=vehicle_id, actor_id=user.id)
+            from intranet.reception.services import add_line
+
+            add_line(ro.id, store_id=store.id, actor_id=user.id, kind="labour", description="保养", quantity="1")
         db.session.commit()
 
     client = app.test_client()
     client.post("/login", data={"username": "bench", "password": "benchbench"})
+    client.post("/role/advisor")  # "my day" of an advisor with every car on site
     etag = client.get("/today/board").headers["ETag"]
 
     rows = [
         ("GET /ping (trivial)", "/ping", None, 200),
         ("board poll, unchanged (304)", "/today/board", {"If-None-Match": etag}, 304),
         (f"board render, {args.cars} cars", "/today/board", None, 200),
+        (f"advisor's my day, {args.cars} cars on site", "/", None, 200),
         (f"search '沪A123' over {args.vehicles} cars", "/search?q=%E6%B2%AAA123", {"HX-Request": "true"}, 200),
+        (f"search '张12' (name) over {args.vehicles}", "/search?q=%E5%BC%A012", {"HX-Request": "true"}, 200),
         (f"search '1234' (tails) over {args.vehicles}", "/search?q=1234", {"HX-Request": "true"}, 200),
     ]
     base = None

@@ -9,7 +9,7 @@ from sqlalchemy.orm import joinedload
 
 from intranet import clock
 from intranet.core.models import RO_ON_SITE, RepairOrder, Role, Store, User
-from intranet.core.services import on_site_counts, promise_risk, repair_orders_opened_on, users_online
+from intranet.core.services import count_opened_on, on_site_counts, promise_risk, users_online
 from intranet.extensions import db
 
 SUMMARY, CHECK_IN, ON_SITE, MY_CARS, FIND, TEAM, HEALTH, STAFF, ANSWERS, BOOKED = (
@@ -63,7 +63,7 @@ def home_data(store: Store, user: User, role: Role, config, only: str | None = N
     panels = {only} & layout.panels if only else layout.panels
     data: dict = {"layout": layout}
     if SUMMARY in panels:
-        data["cars_in_today"] = repair_orders_opened_on(store, clock.store_today(store.timezone))
+        data["cars_in_today"] = count_opened_on(store, clock.store_today(store.timezone))
         data["on_site_counts"] = on_site_counts(store.id)
     if ON_SITE in panels:
         data["on_site"] = _on_site(store.id)

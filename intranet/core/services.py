@@ -339,6 +339,12 @@ def transition_repair_order(ro_id: int, to: ROStatus | str, *, actor_id: int, no
     return ro
 
 
+def count_opened_on(store: Store, day: date) -> int:
+    start, end = clock.store_day_bounds_utc(day, store.timezone)
+    return db.session.scalar(select(func.count()).select_from(RepairOrder).where(
+        RepairOrder.store_id == store.id, RepairOrder.opened_at >= start, RepairOrder.opened_at < end))
+
+
 def repair_orders_opened_on(store: Store, day: date) -> list[RepairOrder]:
     start, end = clock.store_day_bounds_utc(day, store.timezone)
     stmt = (
