@@ -43,7 +43,7 @@ def test_full_slot_is_refused_with_the_next_free_ones(store, setup):
         _book(store, setup, time(9, 0))
         with pytest.raises(booking.SlotFull) as full:
             _book(store, setup, time(9, 0), car="car2")
-    assert [slot.strftime("%H:%M") for slot in full.value.free[:3]] == ["08:30", "09:30", "10:00"]
+    assert [slot.strftime("%H:%M") for slot in full.value.free] == ["09:30", "10:00", "10:30", "11:00", "11:30", "12:00"]
 
 
 def test_workshop_hours_per_day_are_respected(store, setup):

@@ -126,3 +126,14 @@ def test_technician_reports_from_the_vehicle_page_and_advisor_answers(app, clien
     db.session.expire_all()
     ro = db.session.get(RepairOrder, in_workshop.id)
     assert ro.status == ROStatus.IN_WORKSHOP and len(ro.lines) == 2
+
+
+def test_a_photo_too_large_is_refused(in_workshop, store, app, monkeypatch):
+    from intranet.core import photos
+
+    monkeypatch.setattr(photos, "MAX_UPLOAD_BYTES", 10_000)
+    with pytest.raises(DomainError) as refused:
+        services.report_finding(in_workshop.id, store_id=store.id, actor_id=in_workshop.advisor_id,
+                                description="x", photo_folder=app.config["PHOTO_FOLDER"],
+                                photos=[FileStorage(io.BytesIO(jpeg()), filename="big.jpg")])
+    assert refused.value.field == "photos"

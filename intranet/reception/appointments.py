@@ -138,10 +138,10 @@ def book(*, store_id: int, actor_id: int, advisor_id: int, starts_local: datetim
     if twice:
         raise Conflict(_l("%(plate)s is already booked that day.", plate=vehicle.plate), field="slot")
     if starts_local not in free_slots(store, starts_local.date(), advisor_id, hours=hours, limit=1000):
-        free = free_slots(store, starts_local.date(), advisor_id, hours=hours, limit=6, days_ahead=7)
-        raise SlotFull(_l("%(time)s with %(advisor)s is full. Next free: %(free)s.",
-                          time=starts_local.strftime("%m-%d %H:%M"), advisor=advisor.display_name,
-                          free=", ".join(slot.strftime("%m-%d %H:%M") for slot in free) or "—"), free)
+        nearby = free_slots(store, starts_local.date(), advisor_id, hours=hours, limit=60, days_ahead=7)
+        free = ([s for s in nearby if s > starts_local] + [s for s in nearby if s < starts_local])[:6]
+        raise SlotFull(_l("%(time)s with %(advisor)s is full: choose one of the free times below.",
+                          time=starts_local.strftime("%m-%d %H:%M"), advisor=advisor.display_name), free)
     appointment = Appointment(
         store_id=store_id, customer_id=vehicle.customer_id, vehicle_id=vehicle_id, advisor_id=advisor_id,
         starts_at=clock.store_local_to_utc(starts_local, store.timezone),

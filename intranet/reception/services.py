@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from intranet import clock
@@ -39,10 +40,19 @@ def check_in(*, store_id: int, actor_id: int, vehicle_id: int | None = None, pla
             return earlier
     if vehicle_id is None:
         vehicle_id = find_vehicle_by_plate(store_id, plate or "").id
-    ro = open_repair_order(store_id=store_id, vehicle_id=vehicle_id, actor_id=actor_id, odometer_km=odometer_km,
-                           odometer_reason=odometer_reason, complaint=complaint)
-    ro.origin_token = origin_token or None
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            ro = open_repair_order(store_id=store_id, vehicle_id=vehicle_id, actor_id=actor_id,
+                                   odometer_km=odometer_km, odometer_reason=odometer_reason, complaint=complaint)
+            ro.origin_token = origin_token or None
+            db.session.flush()
+    except IntegrityError:
+        # the same form arrived twice at once: the first one made the repair order
+        earlier = db.session.scalar(select(RepairOrder).where(RepairOrder.origin_token == origin_token)) \
+            if origin_token else None
+        if earlier is None:
+            raise
+        return earlier
     bump(store_id, "today")
     return ro
 
@@ -87,6 +97,20 @@ def _shown(value, tz: str) -> str:
 
 def changes_since(ro: RepairOrder, version: int) -> list[RepairOrderEvent]:
     return [e for e in ro.events if e.version is not None and e.version > version]
+
+
+def rebase(ro: RepairOrder, posted: dict, events: list[RepairOrderEvent]) -> dict:
+    """After a refused stale save: the fields a colleague changed meanwhile that this person left
+    as they were, with the colleague's (current) value — so saving again keeps both people's work."""
+    tz = get_store(ro.store_id).timezone
+    by_label = {str(label): name for name, label in HEADER_FIELDS.items()}
+    rebased = {}
+    for event in events:
+        for label, old, _new in event.changes:
+            name = by_label.get(label)
+            if name and name in posted and _shown(posted[name], tz) == old:
+                rebased[name] = getattr(ro, name)
+    return rebased
 
 
 def update_repair_order(ro_id: int, *, store_id: int, actor_id: int, expected_version: int,

@@ -43,6 +43,10 @@ class Settlement:
         return self.due(PayType.CUSTOMER)
 
     @property
+    def anything_due(self) -> bool:
+        return any(self.due(payer) > 0 for payer in self.payers)
+
+    @property
     def payers(self) -> list[PayType]:
         return [p for p in PayType if p in self.totals.by_payer or p in self.paid]
 

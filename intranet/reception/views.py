@@ -127,6 +127,13 @@ def save_repair_order(ro_id: int):
         db.session.rollback()
         ro = _load(ro_id)
         form.version.data = ro.version  # saving again, knowingly, is allowed
+        posted = {name: getattr(form, name).data for name in services.HEADER_FIELDS}
+        posted["promised_at"] = promised
+        for name, value in services.rebase(ro, posted, stale.events).items():
+            if name == "promised_at":
+                local = clock.to_store_time(value, store.timezone)
+                value = local.replace(tzinfo=None) if local else None
+            getattr(form, name).data = value
         return _page(ro, form, error=stale.message, stale=stale.events, status=409)
     except DomainError as refused:
         db.session.rollback()
@@ -139,7 +146,7 @@ def save_repair_order(ro_id: int):
 def _lines_fragment(ro_id: int, *, line_form: LineForm | None = None, error=None, status: int = 200):
     ro = _load(ro_id)
     html = render_template("reception/_lines.html", ro=ro, totals=totals(ro.lines, current_store().tax_rate),
-                           line_form=line_form or LineForm(pay_type=ro.pay_type),
+                           line_form=line_form or LineForm(formdata=None, pay_type=ro.pay_type),
                            canned=services.canned_jobs(ro.store_id), line_error=error)
     return make_response(html, status)
 
@@ -377,6 +384,8 @@ def book_appointment():
             raise
 
     outcome = run_form(form, book)
+    if free and free[0].date() == form.day.data:
+        form.slot.data = free[0].strftime("%H:%M")  # never silently an earlier time than asked
     if outcome.done:
         booked = outcome.result
         flash(_("Booked: %(plate)s, %(time)s with %(advisor)s.", plate=booked.vehicle.plate,
