@@ -171,41 +171,7 @@ def init_app(app: Flask) -> None:
     def qty(value):
         return format_decimal(Decimal(value), format="#,##0.##")
 
-    @app.template_filter("pay_type_label")
-    def pay_type_label(value):
-        from intranet.core.models import PayType
-
-        return PayType(value).label
-
-    @app.template_filter("ro_status_label")
-    def ro_status_label(value):
-        from intranet.core.models import ROStatus
-
-        return ROStatus(value).label
-
-    @app.template_filter("answer_channel_label")
-    def answer_channel_label(value):
-        from intranet.reception.models import AnswerChannel
-
-        return AnswerChannel(value).label if value else "—"
-
-    @app.template_filter("payment_method_label")
-    def payment_method_label(value):
-        from intranet.reception.models import PaymentMethod
-
-        return PaymentMethod(value).label
-
-    @app.template_filter("old_parts_label")
-    def old_parts_label(value):
-        from intranet.reception.models import OldParts
-
-        return OldParts(value).label
-
-    @app.template_filter("contact_time")
-    def contact_time(value):
-        from intranet.core.models import ContactTime
-
-        return ContactTime(value).label if value else "—"
+    _register_label_filters(app)
 
     @app.template_filter("money")
     def money(value):
@@ -227,6 +193,17 @@ def init_app(app: Flask) -> None:
             "can_open": lambda endpoint: access.can_open(current_user, endpoint),
             "Role": Role,
         }
+
+
+def _register_label_filters(app: Flask) -> None:
+    """`{{ value|pay_type_label }}` and the like: the translated label of a stored enum value."""
+    from intranet.core.models import ContactTime, PayType, ROStatus
+    from intranet.reception.models import AnswerChannel, OldParts, PaymentMethod
+
+    enums = {"pay_type_label": PayType, "ro_status_label": ROStatus, "answer_channel_label": AnswerChannel,
+             "payment_method_label": PaymentMethod, "old_parts_label": OldParts, "contact_time": ContactTime}
+    for name, enum_class in enums.items():
+        app.add_template_filter(lambda value, enum_class=enum_class: enum_class(value).label if value else "—", name)
 
 
 def attach_error(form, error: DomainError) -> str | None:
