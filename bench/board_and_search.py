@@ -117,6 +117,9 @@ def main():
         base = base or median
         queries = count_queries(app, client, url, headers)
         print(f"{label:<44} {median:>10.2f} {p95:>8.2f} {median / base:>7.1f} {queries:>8}")
+    from intranet.jobs.connection import stop_embedded
+
+    stop_embedded()  # the board's health panel started the embedded Redis
 
 
 if __name__ == "__main__":
