@@ -227,6 +227,21 @@ class FormOutcome:
         return 422 if request.method == "POST" and not self.done else 200
 
 
+def run_action(action, success: str | None = None) -> bool:
+    """Run `action()` (one service call) as one unit of work for a button without a form: commit
+    and flash `success`, or roll back and flash the refusal. True when it went through."""
+    try:
+        action()
+    except DomainError as refused:
+        db.session.rollback()
+        flash(str(refused.message), "error")
+        return False
+    db.session.commit()
+    if success:
+        flash(success, "success")
+    return True
+
+
 def run_form(form, action) -> FormOutcome:
     """Validate `form` and, if valid, run `action()` (one service call) as one unit of work:
     commit on success; on a DomainError roll back and put the message next to its field.

@@ -24,6 +24,14 @@ from intranet.extensions import db
 # ---------------------------------------------------------------- store & users
 
 
+def get_owned(model, object_id: int | None, store_id: int, missing_message):
+    """The `model` row `object_id` of this store, or NotFound (another store's row counts as missing)."""
+    found = db.session.get(model, object_id) if object_id else None
+    if found is None or found.store_id != store_id:
+        raise NotFound(missing_message)
+    return found
+
+
 def get_store(store_id: int) -> Store:
     store = db.session.get(Store, store_id)
     if store is None:
@@ -120,9 +128,7 @@ def create_customer(*, store_id: int, name: str, mobile: str, address: str | Non
 
 def update_customer(customer_id: int, *, store_id: int, name: str, mobile: str, address: str | None,
                     birthday: date | None, preferred_contact_time: str, note: str | None) -> Customer:
-    customer = db.session.get(Customer, customer_id)
-    if customer is None or customer.store_id != store_id:
-        raise NotFound(_l("No such customer."))
+    customer = get_owned(Customer, customer_id, store_id, _l("No such customer."))
     name = (name or "").strip()
     if not name:
         raise DomainError(_l("Enter the customer's name."), field="name")
@@ -178,9 +184,7 @@ def _check_unique_vehicle(store_id: int, plate: str, vin: str | None, exclude_id
 
 def update_vehicle(vehicle_id: int, *, store_id: int, plate: str, model: str, vin: str | None,
                    colour: str | None, model_year: int | None, open_notes: str | None = None) -> Vehicle:
-    vehicle = db.session.get(Vehicle, vehicle_id)
-    if vehicle is None or vehicle.store_id != store_id:
-        raise NotFound(_l("No such vehicle."))
+    vehicle = get_owned(Vehicle, vehicle_id, store_id, _l("No such vehicle."))
     plate = validate_plate(plate)
     vin = validate_vin(vin) if vin else None
     if not (model or "").strip():
@@ -290,9 +294,7 @@ def open_repair_order(*, store_id: int, vehicle_id: int, actor_id: int, odometer
                       odometer_reason: str | None = None) -> RepairOrder:
     """A car arrives: check it in on a new repair order (status: checked in)."""
     store = get_store(store_id)
-    vehicle = db.session.get(Vehicle, vehicle_id)
-    if vehicle is None or vehicle.store_id != store_id:
-        raise NotFound(_l("No such vehicle."))
+    vehicle = get_owned(Vehicle, vehicle_id, store_id, _l("No such vehicle."))
     already = db.session.scalar(
         select(RepairOrder.number).where(RepairOrder.vehicle_id == vehicle_id,
                                          RepairOrder.status.in_([str(s) for s in RO_ON_SITE]))

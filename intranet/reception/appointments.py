@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 
 from intranet import clock
 from intranet.core.models import CannedJob, Customer, Role, Store, User, Vehicle
-from intranet.core.services import create_customer, create_vehicle, get_store
+from intranet.core.services import create_customer, create_vehicle, get_owned, get_store
 from intranet.core.identifiers import normalize_mobile, validate_plate
 from intranet.errors import Conflict, DomainError, NotFound
 from intranet.extensions import db
@@ -155,10 +155,7 @@ def book(*, store_id: int, actor_id: int, advisor_id: int, starts_local: datetim
 
 
 def _appointment(appointment_id: int, store_id: int) -> Appointment:
-    appointment = db.session.get(Appointment, appointment_id)
-    if appointment is None or appointment.store_id != store_id:
-        raise NotFound(_l("No such appointment."))
-    return appointment
+    return get_owned(Appointment, appointment_id, store_id, _l("No such appointment."))
 
 
 def arrive(appointment_id: int, *, store_id: int, actor_id: int):

@@ -17,7 +17,9 @@ from intranet.core.models import (
     CannedJob, InsurerPayment, LineKind, PayType, RepairOrder, RepairOrderEvent, RepairOrderLine, ROStatus,
 )
 from intranet.core.photos import save_photo
-from intranet.core.services import find_vehicle_by_plate, get_store, open_repair_order, transition_repair_order
+from intranet.core.services import (
+    find_vehicle_by_plate, get_owned, get_store, open_repair_order, transition_repair_order,
+)
 from intranet.errors import Conflict, DomainError, NotFound
 from intranet.extensions import db
 from intranet.live.services import bump
@@ -66,10 +68,7 @@ class StaleEdit(Conflict):
 
 
 def get_repair_order(ro_id: int, store_id: int) -> RepairOrder:
-    ro = db.session.get(RepairOrder, ro_id)
-    if ro is None or ro.store_id != store_id:
-        raise NotFound(_l("No such repair order."))
-    return ro
+    return get_owned(RepairOrder, ro_id, store_id, _l("No such repair order."))
 
 
 # What an advisor edits on the repair order's header, with the label shown in its history.
@@ -154,6 +153,26 @@ def update_repair_order(ro_id: int, *, store_id: int, actor_id: int, expected_ve
                                       at=ro.updated_at, changes_json=json.dumps(changes, ensure_ascii=False),
                                       version=ro.version))
     db.session.flush()
+    bump(store_id, "today")
+    return ro
+
+
+class DeliverAtSettlement(DomainError):
+    """Handing a car back is not a plain status move: it goes through settlement.deliver."""
+
+
+def move_repair_order(ro_id: int, to: str, *, store_id: int, actor_id: int, expected_version: int,
+                      note: str | None = None) -> RepairOrder:
+    """A status button on the repair order: any legal move except delivery, and the boards hear of it."""
+    ro = get_repair_order(ro_id, store_id)
+    try:
+        target = ROStatus(to)
+    except ValueError:
+        raise DomainError(_l("Unknown status.")) from None
+    if target == ROStatus.DELIVERED:
+        raise DeliverAtSettlement(_l("A car is handed back from the settlement page, after payment and the "
+                                     "delivery checklist."))
+    transition_repair_order(ro.id, target, actor_id=actor_id, note=note, expected_version=expected_version)
     bump(store_id, "today")
     return ro
 
@@ -262,10 +281,7 @@ def report_finding(ro_id: int, *, store_id: int, actor_id: int, description: str
 
 
 def _finding(finding_id: int, store_id: int) -> Finding:
-    finding = db.session.get(Finding, finding_id)
-    if finding is None or finding.store_id != store_id:
-        raise NotFound(_l("No such finding."))
-    return finding
+    return get_owned(Finding, finding_id, store_id, _l("No such finding."))
 
 
 def _lines_for(finding: Finding, ro_id: int, *, store_id: int, actor_id: int) -> None:

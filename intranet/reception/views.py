@@ -11,17 +11,15 @@ from intranet import clock
 from intranet.auth.access import guard
 from intranet.core.billing import totals
 from intranet.core.models import RO_TRANSITIONS, RepairOrder, RepairOrderEvent, Role, ROStatus, Vehicle
-from intranet.core.services import transition_repair_order
 from intranet.errors import DomainError
 from intranet.extensions import db, htmx
 from intranet.live.http import announce
-from intranet.live.services import bump
 from intranet.reception import appointments as booking
 from intranet.reception import services
 from intranet.reception.forms import (
     AnswerForm, BookingForm, CheckInForm, DeliveryForm, FindingForm, LineForm, PaymentForm, RepairOrderForm,
 )
-from intranet.web import attach_error, current_store, run_form, toast
+from intranet.web import attach_error, current_store, run_action, run_form, toast
 
 bp = guard(Blueprint("reception", __name__, url_prefix="/reception"), Role.ADVISOR, Role.DIRECTOR)
 # Anyone on the floor may report extra work found on a car; the advisor answers it (above).
@@ -198,33 +196,24 @@ def _after_lines(ro_id: int):
 @bp.post("/ro/<int:ro_id>/comeback")
 def mark_comeback(ro_id: int):
     original = request.form.get("original_id", type=int)
-    try:
-        services.mark_comeback(ro_id, original, store_id=current_store().id, actor_id=current_user.id)
-    except DomainError as refused:
-        db.session.rollback()
-        flash(str(refused.message), "error")
-    else:
-        db.session.commit()
-        flash(_("Comeback recorded.") if original else _("Comeback link removed."), "success")
+    run_action(lambda: services.mark_comeback(ro_id, original, store_id=current_store().id,
+                                              actor_id=current_user.id),
+               _("Comeback recorded.") if original else _("Comeback link removed."))
     return redirect(url_for("reception.repair_order", ro_id=ro_id))
 
 
 @bp.post("/ro/<int:ro_id>/status")
 def move_repair_order(ro_id: int):
-    ro = _load(ro_id)
-    if request.form.get("to") == ROStatus.DELIVERED:
-        flash(_("A car is handed back from the settlement page, after payment and the delivery checklist."),
-              "error")
-        return redirect(url_for("reception.settle", ro_id=ro_id))
     try:
-        transition_repair_order(ro_id, request.form.get("to", ""), actor_id=current_user.id,
-                                note=request.form.get("note") or None,
-                                expected_version=int(request.form.get("version") or 0))
-        bump(ro.store_id, "today")
-    except (DomainError, ValueError) as refused:
+        ro = services.move_repair_order(
+            ro_id, request.form.get("to", ""), store_id=current_store().id, actor_id=current_user.id,
+            note=request.form.get("note") or None, expected_version=request.form.get("version", 0, type=int))
+    except services.DeliverAtSettlement as refused:
+        flash(str(refused.message), "error")
+        return redirect(url_for("reception.settle", ro_id=ro_id))
+    except DomainError as refused:
         db.session.rollback()
-        message = refused.message if isinstance(refused, DomainError) else _("Unknown status.")
-        flash(str(message), "error")
+        flash(str(refused.message), "error")
         return redirect(url_for("reception.repair_order", ro_id=ro_id))
     db.session.commit()
     flash(_("Repair order %(number)s: %(status)s.", number=ro.number, status=ro.status_enum.label), "success")
@@ -262,14 +251,9 @@ def answer_finding(finding_id: int):
 
 @bp.post("/ro/<int:ro_id>/declined/<int:finding_id>")
 def take_up_declined(ro_id: int, finding_id: int):
-    try:
-        services.take_up_declined(finding_id, ro_id, store_id=current_store().id, actor_id=current_user.id)
-    except DomainError as refused:
-        db.session.rollback()
-        flash(str(refused.message), "error")
-    else:
-        db.session.commit()
-        flash(_("Declined work added to this repair order."), "success")
+    run_action(lambda: services.take_up_declined(finding_id, ro_id, store_id=current_store().id,
+                                                 actor_id=current_user.id),
+               _("Declined work added to this repair order."))
     return redirect(url_for("reception.repair_order", ro_id=ro_id) + "#lines")
 
 
@@ -413,13 +397,7 @@ def appointment_arrived(appointment_id: int):
 def appointment_status(appointment_id: int, status: str):
     from intranet.reception.models import AppointmentStatus
 
-    try:
-        booking.set_status(appointment_id, AppointmentStatus(status), store_id=current_store().id)
-    except DomainError as refused:
-        db.session.rollback()
-        flash(str(refused.message), "error")
-    else:
-        db.session.commit()
+    run_action(lambda: booking.set_status(appointment_id, AppointmentStatus(status), store_id=current_store().id))
     return redirect(request.referrer or url_for("reception.appointments"))
 
 
