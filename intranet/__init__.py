@@ -46,6 +46,7 @@ def _import_models() -> None:
     import intranet.jobs.models  # noqa: F401
     import intranet.live.models  # noqa: F401
     import intranet.reception.models  # noqa: F401
+    import intranet.workshop.models  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -57,6 +58,8 @@ def _register_blueprints(app: Flask) -> None:
     from intranet.reception.views import bp as reception_bp
     from intranet.reception.views import findings_bp
     from intranet.today.views import bp as today_bp
+    from intranet.workshop import views as workshop
 
-    for bp in (auth_bp, core_bp, records_bp, admin_bp, today_bp, reception_bp, findings_bp, health_bp):
+    for bp in (auth_bp, core_bp, records_bp, admin_bp, today_bp, reception_bp, findings_bp, health_bp, workshop.bp,
+               workshop.dispatch_bp, workshop.tech_bp, workshop.qc_bp, workshop.manage_bp):
         app.register_blueprint(bp)

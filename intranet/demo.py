@@ -20,6 +20,8 @@ from intranet.extensions import db
 from intranet.live.services import bump
 from intranet.reception.services import apply_canned_job, report_finding
 from intranet.reception.settlement import deliver, record_payment, settlement
+from intranet.workshop import demo as workshop_demo
+from intranet.workshop import services as workshop
 
 # Menu items: (code, name, [(kind, code, description, hours or qty, unit price or None = labour rate)])
 CANNED = [
@@ -168,6 +170,7 @@ def seed_demo(customers: int = 300, history_days: int = 60) -> str:
     db.session.flush()
 
     _seed_canned_jobs(store)
+    workshop_demo.seed_setup(store, dict(db.session.execute(select(User.username, User.id)).all()))
     _seed_history(store, rng, today, days=history_days)
     opened = _seed_today(store, rng, today)
     _seed_appointments(store, rng, today)
@@ -182,6 +185,11 @@ def seed_demo(customers: int = 300, history_days: int = 60) -> str:
     ]
     lines += [f"  {username:<11} {name}  ({', '.join(str(r.label) for r in roles)})" for username, name, roles in STAFF]
     return "\n".join(lines)
+
+
+def _holder(store: Store, role: Role) -> User:
+    return db.session.scalar(select(User).where(User.store_id == store.id, User.role_rows.any(role=role.value))
+                             .order_by(User.id))
 
 
 def _seed_canned_jobs(store: Store) -> None:
@@ -207,56 +215,83 @@ def _seed_today(store: Store, rng: random.Random, today: date) -> int:
     vehicles = list(db.session.scalars(select(Vehicle).where(Vehicle.store_id == store.id).order_by(Vehicle.id)))
     if not advisors or not vehicles:
         return 0
-    stages = [
-        [], [], [ROStatus.IN_WORKSHOP], [ROStatus.IN_WORKSHOP], [ROStatus.IN_WORKSHOP],
-        [ROStatus.IN_WORKSHOP, ROStatus.WAITING_PARTS], [ROStatus.IN_WORKSHOP, ROStatus.WAITING_APPROVAL],
-        [ROStatus.IN_WORKSHOP, ROStatus.QUALITY_CHECK], [ROStatus.IN_WORKSHOP, ROStatus.QUALITY_CHECK,
-                                                           ROStatus.READY],
-        [ROStatus.IN_WORKSHOP, ROStatus.QUALITY_CHECK, ROStatus.READY, ROStatus.DELIVERED], [ROStatus.IN_WORKSHOP],
-        [],
-    ]
+    # What each of this morning's cars is doing now
+    stages = ["delivered", "ready", "washing", "quality_check", "paused_approval", "paused_parts", "accident",
+              "running", "running", "running", "dispatch", "dispatch", "dispatch"]
     local_now = clock.to_store_time(clock.utcnow(), store.timezone).replace(tzinfo=None)
     last = min(local_now, datetime.combine(today, store.closes_at))
     first = min(datetime.combine(today, store.opens_at), last - timedelta(hours=2))  # never in the future
     span = int((last - first).total_seconds() // 60)
     picks = rng.sample(vehicles, len(stages))
-    technician = db.session.scalar(select(User).where(User.store_id == store.id,
-                                                      User.role_rows.any(role=Role.TECHNICIAN.value)))
     jobs = list(db.session.scalars(select(CannedJob).where(CannedJob.store_id == store.id).order_by(CannedJob.code)))
-    for n, (vehicle, path) in enumerate(zip(picks, stages, strict=True)):
-        arrived = first + timedelta(minutes=int(span * n / len(stages)))
+    controller, inspector = _holder(store, Role.CONTROLLER), _holder(store, Role.INSPECTOR)
+    crew = workshop_demo.Crew(store, rng)
+    now = clock.utcnow()
+    for n, (vehicle, stage) in enumerate(zip(picks, stages, strict=True)):
+        arrived = first + timedelta(minutes=int(span * n / len(stages) * 0.6))
         arrived_utc = clock.store_local_to_utc(arrived, store.timezone)
         advisor = advisors[n % len(advisors)]
         closing = datetime.combine(today, store.closes_at)
         promise = arrived + timedelta(hours=rng.choice((2, 3, 4, 6)))
-        if promise > closing:  # a car that cannot be done today is promised for tomorrow morning
+        if promise > closing or stage == "accident":  # a car that cannot be done today: tomorrow morning
             promise = datetime.combine(today + timedelta(days=1), time(10, 0))
         promised = clock.store_local_to_utc(promise, store.timezone)
         with clock.frozen(arrived_utc):
             odometer = (vehicle.last_odometer_km or 0) + rng.randrange(500, 6000)
             ro = open_repair_order(store_id=store.id, vehicle_id=vehicle.id, actor_id=advisor.id,
                                    odometer_km=odometer, complaint=rng.choice(COMPLAINTS), promised_at=promised)
-        menu = rng.choice(jobs)
-        with clock.frozen(arrived_utc):
-            apply_canned_job(ro.id, menu.id, store_id=store.id, actor_id=advisor.id)
+            if stage == "accident":
+                ro.complaint = "追尾事故，前保险杠、右前翼子板受损，保险公司已定损"
+                workshop_demo.paint_job_lines(ro.id, store_id=store.id, actor_id=advisor.id, rng=rng,
+                                              pay_type="customer")
+            else:
+                apply_canned_job(ro.id, rng.choice(jobs).id, store_id=store.id, actor_id=advisor.id)
             if rng.random() < 0.3:
                 ro.key_tag = f"{n + 1:03d}"
-        for step, status in enumerate(path, start=1):
-            with clock.frozen(arrived_utc + timedelta(minutes=25 * step)):
-                if status == ROStatus.DELIVERED:  # settled and handed back, as at the front desk
-                    due = settlement(ro).customer_due
-                    if due > 0:
-                        record_payment(ro.id, store_id=store.id, actor_id=advisor.id, payer="customer",
-                                       method=rng.choice(("wechat", "alipay", "card")), amount=due)
-                    deliver(ro.id, store_id=store.id, actor_id=advisor.id, work_explained=True, old_parts="shown",
-                            car_clean=True, keys_returned=True)
-                elif status == ROStatus.WAITING_APPROVAL:  # a technician found more work
-                    text, hours, part, price = rng.choice(FINDINGS)
-                    report_finding(ro.id, store_id=store.id, actor_id=technician.id if technician else advisor.id,
-                                   description=text, labour_hours=hours, parts_description=part,
-                                   parts_amount=price)
-                else:
-                    transition_repair_order(ro.id, status, actor_id=advisor.id)
+        step = arrived_utc + timedelta(minutes=10)
+        if stage == "dispatch":
+            continue
+        first_job = workshop.jobs_of(ro.id)[0]
+        if stage in ("running", "accident"):
+            tech = crew.pick(first_job.team, step, idle_only=True)
+            workshop_demo.run_job(first_job.id, store=store, crew=crew, controller_id=controller.id, at=step, rng=rng,
+                                  stop="running" if tech else "assigned", technician_id=tech)
+            continue
+        if stage in ("paused_parts", "paused_approval"):
+            at = workshop_demo.run_job(first_job.id, store=store, crew=crew, controller_id=controller.id, at=step,
+                                       rng=rng, stop=stage)
+            if stage == "paused_approval":
+                text, hours, part, price = rng.choice(FINDINGS)
+                with clock.frozen(at):
+                    report_finding(ro.id, store_id=store.id, actor_id=first_job.technician_id, description=text,
+                                   labour_hours=hours, parts_description=part, parts_amount=price)
+            continue
+        at = workshop_demo.work_through(ro.id, store=store, crew=crew, controller_id=controller.id, at=step, rng=rng)
+        if stage == "quality_check":
+            continue
+        at = min(at, now - timedelta(minutes=50))
+        with clock.frozen(at):
+            from intranet.workshop.services import inspect
+
+            inspect(ro.id, store_id=store.id, actor_id=inspector.id, passed=True, wash=True)
+        if stage == "washing":
+            continue
+        with clock.frozen(at + timedelta(minutes=20)):
+            from intranet.workshop.services import car_washed
+
+            car_washed(ro.id, store_id=store.id, actor_id=controller.id)
+        if stage == "delivered":
+            with clock.frozen(at + timedelta(minutes=40)):
+                due = settlement(ro).customer_due
+                if due > 0:
+                    record_payment(ro.id, store_id=store.id, actor_id=advisor.id, payer="customer",
+                                   method=rng.choice(("wechat", "alipay", "card")), amount=due)
+                deliver(ro.id, store_id=store.id, actor_id=advisor.id, work_explained=True, old_parts="shown",
+                        car_clean=True, keys_returned=True)
+    from intranet.workshop.timecontrol import check_stage_times
+
+    closing_utc = clock.store_local_to_utc(datetime.combine(today, store.closes_at), store.timezone)
+    check_stage_times(store.id, min(now, closing_utc))  # flag the cars already past their stage's standard
     bump(store.id, "today")
     return len(stages)
 
@@ -283,8 +318,11 @@ def _seed_appointments(store: Store, rng: random.Random, today: date) -> None:
                 if not slots:
                     continue
                 job = rng.choice(jobs + [None])
+                car = next(picks, None)
+                if car is None:
+                    continue
                 appointment = book(store_id=store.id, actor_id=advisor.id, advisor_id=advisor.id,
-                                   starts_local=rng.choice(slots), vehicle_id=next(picks).id,
+                                   starts_local=rng.choice(slots), vehicle_id=car.id,
                                    work_wanted="" if job else rng.choice(COMPLAINTS),
                                    canned_job_id=job.id if job else None,
                                    parts_wanted="机油 5W-30 5L, 机滤" if job and job.code.startswith("M") else None)
@@ -308,10 +346,10 @@ def _seed_history(store: Store, rng: random.Random, today: date, days: int = 60)
 
     advisors = list(db.session.scalars(select(User).where(
         User.store_id == store.id, User.role_rows.any(role=Role.ADVISOR.value)).order_by(User.id)))
-    technician = db.session.scalar(select(User).where(User.store_id == store.id,
-                                                      User.role_rows.any(role=Role.TECHNICIAN.value)))
     vehicles = list(db.session.scalars(select(Vehicle).where(Vehicle.store_id == store.id).order_by(Vehicle.id)))
     jobs = list(db.session.scalars(select(CannedJob).where(CannedJob.store_id == store.id).order_by(CannedJob.code)))
+    controller, inspector = _holder(store, Role.CONTROLLER), _holder(store, Role.INSPECTOR)
+    crew = workshop_demo.Crew(store, rng)
     recent: list[int] = []  # vehicles seen lately, for comebacks
     for offset in range(days, 0, -1):
         day = today - timedelta(days=offset)
@@ -334,8 +372,8 @@ def _seed_history(store: Store, rng: random.Random, today: date, days: int = 60)
                                         pay_type="insurance", insurer=rng.choice(INSURERS),
                                         claim_number=f"BA{day:%Y%m%d}{n:03d}", assessor="定损员" + rng.choice("王李张刘"),
                                         assessed_amount=Decimal(rng.randrange(2000, 9000)))
-                    add_line(ro.id, store_id=store.id, actor_id=advisor.id, kind="labour", description="钣金喷漆",
-                             quantity=str(rng.choice((3, 4, 6))), pay_type="insurance")
+                    workshop_demo.paint_job_lines(ro.id, store_id=store.id, actor_id=advisor.id, rng=rng,
+                                                  pay_type="insurance")
                     add_line(ro.id, store_id=store.id, actor_id=advisor.id, kind="part", description="前保险杠",
                              quantity="1", unit_price="1680", pay_type="insurance")
                 elif kind < 0.2:  # a warranty repair
@@ -345,21 +383,27 @@ def _seed_history(store: Store, rng: random.Random, today: date, days: int = 60)
                              quantity="1", unit_price="1320", pay_type="warranty")
                 if comeback and comeback_candidates(ro):
                     mark_comeback(ro.id, comeback_candidates(ro)[0].id, store_id=store.id, actor_id=advisor.id)
-            step = at
-            for status in (ROStatus.IN_WORKSHOP, ROStatus.QUALITY_CHECK, ROStatus.READY):
-                step += timedelta(minutes=rng.randrange(20, 120))
+            step = at + timedelta(minutes=rng.randrange(5, 50))
+            if rng.random() < 0.25:  # the technician finds more work and waits for the customer's answer
+                first = workshop.jobs_of(ro.id)[0]
+                step = workshop_demo.run_job(first.id, store=store, crew=crew, controller_id=controller.id, at=step,
+                                             rng=rng, stop="paused_approval")
+                text, hours, part, price = rng.choice(FINDINGS)
                 with clock.frozen(step):
-                    if status == ROStatus.QUALITY_CHECK and rng.random() < 0.25:
-                        text, hours, part, price = rng.choice(FINDINGS)
-                        finding = report_finding(ro.id, store_id=store.id, actor_id=technician.id,
-                                                 description=text, labour_hours=hours, parts_description=part,
-                                                 parts_amount=price)
-                        declined = rng.random() < 0.45
-                        answer_finding(finding.id, store_id=store.id, actor_id=advisor.id, approved=not declined,
-                                       channel=rng.choice(("phone", "in_person", "message")),
-                                       decline_reason=rng.choice(("下次保养再做", "价格考虑一下", "时间来不及"))
-                                       if declined else None)
-                    transition_repair_order(ro.id, status, actor_id=advisor.id)
+                    finding = report_finding(ro.id, store_id=store.id, actor_id=first.technician_id,
+                                             description=text, labour_hours=hours, parts_description=part,
+                                             parts_amount=price)
+                step += timedelta(minutes=rng.randrange(10, 60))
+                declined = rng.random() < 0.45
+                with clock.frozen(step):
+                    answer_finding(finding.id, store_id=store.id, actor_id=advisor.id, approved=not declined,
+                                   channel=rng.choice(("phone", "in_person", "message")),
+                                   decline_reason=rng.choice(("下次保养再做", "价格考虑一下", "时间来不及"))
+                                   if declined else None)
+            step = workshop_demo.work_through(ro.id, store=store, crew=crew, controller_id=controller.id, at=step,
+                                              rng=rng)
+            step = workshop_demo.inspect_and_wash(ro.id, store=store, crew=crew, controller_id=controller.id,
+                                                  inspector_id=inspector.id, at=step, rng=rng)
             with clock.frozen(step + timedelta(minutes=rng.randrange(10, 240))):
                 due = settlement(ro).customer_due
                 if due > 0:

@@ -191,17 +191,27 @@ def init_app(app: Flask) -> None:
             "current_locale": str(get_locale()),
             "nav": navigation(current_user, role) if role else [],
             "can_open": lambda endpoint: access.can_open(current_user, endpoint),
+            "unread_notices": _unread_notices,  # called by the page layout only, never by fragments
             "Role": Role,
         }
+
+
+def _unread_notices() -> int:
+    from intranet.core.notices import unread_count
+
+    return unread_count(current_user.id) if current_user.is_authenticated else 0
 
 
 def _register_label_filters(app: Flask) -> None:
     """`{{ value|pay_type_label }}` and the like: the translated label of a stored enum value."""
     from intranet.core.models import ContactTime, PayType, ROStatus
     from intranet.reception.models import AnswerChannel, OldParts, PaymentMethod
+    from intranet.workshop.models import JobStatus, PauseReason, Stage, Team
 
     enums = {"pay_type_label": PayType, "ro_status_label": ROStatus, "answer_channel_label": AnswerChannel,
-             "payment_method_label": PaymentMethod, "old_parts_label": OldParts, "contact_time": ContactTime}
+             "payment_method_label": PaymentMethod, "old_parts_label": OldParts, "contact_time": ContactTime,
+             "team_label": Team, "job_status_label": JobStatus, "pause_reason_label": PauseReason,
+             "stage_label": Stage}
     for name, enum_class in enums.items():
         app.add_template_filter(lambda value, enum_class=enum_class: enum_class(value).label if value else "—", name)
 

@@ -73,6 +73,9 @@ class Store(db.Model):
     workshop_hours_per_day: Mapped[Decimal] = mapped_column(Numeric(6, 1), default=Decimal("60.0"),
                                                             server_default="60.0")
     comeback_days: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
+    # Time control: a car stuck past its stage's standard is escalated to the controller after this
+    # many more minutes, and to the director after twice as many.
+    escalation_minutes: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
     address: Mapped[str | None] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=clock.utcnow)
@@ -204,6 +207,7 @@ class ROStatus(enum.StrEnum):
     WAITING_APPROVAL = "waiting_approval"
     WAITING_PARTS = "waiting_parts"
     QUALITY_CHECK = "quality_check"
+    WASHING = "washing"
     READY = "ready"
     DELIVERED = "delivered"
     CLOSED = "closed"
@@ -221,6 +225,7 @@ RO_STATUS_LABELS = {
     ROStatus.WAITING_APPROVAL: _l("Waiting approval"),
     ROStatus.WAITING_PARTS: _l("Waiting parts"),
     ROStatus.QUALITY_CHECK: _l("Quality check"),
+    ROStatus.WASHING: _l("Washing"),
     ROStatus.READY: _l("Ready"),
     ROStatus.DELIVERED: _l("Delivered"),
     ROStatus.CLOSED: _l("Closed"),
@@ -234,7 +239,9 @@ RO_TRANSITIONS: dict[ROStatus, frozenset[ROStatus]] = {
     ROStatus.IN_WORKSHOP: frozenset({ROStatus.WAITING_APPROVAL, ROStatus.WAITING_PARTS, ROStatus.QUALITY_CHECK}),
     ROStatus.WAITING_APPROVAL: frozenset({ROStatus.IN_WORKSHOP, ROStatus.WAITING_PARTS}),
     ROStatus.WAITING_PARTS: frozenset({ROStatus.IN_WORKSHOP, ROStatus.WAITING_APPROVAL}),
-    ROStatus.QUALITY_CHECK: frozenset({ROStatus.READY, ROStatus.IN_WORKSHOP}),
+    # the final inspection passes a car to the wash (or straight to ready when it is not washed)
+    ROStatus.QUALITY_CHECK: frozenset({ROStatus.WASHING, ROStatus.READY, ROStatus.IN_WORKSHOP}),
+    ROStatus.WASHING: frozenset({ROStatus.READY, ROStatus.IN_WORKSHOP}),
     ROStatus.READY: frozenset({ROStatus.DELIVERED, ROStatus.IN_WORKSHOP}),
     ROStatus.DELIVERED: frozenset({ROStatus.CLOSED}),
     ROStatus.CLOSED: frozenset(),
@@ -296,6 +303,8 @@ class RepairOrder(db.Model):
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"), index=True)
     advisor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
     status: Mapped[str] = mapped_column(String(20), default=ROStatus.CHECKED_IN)
+    # when the current status began: the time control measures a car's time in its stage from here
+    status_changed_at: Mapped[datetime | None] = mapped_column(DateTime)
     odometer_km: Mapped[int | None] = mapped_column(Integer)
     complaint: Mapped[str | None] = mapped_column(Text)
     opened_at: Mapped[datetime] = mapped_column(DateTime, default=clock.utcnow)
@@ -353,6 +362,9 @@ class RepairOrderLine(db.Model):
     quantity: Mapped[Decimal] = mapped_column(Numeric(10, 2))  # hours for labour, pieces for parts
     unit_price: Mapped[Decimal] = mapped_column(Numeric(12, 2))  # rate per hour, or price per piece
     pay_type: Mapped[str] = mapped_column(String(16), default=PayType.CUSTOMER)
+    # labour only: the workshop team that does it, and the dispatched job it belongs to
+    team: Mapped[str | None] = mapped_column(String(16))
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("job.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=clock.utcnow)
 
     repair_order: Mapped[RepairOrder] = relationship(back_populates="lines")
@@ -385,6 +397,7 @@ class CannedJobLine(db.Model):
     description: Mapped[str] = mapped_column(String(200))
     quantity: Mapped[Decimal] = mapped_column(Numeric(10, 2))
     unit_price: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))  # labour: empty = the store's rate
+    team: Mapped[str | None] = mapped_column(String(16))  # labour: the workshop team; empty = mechanical
     canned_job: Mapped[CannedJob] = relationship(back_populates="lines")
 
 
@@ -434,3 +447,18 @@ class Photo(db.Model):
     taken_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     taken_at: Mapped[datetime] = mapped_column(DateTime, default=clock.utcnow)
     finding_id: Mapped[int | None] = mapped_column(ForeignKey("finding.id", ondelete="CASCADE"), index=True)
+
+
+class Notice(db.Model):
+    """A message to one person (a car stuck in its stage, a car ready for its advisor…). The text is
+    written in the reader's language when shown: the row keeps the kind and its values."""
+
+    __table_args__ = (Index("ix_notice_user_unread", "user_id", "read_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("store.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))
+    params_json: Mapped[str] = mapped_column(Text, default="{}")
+    link: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=clock.utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -307,7 +307,8 @@ def open_repair_order(*, store_id: int, vehicle_id: int, actor_id: int, odometer
     now = clock.utcnow()
     ro = RepairOrder(
         store_id=store_id, vehicle_id=vehicle.id, customer_id=vehicle.customer_id, advisor_id=actor_id,
-        status=ROStatus.CHECKED_IN, odometer_km=odometer_km, complaint=complaint or None, opened_at=now,
+        status=ROStatus.CHECKED_IN, status_changed_at=now, odometer_km=odometer_km, complaint=complaint or None,
+        opened_at=now,
         promised_at=promised_at, number=next_number(store, "RO", clock.store_today(store.timezone)),
     )
     ro.events.append(RepairOrderEvent(from_status=None, to_status=ROStatus.CHECKED_IN, actor_id=actor_id, at=now,
@@ -331,7 +332,7 @@ def transition_repair_order(ro_id: int, to: ROStatus | str, *, actor_id: int, no
         raise IllegalTransition(_l("A repair order that is “%(current)s” cannot become “%(target)s”.",
                                    current=current.label, target=target.label))
     now = clock.utcnow()
-    ro.status = target
+    ro.status, ro.status_changed_at = target, now
     if target == ROStatus.DELIVERED:
         ro.delivered_at = now
     db.session.flush()  # the version moves here
@@ -392,10 +393,12 @@ LATE, AT_RISK = "late", "at_risk"
 
 
 def promise_risk(ros: list[RepairOrder], now: datetime) -> dict[int, str]:
-    """Which repair orders are late (promise passed, car not ready) or at risk (the labour still on
-    them, plus finishing, does not fit before the promise). One query for the whole list.
-    Until the workshop clocks jobs, all labour on an unfinished car counts as still to do."""
+    """Which repair orders are late (promise passed, car not ready) or at risk (the work still to do,
+    plus finishing, does not fit before the promise). Work still to do is each open job's sold hours
+    less the time already clocked on it — so the risk moves as the workshop progresses; a car not
+    yet dispatched counts all its labour. At most three queries for the whole list."""
     from intranet.core.models import LineKind, RepairOrderLine
+    from intranet.workshop.models import OPEN_JOB, ClockSpan, Job
 
     ids = [ro.id for ro in ros if ro.promised_at is not None]
     if not ids:
@@ -404,6 +407,19 @@ def promise_risk(ros: list[RepairOrder], now: datetime) -> dict[int, str]:
         select(RepairOrderLine.repair_order_id, func.sum(RepairOrderLine.quantity))
         .where(RepairOrderLine.repair_order_id.in_(ids), RepairOrderLine.kind == LineKind.LABOUR)
         .group_by(RepairOrderLine.repair_order_id)).all())
+    jobs = db.session.execute(select(Job.id, Job.repair_order_id, Job.sold_hours, Job.status).where(
+        Job.repair_order_id.in_(ids))).all()
+    has_jobs = {ro_id for _id, ro_id, _h, _s in jobs}
+    open_jobs = [(job_id, ro_id, sold) for job_id, ro_id, sold, status in jobs if status in OPEN_JOB]
+    clocked: dict[int, float] = {}
+    if open_jobs:
+        for job_id, started, ended in db.session.execute(select(
+                ClockSpan.job_id, ClockSpan.started_at, ClockSpan.ended_at).where(
+                ClockSpan.job_id.in_([job_id for job_id, _ro, _h in open_jobs]))):
+            clocked[job_id] = clocked.get(job_id, 0.0) + ((ended or now) - started).total_seconds() / 3600
+    to_do: dict[int, float] = {}
+    for job_id, ro_id, sold in open_jobs:
+        to_do[ro_id] = to_do.get(ro_id, 0.0) + max(float(sold or 0) - clocked.get(job_id, 0.0), 0.0)
     risk = {}
     for ro in ros:
         status = ro.status_enum
@@ -413,8 +429,12 @@ def promise_risk(ros: list[RepairOrder], now: datetime) -> dict[int, str]:
         if now > ro.promised_at:
             risk[ro.id] = LATE
             continue
-        remaining = FINISHING_HOURS if status == ROStatus.QUALITY_CHECK else float(labour.get(ro.id) or 0) + \
-            FINISHING_HOURS
+        if status in (ROStatus.QUALITY_CHECK, ROStatus.WASHING):
+            remaining = FINISHING_HOURS
+        elif ro.id in has_jobs:
+            remaining = to_do.get(ro.id, 0.0) + FINISHING_HOURS
+        else:
+            remaining = float(labour.get(ro.id) or 0) + FINISHING_HOURS
         if now + timedelta(hours=remaining) > ro.promised_at:
             risk[ro.id] = AT_RISK
     return risk

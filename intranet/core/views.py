@@ -183,3 +183,34 @@ def edit_vehicle(vehicle_id: int):
         return redirect(url_for("core.vehicle", vehicle_id=vehicle_id))
     return render_template("core/vehicle_form.html", form=form, error=outcome.error, customer=vehicle.customer,
                            vehicle=vehicle), outcome.status
+
+
+@bp.get("/notices")
+def notices_page():
+    from intranet.core import notices
+
+    items = notices.recent(current_user.id)
+    return render_template("core/notices.html", items=items, text_of=notices.text_of)
+
+
+@bp.get("/notices/<int:notice_id>")
+def open_notice(notice_id: int):
+    """Mark the notice read and go where it points."""
+    from intranet.core import notices
+    from intranet.core.models import Notice
+
+    notice = db.session.get(Notice, notice_id)
+    if notice is None or notice.user_id != current_user.id:
+        abort(404)
+    notices.mark_read(current_user.id, notice_id)
+    db.session.commit()
+    return redirect(notice.link if notice.link and notice.link.startswith("/") else url_for("core.notices_page"))
+
+
+@bp.post("/notices/read")
+def read_notices():
+    from intranet.core import notices
+
+    notices.mark_read(current_user.id)
+    db.session.commit()
+    return redirect(url_for("core.notices_page"))

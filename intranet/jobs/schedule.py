@@ -41,6 +41,14 @@ JOBS: list[DeclaredJob] = [
         cron="15 * * * *",
         queue="low",
     ),
+    DeclaredJob(
+        name="workshop-time-control",
+        func="intranet.workshop.jobs.time_control_job",
+        description=_l("Flags cars stuck past their stage's standard time, tells who is responsible, and escalates "
+                       "to the workshop controller and then the director."),
+        interval=300,
+        timeout=120,
+    ),
 ]
 
 

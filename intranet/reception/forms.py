@@ -10,6 +10,12 @@ from intranet.core.models import InsurerPayment, LineKind, PayType
 from intranet.reception.models import AnswerChannel, OldParts, PaymentMethod
 
 
+def team_choices():
+    from intranet.workshop.models import Team
+
+    return [SelectChoice(t.value, t.label) for t in Team]
+
+
 def pay_type_choices():
     return [SelectChoice(p.value, p.label) for p in PayType]
 
@@ -49,6 +55,7 @@ class LineForm(FlaskForm):
     unit_price = DecimalField(_l("Unit price (¥)"), places=2, validators=[Optional()],
                               render_kw={"inputmode": "decimal"})
     pay_type = SelectField(_l("Payer"), choices=pay_type_choices)
+    team = SelectField(_l("Team"), choices=team_choices, default="mechanical")
 
 
 class FindingForm(FlaskForm):

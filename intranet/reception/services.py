@@ -55,7 +55,7 @@ def check_in(*, store_id: int, actor_id: int, vehicle_id: int | None = None, pla
         if earlier is None:
             raise
         return earlier
-    bump(store_id, "today")
+    bump(store_id, "today", "workshop")
     return ro
 
 
@@ -153,7 +153,7 @@ def update_repair_order(ro_id: int, *, store_id: int, actor_id: int, expected_ve
                                       at=ro.updated_at, changes_json=json.dumps(changes, ensure_ascii=False),
                                       version=ro.version))
     db.session.flush()
-    bump(store_id, "today")
+    bump(store_id, "today", "workshop")
     return ro
 
 
@@ -173,7 +173,7 @@ def move_repair_order(ro_id: int, to: str, *, store_id: int, actor_id: int, expe
         raise DeliverAtSettlement(_l("A car is handed back from the settlement page, after payment and the "
                                      "delivery checklist."))
     transition_repair_order(ro.id, target, actor_id=actor_id, note=note, expected_version=expected_version)
-    bump(store_id, "today")
+    bump(store_id, "today", "workshop")
     return ro
 
 
@@ -196,7 +196,10 @@ def _log_lines(ro: RepairOrder, actor_id: int, note: str) -> None:
 
 
 def add_line(ro_id: int, *, store_id: int, actor_id: int, kind: str, description: str, quantity,
-             unit_price=None, pay_type: str | None = None, code: str | None = None) -> RepairOrderLine:
+             unit_price=None, pay_type: str | None = None, code: str | None = None,
+             team: str | None = None) -> RepairOrderLine:
+    """Add a line. A labour line goes to its workshop team's job on this car (made if needed), so
+    it appears on the dispatch board."""
     ro = get_repair_order(ro_id, store_id)
     _editable_lines(ro)
     kind = LineKind(kind)
@@ -215,10 +218,15 @@ def add_line(ro_id: int, *, store_id: int, actor_id: int, kind: str, description
         raise DomainError(_l("A price cannot be negative."), field="unit_price")
     line = RepairOrderLine(kind=kind, description=description[:200], quantity=quantity, unit_price=unit_price,
                            pay_type=PayType(pay_type or ro.pay_type), code=(code or "").strip() or None,
-                           position=max((line.position for line in ro.lines), default=0) + 1)
+                           position=max((line.position for line in ro.lines), default=0) + 1,
+                           team=(team or None) if kind == LineKind.LABOUR else None)
     ro.lines.append(line)
     _log_lines(ro, actor_id, f"+ {line.description}")
     db.session.flush()
+    if kind == LineKind.LABOUR:
+        from intranet.workshop.services import attach_line
+
+        attach_line(line)
     return line
 
 
@@ -228,6 +236,9 @@ def remove_line(ro_id: int, line_id: int, *, store_id: int, actor_id: int) -> No
     line = next((line for line in ro.lines if line.id == line_id), None)
     if line is None:
         raise NotFound(_l("That line was already removed (perhaps by a colleague)."))
+    from intranet.workshop.services import detach_line
+
+    detach_line(line)
     ro.lines.remove(line)
     _log_lines(ro, actor_id, f"− {line.description}")
     db.session.flush()
@@ -238,7 +249,8 @@ def apply_canned_job(ro_id: int, canned_job_id: int, *, store_id: int, actor_id:
     if job is None or job.store_id != store_id or not job.active:
         raise NotFound(_l("No such menu item."))
     return [add_line(ro_id, store_id=store_id, actor_id=actor_id, kind=item.kind, description=item.description,
-                     quantity=item.quantity, unit_price=item.unit_price, code=item.code) for item in job.lines]
+                     quantity=item.quantity, unit_price=item.unit_price, code=item.code, team=item.team)
+            for item in job.lines]
 
 
 def canned_jobs(store_id: int) -> list[CannedJob]:
@@ -276,7 +288,7 @@ def report_finding(ro_id: int, *, store_id: int, actor_id: int, description: str
         save_photo(upload, store_id=store_id, taken_by_id=actor_id, folder=photo_folder, finding_id=finding.id)
     if ro.status_enum == ROStatus.IN_WORKSHOP:
         transition_repair_order(ro.id, ROStatus.WAITING_APPROVAL, actor_id=actor_id, note=description[:200])
-    bump(store_id, "today")
+    bump(store_id, "today", "workshop")
     return finding
 
 
@@ -325,7 +337,7 @@ def answer_finding(finding_id: int, *, store_id: int, actor_id: int, approved: b
         Finding.repair_order_id == ro.id, Finding.status == FindingStatus.WAITING))
     if ro.status_enum == ROStatus.WAITING_APPROVAL and not still_waiting:
         transition_repair_order(ro.id, ROStatus.IN_WORKSHOP, actor_id=actor_id)
-    bump(store_id, "today")
+    bump(store_id, "today", "workshop")
     return finding
 
 

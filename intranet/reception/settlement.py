@@ -122,7 +122,7 @@ def deliver(ro_id: int, *, store_id: int, actor_id: int, work_explained: bool, o
     if bill.due(PayType.INSURANCE) > 0 and ro.insurer_payment == InsurerPayment.NONE:
         ro.insurer_payment = InsurerPayment.PENDING  # the insurer's share is now to be collected
     db.session.flush()
-    bump(store_id, "today")
+    bump(store_id, "today", "workshop")
     return delivery
 
 

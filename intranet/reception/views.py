@@ -156,7 +156,8 @@ def add_line(ro_id: int):
         try:
             services.add_line(ro_id, store_id=current_store().id, actor_id=current_user.id, kind=form.kind.data,
                               description=form.description.data, quantity=form.quantity.data,
-                              unit_price=form.unit_price.data, pay_type=form.pay_type.data, code=form.code.data)
+                              unit_price=form.unit_price.data, pay_type=form.pay_type.data, code=form.code.data,
+                              team=form.team.data)
         except DomainError as refused:
             db.session.rollback()
             return _lines_fragment(ro_id, line_form=form, error=attach_error(form, refused), status=422)
@@ -268,6 +269,9 @@ def report(ro_id: int):
         photo_folder=current_app.config["PHOTO_FOLDER"]))
     if outcome.done:
         flash(_("Finding sent to the advisor of %(number)s.", number=ro.number), "success")
+        back = request.args.get("next", "")
+        if back.startswith("/") and not back.startswith("//"):  # back to the technician's jobs
+            return redirect(back)
         return redirect(url_for("core.vehicle", vehicle_id=ro.vehicle_id))
     return render_template("reception/finding_form.html", form=form, ro=ro, error=outcome.error), outcome.status
 

@@ -28,16 +28,42 @@
     toast(event.detail.message, event.detail.level);
   });
 
+  // A tap on a form marked data-retry (the workshop tablets) that never reached the server is
+  // kept, shown as not saved, and sent again when the network is back. Its one-time token makes
+  // the server apply it once even if the first try did arrive and only the answer was lost.
+  var unsent = new Set();
+  function retryForm(elt) {
+    return elt && elt.closest ? elt.closest("form[data-retry]") : null;
+  }
+  function resend() {
+    unsent.forEach(function (form) {
+      unsent.delete(form);
+      if (document.body.contains(form)) htmx.trigger(form, "submit");
+    });
+  }
+  window.addEventListener("online", resend);
+  setInterval(function () { if (unsent.size && navigator.onLine) resend(); }, 4000);
+
   // The tablet lost Wi-Fi: say that nothing was saved rather than failing silently.
   document.body.addEventListener("htmx:sendError", function (event) {
     var verb = event.detail.requestConfig && event.detail.requestConfig.verb;
-    if (verb && verb !== "get") {
+    var form = retryForm(event.detail.elt);
+    if (form) {
+      form.classList.add("is-unsaved");
+      form.setAttribute("data-unsaved-label", document.body.dataset.msgRetrying);
+      unsent.add(form);
+      toast(document.body.dataset.msgRetrying, "error");
+    } else if (verb && verb !== "get") {
       toast(document.body.dataset.msgNotSaved, "error");
     }
     document.body.classList.add("is-offline");
   });
   document.body.addEventListener("htmx:afterRequest", function (event) {
-    if (event.detail.xhr && event.detail.xhr.status) document.body.classList.remove("is-offline");
+    if (event.detail.xhr && event.detail.xhr.status) {
+      document.body.classList.remove("is-offline");
+      var form = retryForm(event.detail.elt);
+      if (form) form.classList.remove("is-unsaved");
+    }
   });
   window.addEventListener("offline", function () { document.body.classList.add("is-offline"); });
   window.addEventListener("online", function () { document.body.classList.remove("is-offline"); });
