@@ -47,7 +47,8 @@ class Technician(db.Model):
     shift_starts: Mapped[time] = mapped_column(Time, default=time(8, 0))
     shift_ends: Mapped[time] = mapped_column(Time, default=time(17, 30))
 
-    user: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+    # not an inner join: technicians() outer-joins this table to every user with the role
+    user: Mapped[User] = relationship(lazy="joined")
 
     @property
     def team_enum(self) -> Team:

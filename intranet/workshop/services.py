@@ -167,7 +167,7 @@ def assign_job(job_id: int, technician_id: int, *, store_id: int, actor_id: int,
     if job.status_enum == JobStatus.ASSIGNED and job.technician_id == technician_id:
         return job
     _move(job, JobStatus.ASSIGNED, actor_id=actor_id, technician_id=technician_id, token=token)
-    job.technician_id, job.assigned_at = technician_id, clock.utcnow()
+    job.technician, job.assigned_at = tech.user, clock.utcnow()
     db.session.flush()
     ro = job.repair_order
     if ro.status_enum == ROStatus.CHECKED_IN:
@@ -183,7 +183,7 @@ def unassign_job(job_id: int, *, store_id: int, actor_id: int, expected_version:
     job = get_job(job_id, store_id)
     _expect(job, expected_version)
     _move(job, JobStatus.WAITING, actor_id=actor_id, token=token)
-    job.technician_id = None
+    job.technician = None
     db.session.flush()
     bump(store_id, *BOARDS)
     return job
