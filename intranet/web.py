@@ -167,6 +167,14 @@ def init_app(app: Flask) -> None:
             return _("yesterday %(time)s", time=local.strftime("%H:%M"))
         return local.strftime("%m-%d %H:%M")
 
+    @app.template_filter("minutes")
+    def minutes(value):
+        """A stretch of time the way a wall board says it: 45 min, 2 h 05."""
+        value = int(value or 0)
+        if value < 60:
+            return _("%(minutes)s min", minutes=value)
+        return _("%(hours)s h %(minutes)02d", hours=value // 60, minutes=value % 60)
+
     @app.template_filter("qty")
     def qty(value):
         return format_decimal(Decimal(value), format="#,##0.##")

@@ -16,8 +16,11 @@ from playwright.sync_api import sync_playwright
 SIZES = [(1024, 768), (768, 1024)]
 PAGES = {
     "advisor": ["/", "/search?q=A1", "/today/", "/records/customers/new", "/reception/ro/1", "/reception/ro/7", "/reception/appointments", "/reception/appointments?view=week", "/reception/appointments/new", "/reception/ro/9/settle", "/reception/ro/10/settle", "/reception/ro/9/print", "/reception/ro/2/walk-around"],
-    "director": ["/", "/today/"],
-    "technician": ["/"],
+    "director": ["/", "/today/", "/workshop/manage/figures", "/workshop/manage/time-control", "/notices"],
+    "technician": ["/", "/workshop/my/"],
+    "controller": ["/workshop/dispatch/", "/workshop/board", "/workshop/board?team=body", "/workshop/manage/end-of-day",
+                   "/workshop/manage/settings"],
+    "inspector": ["/workshop/qc/"],
     "admin": ["/", "/admin/users", "/admin/settings", "/admin/jobs"],
 }
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
