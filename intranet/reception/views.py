@@ -85,6 +85,17 @@ def _header_form(ro: RepairOrder) -> RepairOrderForm:
     return form
 
 
+def _workshop_progress(ro: RepairOrder) -> dict:
+    """The car's jobs with their technicians and clocked hours, its parts requests and inspections."""
+    from intranet.workshop import services as workshop
+
+    jobs = workshop.jobs_of(ro.id)
+    return {"jobs": [job for job in jobs if job.status != "cancelled"],
+            "clocked": workshop.clocked_hours([job.id for job in jobs], clock.utcnow()),
+            "requests": workshop.parts_requests(ro.store_id, ro_ids=[ro.id]),
+            "inspections": workshop.inspections_of(ro.id)}
+
+
 def _page(ro: RepairOrder, form: RepairOrderForm, *, error=None, stale=None, status: int = 200,
           answer_errors: dict | None = None):
     return render_template(
@@ -95,6 +106,7 @@ def _page(ro: RepairOrder, form: RepairOrderForm, *, error=None, stale=None, sta
         comeback_candidates=services.comeback_candidates(ro) if ro.comeback_of_id is None else [],
         check=services.walk_around_of(ro.id),
         canned=services.canned_jobs(ro.store_id),
+        workshop=_workshop_progress(ro),
         # forward moves in the order a car goes through the department; cancelling last
         next_statuses=[s for s in ROStatus if s in RO_TRANSITIONS[ro.status_enum] and s != ROStatus.DELIVERED],
     ), status
