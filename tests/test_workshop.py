@@ -1,6 +1,6 @@
 """The workshop's rules: jobs from labour lines, dispatch, clocking, pauses, parts requests, the
 final inspection with rework, the wash, time control (run as a job on real Redis), the end of
-day and the figures."""
+day and the figures. Refusals are matched on their Chinese text, the default language."""
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
@@ -104,29 +104,29 @@ def test_refusals_on_the_tablet_and_the_board(store, crew, make_vehicle, make_us
     for job in (first, second):
         services.assign_job(job.id, tech.id, store_id=store.id, actor_id=boss, expected_version=job.version)
     # finishing a job not started
-    with pytest.raises(IllegalTransition, match="not been started"):
+    with pytest.raises(IllegalTransition, match="尚未开工"):
         services.finish_job(first.id, store_id=store.id, actor_id=tech.id)
     services.start_job(first.id, store_id=store.id, actor_id=tech.id)
     # a second job while one runs
-    with pytest.raises(Conflict, match="Pause or finish it first"):
+    with pytest.raises(Conflict, match="请先暂停或完工"):
         services.start_job(second.id, store_id=store.id, actor_id=tech.id)
     # someone else's job
-    with pytest.raises(DomainError, match="assigned to"):
+    with pytest.raises(DomainError, match="已派给"):
         services.start_job(second.id, store_id=store.id, actor_id=crew["mech2"].id)
     # the wrong team, and a disabled technician
-    with pytest.raises(DomainError, match="works in"):
+    with pytest.raises(DomainError, match="属于"):
         services.assign_job(body_job.id, tech.id, store_id=store.id, actor_id=boss, expected_version=None)
     crew["mech2"].active = False
-    with pytest.raises(DomainError, match="disabled"):
+    with pytest.raises(DomainError, match="已停用"):
         services.assign_job(second.id, crew["mech2"].id, store_id=store.id, actor_id=boss, expected_version=None)
     crew["mech2"].active = True
     # a stale board: the job moved since the board was drawn
     stale_version = second.version
     services.assign_job(second.id, crew["mech2"].id, store_id=store.id, actor_id=boss, expected_version=stale_version)
-    with pytest.raises(services.StaleJob, match="changed meanwhile"):
+    with pytest.raises(services.StaleJob, match="已被修改"):
         services.assign_job(second.id, tech.id, store_id=store.id, actor_id=boss, expected_version=stale_version)
     # reassigning a running job
-    with pytest.raises(DomainError, match="working on this job"):
+    with pytest.raises(DomainError, match="正在做这项作业"):
         services.assign_job(first.id, crew["mech2"].id, store_id=store.id, actor_id=boss, expected_version=None)
 
 
@@ -160,7 +160,7 @@ def test_body_then_paint_then_mechanical(store, crew, make_vehicle, db):
     boss = crew["controller"].id
     services.assign_job(paint.id, crew["paint"].id, store_id=store.id, actor_id=boss, expected_version=None)
     services.assign_job(body.id, crew["body"].id, store_id=store.id, actor_id=boss, expected_version=None)
-    with pytest.raises(DomainError, match="comes first"):
+    with pytest.raises(DomainError, match="须先完成"):
         services.start_job(paint.id, store_id=store.id, actor_id=crew["paint"].id)
     services.start_job(body.id, store_id=store.id, actor_id=crew["body"].id)
     services.finish_job(body.id, store_id=store.id, actor_id=crew["body"].id)
@@ -184,9 +184,9 @@ def test_failed_inspection_sends_rework_to_the_technician_then_pass_wash_ready(s
     inspector = crew["inspector"].id
     items = services.qc_items(store.id, {"mechanical"})
     assert [i.text for i in items] == ["路试正常", "车轮螺栓力矩"]  # the car's teams' points, not paint's
-    with pytest.raises(DomainError, match="what is wrong"):
+    with pytest.raises(DomainError, match="问题所在"):
         services.inspect(ro.id, store_id=store.id, actor_id=inspector, passed=False, failed_item_ids={items[1].id})
-    with pytest.raises(DomainError, match="cannot pass"):
+    with pytest.raises(DomainError, match="不能通过"):
         services.inspect(ro.id, store_id=store.id, actor_id=inspector, passed=True, failed_item_ids={items[1].id})
     services.inspect(ro.id, store_id=store.id, actor_id=inspector, passed=False, failed_item_ids={items[1].id},
                      reason="螺栓未按力矩紧固")
@@ -280,10 +280,10 @@ def test_end_of_day_note_for_an_unfinished_car(store, crew, make_vehicle, db):
     ro = _car(store, crew, make_vehicle, db)
     day = MORNING.date()
     with clock.frozen(MORNING):
-        with pytest.raises(DomainError, match="Who works the overtime"):
+        with pytest.raises(DomainError, match="由谁加班"):
             closing.save_note(ro.id, store=store, day=day, actor_id=crew["controller"].id, progress="等配件",
                               expected_finish="2026-11-24T10:00", overtime_hours="2", overtime_technician_id=None)
-        with pytest.raises(DomainError, match="already past"):
+        with pytest.raises(DomainError, match="已过"):
             closing.save_note(ro.id, store=store, day=day, actor_id=crew["controller"].id, progress="等配件",
                               expected_finish="2026-11-20T10:00", overtime_hours="0", overtime_technician_id=None)
         closing.save_note(ro.id, store=store, day=day, actor_id=crew["controller"].id, progress="等配件",
