@@ -85,7 +85,7 @@ def stage_limit(stage: Stage, standards: dict[Stage, int], sold_hours: Decimal |
 
 def workshop_cars(store_id: int, now: datetime, team: str | None = None) -> list[CarOnBoard]:
     """Every car in the workshop with its stage, team, technicians, time in stage against the
-    standard and the promise risk. Five queries whatever the number of cars."""
+    standard and the promise risk. A fixed number of queries whatever the number of cars."""
     ros = list(db.session.scalars(
         select(RepairOrder).options(joinedload(RepairOrder.vehicle), joinedload(RepairOrder.advisor))
         .where(RepairOrder.store_id == store_id, RepairOrder.status.in_([str(s) for s in BOARD_STATUSES]))
