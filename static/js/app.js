@@ -50,7 +50,7 @@
     var form = retryForm(event.detail.elt);
     if (form) {
       form.classList.add("is-unsaved");
-      form.setAttribute("data-unsaved-label", document.body.dataset.msgRetrying);
+      form.setAttribute("data-unsaved-short", document.body.dataset.msgUnsavedShort);
       unsent.add(form);
       toast(document.body.dataset.msgRetrying, "error");
     } else if (verb && verb !== "get") {

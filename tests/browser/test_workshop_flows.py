@@ -239,13 +239,13 @@ def test_job_from_dispatch_to_wash_with_live_wall_board(db, store, crew, car, ne
     snap(tech, "my-current")
     assert fresh(db).get(Job, job_id).status_enum == JobStatus.RUNNING
 
-    # -- a part is needed: ask the parts counter (only offered while the job runs)
+    # -- a part is needed: ask the parts counter
     tech.get_by_test_id("parts-menu").tap()
     parts_form = tech.locator("form.parts-form")
     expect(parts_form).to_be_visible()
-    parts_form.locator("#part-desc").fill("机油滤清器")
-    parts_form.locator("#part-no").fill("06l115562")
-    parts_form.locator("#part-qty").fill("1")
+    parts_form.locator("[name=description]").fill("机油滤清器")
+    parts_form.locator("[name=part_number]").fill("06l115562")
+    parts_form.locator("[name=quantity]").fill("1")
     snap(tech, "my-parts-form")
     assert tap_post(tech, parts_form.locator("button[type=submit]"), f"/jobs/{job_id}/parts").status == 200
     expect(parts_form).to_be_hidden()  # the fresh board comes with the menu closed
