@@ -11,10 +11,10 @@ from sqlalchemy import func, select
 from intranet import clock
 from intranet.core.identifiers import vin_check_digit
 from intranet.core.models import (
-    CannedJob, CannedJobLine, ContactTime, Customer, RepairOrder, Role, ROStatus, Store, User, Vehicle,
+    CannedJob, CannedJobLine, ContactTime, Customer, RepairOrder, Role, Store, User, Vehicle,
 )
 from intranet.core.services import (
-    create_customer, create_user, create_vehicle, open_repair_order, transition_repair_order,
+    create_customer, create_user, create_vehicle, open_repair_order,
 )
 from intranet.extensions import db
 from intranet.live.services import bump

@@ -9,7 +9,7 @@ from rq import SimpleWorker
 from sqlalchemy import func, select
 
 from intranet import clock
-from intranet.core.models import Notice, RepairOrder, Role, ROStatus
+from intranet.core.models import Notice, Role, ROStatus
 from intranet.errors import Conflict, DomainError, IllegalTransition
 from intranet.jobs import queue
 from intranet.reception import services as reception

@@ -3,7 +3,6 @@ per technician and team — efficiency, jobs done, first-time pass rate, reworks
 day — cars in and out, same-day and on-time delivery rates. A fixed number of queries."""
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 
 from flask_babel import gettext as _
@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload
 from intranet import clock
 from intranet.core import notices
 from intranet.core.models import (
-    RO_ON_SITE, LineKind, RepairOrder, RepairOrderLine, Role, ROStatus, User, UserRole,
+    RO_ON_SITE, RepairOrder, RepairOrderLine, Role, ROStatus, User, UserRole,
 )
 from intranet.core.services import get_owned, transition_repair_order
 from intranet.errors import Conflict, DomainError, IllegalTransition, NotFound
