@@ -12,8 +12,9 @@ from intranet.core.models import RO_ON_SITE, RepairOrder, Role, Store, User
 from intranet.core.services import count_opened_on, on_site_counts, promise_risk, users_online
 from intranet.extensions import db
 
-SUMMARY, CHECK_IN, ON_SITE, MY_CARS, FIND, TEAM, HEALTH, STAFF, ANSWERS, BOOKED = (
-    "summary", "check_in", "on_site", "my_cars", "find", "team", "health", "staff", "answers", "booked")
+SUMMARY, CHECK_IN, ON_SITE, MY_CARS, FIND, TEAM, HEALTH, STAFF, ANSWERS, BOOKED, MY_JOBS, WORKSHOP = (
+    "summary", "check_in", "on_site", "my_cars", "find", "team", "health", "staff", "answers", "booked", "my_jobs",
+    "workshop")
 
 
 @dataclass(frozen=True)
@@ -32,8 +33,8 @@ class Layout:
 HOMES: dict[Role, Layout] = {
     Role.DIRECTOR: Layout(top=(SUMMARY,), main=(ON_SITE,), side=(TEAM, HEALTH)),
     Role.ADVISOR: Layout(top=(CHECK_IN,), main=(ANSWERS, MY_CARS), side=(BOOKED, SUMMARY)),
-    Role.CONTROLLER: Layout(top=(SUMMARY,), main=(ON_SITE,), side=(TEAM,)),
-    Role.TECHNICIAN: Layout(main=(ON_SITE,), side=(SUMMARY,)),
+    Role.CONTROLLER: Layout(top=(WORKSHOP,), main=(ON_SITE,), side=(SUMMARY, TEAM)),
+    Role.TECHNICIAN: Layout(main=(MY_JOBS,), side=(SUMMARY,)),
     Role.INSPECTOR: Layout(main=(ON_SITE,), side=(SUMMARY,)),
     Role.PARTS: Layout(top=(FIND,), main=(ON_SITE,), side=(SUMMARY,)),
     Role.WARRANTY: Layout(top=(FIND,), main=(ON_SITE,), side=(SUMMARY,)),
@@ -84,6 +85,17 @@ def home_data(store: Store, user: User, role: Role, config, only: str | None = N
         data["booked_today"] = appointments_between(
             store.id, datetime.combine(today, time.min), datetime.combine(today + timedelta(days=1), time.min),
             store.timezone, advisor_id=user.id)
+    if MY_JOBS in panels:
+        from intranet.workshop.services import my_jobs
+
+        data["my_jobs"] = my_jobs(store.id, user.id)
+    if WORKSHOP in panels:
+        from intranet.workshop.models import Job, JobStatus, StageFlag
+
+        data["jobs_to_dispatch"] = db.session.scalar(select(func.count()).select_from(Job).where(
+            Job.store_id == store.id, Job.status == JobStatus.WAITING))
+        data["cars_flagged"] = db.session.scalar(select(func.count(StageFlag.repair_order_id.distinct())).where(
+            StageFlag.store_id == store.id, StageFlag.resolved_at.is_(None), StageFlag.stage != "promise"))
     if TEAM in panels:
         data["online"] = users_online(store.id)
     if HEALTH in panels:
