@@ -8,44 +8,16 @@ printing the median and 95th percentile per request and the ratio to GET /ping."
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import tempfile
-import time
 from datetime import datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import event  # noqa: E402
 
+from bench.measure import count_queries, timed  # noqa: E402
 from intranet import create_app  # noqa: E402
-
-
-def timed(client, url, rounds, headers=None, expect=200):
-    samples = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        response = client.get(url, headers=headers or {})
-        samples.append((time.perf_counter() - start) * 1000)
-        assert response.status_code == expect, (url, response.status_code)
-    samples.sort()
-    return statistics.median(samples), samples[int(len(samples) * 0.95) - 1]
-
-
-def count_queries(app, client, url, headers=None):
-    from intranet.extensions import db
-
-    seen = []
-    with app.app_context():
-        engine = db.engine
-    listener = lambda *a: seen.append(a[2])  # noqa: E731
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        client.get(url, headers=headers or {})
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
-    return len(seen)
 
 
 def main():

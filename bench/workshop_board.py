@@ -18,7 +18,6 @@ import argparse
 import os
 import random
 import shutil
-import statistics
 import sys
 import tempfile
 import time
@@ -28,9 +27,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from bench.measure import count_queries, summary, timed
 from intranet import create_app
 
 PASSWORD = "benchbench"
@@ -51,42 +51,6 @@ RUNS = {"running": "mechanical", "accident_running": "body", "accident_painting"
 
 
 # ------------------------------------------------------------------ measuring
-
-def timed(client, url, rounds, headers=None, expect=200):
-    samples = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        response = client.get(url, headers=headers or {})
-        samples.append((time.perf_counter() - start) * 1000)
-        assert response.status_code == expect, (url, response.status_code)
-    return summary(samples)
-
-
-def summary(samples):
-    samples = sorted(samples)
-    return statistics.median(samples), samples[max(int(len(samples) * 0.95) - 1, 0)]
-
-
-def count_queries(app, client, url, headers=None, expect=None, answer=False):
-    """SQL statements one request sends (with `answer`, also the response)."""
-    from intranet.extensions import db
-
-    seen = []
-    with app.app_context():
-        engine = db.engine
-
-    def listener(*args):
-        seen.append(args[2])
-
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        response = client.get(url, headers=headers or {})
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
-    if expect is not None:
-        assert response.status_code == expect, (url, response.status_code)
-    return (len(seen), response) if answer else len(seen)
-
 
 def current_etag(client, url):
     response = client.get(url)
