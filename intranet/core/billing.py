@@ -4,15 +4,26 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from flask_babel import lazy_gettext as _l
 
 from intranet.core.models import LineKind, PayType
+from intranet.errors import DomainError
 
 CENT = Decimal("0.01")
 
 
 def money(value) -> Decimal:
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def decimal_from(value, field: str) -> Decimal:
+    """A number typed into `field`, or a refusal shown next to it."""
+    try:
+        return Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise DomainError(_l("Enter a number."), field=field) from None
 
 
 @dataclass

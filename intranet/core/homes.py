@@ -90,12 +90,9 @@ def home_data(store: Store, user: User, role: Role, config, only: str | None = N
 
         data["my_jobs"] = my_jobs(store.id, user.id)
     if WORKSHOP in panels:
-        from intranet.workshop.models import Job, JobStatus, StageFlag
+        from intranet.workshop.timecontrol import floor_summary
 
-        data["jobs_to_dispatch"] = db.session.scalar(select(func.count()).select_from(Job).where(
-            Job.store_id == store.id, Job.status == JobStatus.WAITING))
-        data["cars_flagged"] = db.session.scalar(select(func.count(StageFlag.repair_order_id.distinct())).where(
-            StageFlag.store_id == store.id, StageFlag.resolved_at.is_(None), StageFlag.stage != "promise"))
+        data.update(floor_summary(store.id))
     if TEAM in panels:
         data["online"] = users_online(store.id)
     if HEALTH in panels:

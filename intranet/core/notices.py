@@ -46,6 +46,15 @@ def recent(user_id: int, limit: int = 50) -> list[Notice]:
                                    .order_by(Notice.id.desc()).limit(limit)))
 
 
+def open_notice(user_id: int, notice_id: int) -> Notice | None:
+    """`user_id`'s notice, now marked read; None when it is not theirs (or gone)."""
+    notice = db.session.get(Notice, notice_id)
+    if notice is None or notice.user_id != user_id:
+        return None
+    mark_read(user_id, notice_id)
+    return notice
+
+
 def mark_read(user_id: int, notice_id: int | None = None) -> None:
     """Mark one notice (or all of them) read; someone else's notice is left alone."""
     stmt = update(Notice).where(Notice.user_id == user_id, Notice.read_at.is_(None)).values(read_at=clock.utcnow())

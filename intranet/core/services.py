@@ -398,7 +398,8 @@ def promise_risk(ros: list[RepairOrder], now: datetime) -> dict[int, str]:
     less the time already clocked on it — so the risk moves as the workshop progresses; a car not
     yet dispatched counts all its labour. At most three queries for the whole list."""
     from intranet.core.models import LineKind, RepairOrderLine
-    from intranet.workshop.models import OPEN_JOB, ClockSpan, Job
+    from intranet.workshop.models import OPEN_JOB, Job
+    from intranet.workshop.services import clocked_hours
 
     ids = [ro.id for ro in ros if ro.promised_at is not None]
     if not ids:
@@ -411,12 +412,7 @@ def promise_risk(ros: list[RepairOrder], now: datetime) -> dict[int, str]:
         Job.repair_order_id.in_(ids))).all()
     has_jobs = {ro_id for _id, ro_id, _h, _s in jobs}
     open_jobs = [(job_id, ro_id, sold) for job_id, ro_id, sold, status in jobs if status in OPEN_JOB]
-    clocked: dict[int, float] = {}
-    if open_jobs:
-        for job_id, started, ended in db.session.execute(select(
-                ClockSpan.job_id, ClockSpan.started_at, ClockSpan.ended_at).where(
-                ClockSpan.job_id.in_([job_id for job_id, _ro, _h in open_jobs]))):
-            clocked[job_id] = clocked.get(job_id, 0.0) + ((ended or now) - started).total_seconds() / 3600
+    clocked = clocked_hours([job_id for job_id, _ro, _h in open_jobs], now)
     to_do: dict[int, float] = {}
     for job_id, ro_id, sold in open_jobs:
         to_do[ro_id] = to_do.get(ro_id, 0.0) + max(float(sold or 0) - clocked.get(job_id, 0.0), 0.0)

@@ -197,12 +197,10 @@ def notices_page():
 def open_notice(notice_id: int):
     """Mark the notice read and go where it points."""
     from intranet.core import notices
-    from intranet.core.models import Notice
 
-    notice = db.session.get(Notice, notice_id)
-    if notice is None or notice.user_id != current_user.id:
+    notice = notices.open_notice(current_user.id, notice_id)
+    if notice is None:
         abort(404)
-    notices.mark_read(current_user.id, notice_id)
     db.session.commit()
     return redirect(notice.link if notice.link and notice.link.startswith("/") else url_for("core.notices_page"))
 

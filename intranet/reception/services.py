@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
-from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -12,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from intranet import clock
-from intranet.core.billing import money
+from intranet.core.billing import decimal_from, money
 from intranet.core.models import (
     CannedJob, InsurerPayment, LineKind, PayType, RepairOrder, RepairOrderEvent, RepairOrderLine, ROStatus,
 )
@@ -183,13 +182,6 @@ def _editable_lines(ro: RepairOrder) -> None:
                              number=ro.number, status=ro.status_enum.label))
 
 
-def _decimal(value, field: str) -> Decimal:
-    try:
-        return Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        raise DomainError(_l("Enter a number."), field=field) from None
-
-
 def _log_lines(ro: RepairOrder, actor_id: int, note: str) -> None:
     ro.events.append(RepairOrderEvent(from_status=ro.status, to_status=ro.status, actor_id=actor_id,
                                       at=clock.utcnow(), note=note))
@@ -206,14 +198,14 @@ def add_line(ro_id: int, *, store_id: int, actor_id: int, kind: str, description
     description = (description or "").strip()
     if not description:
         raise DomainError(_l("Describe the operation or the part."), field="description")
-    quantity = _decimal(quantity, "quantity")
+    quantity = decimal_from(quantity, "quantity")
     if quantity <= 0:
         raise DomainError(_l("Hours or quantity must be more than zero."), field="quantity")
     if unit_price in (None, "") and kind == LineKind.LABOUR:
         unit_price = get_store(store_id).labour_rate
     if unit_price in (None, ""):
         raise DomainError(_l("Enter the unit price."), field="unit_price")
-    unit_price = money(_decimal(unit_price, "unit_price"))
+    unit_price = money(decimal_from(unit_price, "unit_price"))
     if unit_price < 0:
         raise DomainError(_l("A price cannot be negative."), field="unit_price")
     line = RepairOrderLine(kind=kind, description=description[:200], quantity=quantity, unit_price=unit_price,
@@ -275,8 +267,8 @@ def report_finding(ro_id: int, *, store_id: int, actor_id: int, description: str
     description = (description or "").strip()
     if not description:
         raise DomainError(_l("Describe what was found."), field="description")
-    hours = _decimal(labour_hours or 0, "labour_hours")
-    amount = money(_decimal(parts_amount or 0, "parts_amount"))
+    hours = decimal_from(labour_hours or 0, "labour_hours")
+    amount = money(decimal_from(parts_amount or 0, "parts_amount"))
     if hours < 0 or amount < 0:
         raise DomainError(_l("Hours and amounts cannot be negative."), field="labour_hours")
     finding = Finding(store_id=store_id, repair_order_id=ro.id, vehicle_id=ro.vehicle_id, description=description,

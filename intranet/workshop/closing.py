@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from intranet import clock
+from intranet.core.billing import decimal_from
 from intranet.core.models import RepairOrder, ROStatus, Store
 from intranet.core.services import get_owned
 from intranet.errors import DomainError
@@ -38,12 +39,14 @@ class UnfinishedCar:
         return min(100, round(100 * self.clocked_hours / self.sold_hours))
 
 
-def unfinished_cars(store: Store, day: date) -> list[UnfinishedCar]:
-    """Four queries whatever the number of cars."""
-    ros = list(db.session.scalars(
-        select(RepairOrder).options(joinedload(RepairOrder.vehicle), joinedload(RepairOrder.advisor))
-        .where(RepairOrder.store_id == store.id, RepairOrder.status.in_([str(s) for s in UNFINISHED]))
-        .order_by(RepairOrder.promised_at.is_(None), RepairOrder.promised_at, RepairOrder.id)))
+def unfinished_cars(store: Store, day: date, *, ro_id: int | None = None) -> list[UnfinishedCar]:
+    """Every unfinished car (or just `ro_id`, for one row). Four queries whatever the number of cars."""
+    stmt = (select(RepairOrder).options(joinedload(RepairOrder.vehicle), joinedload(RepairOrder.advisor))
+            .where(RepairOrder.store_id == store.id, RepairOrder.status.in_([str(s) for s in UNFINISHED]))
+            .order_by(RepairOrder.promised_at.is_(None), RepairOrder.promised_at, RepairOrder.id))
+    if ro_id is not None:
+        stmt = stmt.where(RepairOrder.id == ro_id)
+    ros = list(db.session.scalars(stmt))
     ids = [ro.id for ro in ros]
     notes = {note.repair_order_id: note for note in db.session.scalars(
         select(EndOfDayNote).options(joinedload(EndOfDayNote.overtime_technician))
@@ -73,10 +76,7 @@ def save_note(ro_id: int, *, store: Store, day: date, actor_id: int, progress: s
             raise DomainError(_l("Enter the expected finish as a date and time."), field="expected_finish") from None
         if finish_at < clock.utcnow():
             raise DomainError(_l("The expected finish is already past."), field="expected_finish")
-    try:
-        overtime = Decimal(str(overtime_hours or "0").strip() or "0")
-    except InvalidOperation:
-        raise DomainError(_l("Overtime is a number of hours."), field="overtime_hours") from None
+    overtime = decimal_from(overtime_hours or "0", "overtime_hours")
     if not Decimal("0") <= overtime <= Decimal("12"):
         raise DomainError(_l("Overtime is between 0 and 12 hours."), field="overtime_hours")
     if overtime > 0 and not overtime_technician_id:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import aliased
 from intranet import clock
 from intranet.core.models import RepairOrder, ROStatus, Store
 from intranet.extensions import db
-from intranet.workshop.models import ClockSpan, Job, JobStatus, Team
+from intranet.workshop.models import ClockSpan, Job, JobStatus, Team, span_hours
 from intranet.workshop.services import technicians
 
 
@@ -55,6 +55,7 @@ class TeamFigures:
 def technician_figures(store: Store, start: date, end: date) -> dict[Team, TeamFigures]:
     since, _ = clock.store_day_bounds_utc(start, store.timezone)
     _, until = clock.store_day_bounds_utc(end, store.timezone)
+    now = clock.utcnow()
     people = {t.user_id: PersonFigures(t.user.display_name, t.team) for t in technicians(store.id, active_only=False)}
     reworked = aliased(Job)
     done = db.session.execute(
@@ -77,7 +78,7 @@ def technician_figures(store: Store, start: date, end: date) -> dict[Team, TeamF
             select(ClockSpan.technician_id, ClockSpan.started_at, ClockSpan.ended_at)
             .where(ClockSpan.store_id == store.id, ClockSpan.started_at >= since, ClockSpan.started_at < until)):
         if tech_id in people:
-            people[tech_id].clocked_hours += ((ended or clock.utcnow()) - started).total_seconds() / 3600
+            people[tech_id].clocked_hours += span_hours(started, ended, now)
     original = aliased(Job)
     for tech_id, count in db.session.execute(
             select(original.technician_id, func.count()).select_from(Job)

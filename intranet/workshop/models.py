@@ -186,6 +186,11 @@ class JobEvent(db.Model):
     technician: Mapped[User | None] = relationship(foreign_keys=[technician_id])
 
 
+def span_hours(started: datetime, ended: datetime | None, now: datetime) -> float:
+    """Hours of a clock span; one still running counts up to `now`."""
+    return ((ended or now) - started).total_seconds() / 3600
+
+
 class ClockSpan(db.Model):
     """A stretch of time a technician worked on a job. At most one open span per technician: the
     database refuses a second one even when two taps race."""
@@ -202,9 +207,6 @@ class ClockSpan(db.Model):
     started_at: Mapped[datetime] = mapped_column(DateTime)
     ended_at: Mapped[datetime | None] = mapped_column(DateTime)
     end_reason: Mapped[str | None] = mapped_column(String(20))  # a pause reason, or "done"
-
-    def hours(self, now: datetime) -> float:
-        return ((self.ended_at or now) - self.started_at).total_seconds() / 3600
 
 
 class PartsRequestStatus(enum.StrEnum):

@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload
 
 from intranet import clock
 from intranet.core import notices
+from intranet.core.billing import decimal_from
 from intranet.core.models import (
     RO_ON_SITE, RepairOrder, RepairOrderLine, Role, ROStatus, User, UserRole,
 )
@@ -24,7 +25,7 @@ from intranet.extensions import db
 from intranet.live.services import bump
 from intranet.workshop.models import (
     JOB_TRANSITIONS, OPEN_JOB, Bay, ClockSpan, Inspection, InspectionAnswer, InspectionRework, Job, JobEvent, JobStatus,
-    PartsRequest, PauseReason, QCItem, Team, Technician,
+    PartsRequest, PauseReason, QCItem, Team, Technician, span_hours,
 )
 
 BOARDS = ("today", "workshop")
@@ -32,10 +33,6 @@ BOARDS = ("today", "workshop")
 
 class StaleJob(Conflict):
     """The board showed an older state of the job (someone reassigned or started it meanwhile)."""
-
-    def __init__(self, message, job: Job):
-        super().__init__(message)
-        self.job = job
 
 
 # ------------------------------------------------------------------ jobs from repair-order lines
@@ -132,11 +129,11 @@ def _expect(job: Job, expected_version: int | None) -> None:
     last = job.events[-1] if job.events else None
     who = last.actor.display_name if last and last.actor else _("a colleague")
     raise StaleJob(_l("This job changed meanwhile (%(who)s: %(status)s). The board is refreshed — check it "
-                      "and tap again.", who=who, status=job.status_enum.label), job)
+                      "and tap again.", who=who, status=job.status_enum.label))
 
 
 def _technician(user_id: int, store_id: int) -> Technician:
-    tech = next((t for t in technicians(store_id, active_only=False) if t.user_id == user_id), None)
+    tech = next(iter(technicians(store_id, active_only=False, user_id=user_id)), None)
     if tech is None:
         raise NotFound(_l("This person is not a technician of the workshop."))
     return tech
@@ -330,10 +327,7 @@ def request_part(job_id: int, *, store_id: int, actor_id: int, description: str,
     description = (description or "").strip()
     if not description:
         raise DomainError(_l("Name the part you need."), field="description")
-    try:
-        quantity = Decimal(str(quantity or "1").strip())
-    except ArithmeticError:
-        raise DomainError(_l("Enter a number."), field="quantity") from None
+    quantity = decimal_from(quantity or "1", "quantity")
     if quantity <= 0:
         raise DomainError(_l("Hours or quantity must be more than zero."), field="quantity")
     request = PartsRequest(store_id=store_id, repair_order_id=ro.id, job_id=job.id, description=description[:200],
@@ -341,31 +335,31 @@ def request_part(job_id: int, *, store_id: int, actor_id: int, description: str,
                            requested_by_id=actor_id, requested_at=clock.utcnow(), token=token or None)
     db.session.add(request)
     db.session.flush()
-    bump(store_id, *BOARDS, "parts")
+    bump(store_id, *BOARDS)
     return request
 
 
-def parts_requests(store_id: int, *, ro_ids: list[int] | None = None, open_only: bool = False) -> list[PartsRequest]:
+def parts_requests(store_id: int, *, ro_ids: list[int] | None = None) -> list[PartsRequest]:
     stmt = (select(PartsRequest).options(joinedload(PartsRequest.requested_by),
                                          joinedload(PartsRequest.repair_order).joinedload(RepairOrder.vehicle))
             .where(PartsRequest.store_id == store_id).order_by(PartsRequest.requested_at.desc()))
     if ro_ids is not None:
         stmt = stmt.where(PartsRequest.repair_order_id.in_(ro_ids))
-    if open_only:
-        stmt = stmt.where(PartsRequest.status == "requested")
     return list(db.session.scalars(stmt))
 
 
 # ------------------------------------------------------------------ boards
 
-def technicians(store_id: int, *, active_only: bool = True) -> list[Technician]:
-    """Everyone holding the technician role, with their workshop profile (a new technician without
-    one yet shows as mechanical until the controller sets their team)."""
+def technicians(store_id: int, *, active_only: bool = True, user_id: int | None = None) -> list[Technician]:
+    """Everyone holding the technician role (or just `user_id`), with their workshop profile (a new
+    technician without one yet shows as mechanical until the controller sets their team)."""
     stmt = (select(User, Technician).outerjoin(Technician, Technician.user_id == User.id)
             .where(User.store_id == store_id, User.role_rows.any(UserRole.role == Role.TECHNICIAN.value))
             .order_by(User.display_name))
     if active_only:
         stmt = stmt.where(User.active.is_(True))
+    if user_id is not None:
+        stmt = stmt.where(User.id == user_id)
     found = []
     for user, tech in db.session.execute(stmt):
         if tech is None:
@@ -437,7 +431,7 @@ def dispatch_board(store, now: datetime) -> dict:
              for t in technicians(store.id)}
     for tech_id, started, ended in spans:
         if tech_id in loads:
-            loads[tech_id].clocked_today += ((ended or now) - max(started, day_start)).total_seconds() / 3600
+            loads[tech_id].clocked_today += span_hours(max(started, day_start), ended, now)
     blocked = _blocked(open_jobs)
     waiting = []
     jobs_by_id = {job.id: job for job in open_jobs}
@@ -484,11 +478,13 @@ def my_jobs(store_id: int, technician_id: int) -> dict:
     jobs = mine + team_jobs
     clocked = clocked_hours([job.id for job in jobs], clock.utcnow())
     current = next((job for job in jobs if span and job.id == span.job_id), None)
-    blocked = _blocked(_load_jobs(select(Job).where(Job.repair_order_id.in_({j.repair_order_id for j in jobs}),
-                                                    Job.status.in_([str(s) for s in OPEN_JOB])))) if jobs else {}
-    requests = parts_requests(store_id, ro_ids=list({job.repair_order_id for job in jobs})) if jobs else []
-    return {"current": current, "span": span, "queue": [j for j in jobs if j is not current], "clocked": clocked,
-            "blocked": blocked, "requests": requests, "tech": tech}
+    cars = list({job.repair_order_id for job in jobs})
+    # the other open jobs on these cars, only to know which of mine must wait for another team
+    blocked = _blocked(list(db.session.scalars(select(Job).where(
+        Job.repair_order_id.in_(cars), Job.status.in_([str(s) for s in OPEN_JOB]))))) if jobs else {}
+    requests = parts_requests(store_id, ro_ids=cars) if jobs else []
+    return {"current": current, "queue": [j for j in jobs if j is not current], "clocked": clocked,
+            "blocked": blocked, "requests": requests}
 
 
 def clocked_hours(job_ids: list[int], now: datetime) -> dict[int, float]:
@@ -497,7 +493,7 @@ def clocked_hours(job_ids: list[int], now: datetime) -> dict[int, float]:
     hours: dict[int, float] = defaultdict(float)
     for job_id, started, ended in db.session.execute(select(ClockSpan.job_id, ClockSpan.started_at,
                                                             ClockSpan.ended_at).where(ClockSpan.job_id.in_(job_ids))):
-        hours[job_id] += ((ended or now) - started).total_seconds() / 3600
+        hours[job_id] += span_hours(started, ended, now)
     return hours
 
 
@@ -509,6 +505,12 @@ def qc_items(store_id: int, teams: set[str] | None = None) -> list[QCItem]:
         stmt = stmt.where(or_(QCItem.team.is_(None), QCItem.team.in_(teams)))
     return list(db.session.scalars(stmt.order_by(QCItem.team.is_not(None), QCItem.team, QCItem.position,
                                                  QCItem.id)))
+
+
+def checklist(store_id: int, ro_id: int) -> tuple[list[Job], list[QCItem]]:
+    """The car's finished jobs, and the points it is inspected on: every car's, and its teams'."""
+    done = [job for job in jobs_of(ro_id) if job.status_enum == JobStatus.DONE]
+    return done, qc_items(store_id, {job.team for job in done})
 
 
 def inspections_of(ro_id: int) -> list[Inspection]:
@@ -527,8 +529,7 @@ def inspect(ro_id: int, *, store_id: int, actor_id: int, passed: bool, failed_it
     if ro.status_enum != ROStatus.QUALITY_CHECK:
         raise Conflict(_l("Repair order %(number)s is “%(status)s”, not waiting for the final inspection.",
                           number=ro.number, status=ro.status_enum.label))
-    jobs = [job for job in jobs_of(ro.id) if job.status_enum == JobStatus.DONE]
-    items = qc_items(store_id, {job.team for job in jobs})
+    jobs, items = checklist(store_id, ro.id)
     if set(failed_item_ids) - {item.id for item in items}:
         raise Conflict(_l("The checklist changed meanwhile; reload the page."))
     if passed and failed_item_ids:

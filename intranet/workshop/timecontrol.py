@@ -32,19 +32,26 @@ def stage_standards(store_id: int) -> dict[Stage, int]:
     return {stage: int(rows.get(stage, DEFAULT_STAGE_MINUTES[stage])) for stage in Stage}
 
 
-def set_stage_standards(store_id: int, minutes: dict[str, int], escalation_minutes: int) -> None:
+def _minutes(value, lowest: int) -> int | None:
+    value = str(value if value is not None else "").strip()
+    return int(value) if value.isdigit() and lowest <= int(value) <= 24 * 60 else None
+
+
+def set_stage_standards(store_id: int, minutes: dict[str, object], escalation_minutes) -> None:
+    """Save the standard minutes per stage and the escalation step, as typed in the settings form."""
     for stage in Stage:
-        value = minutes.get(stage)
-        if value is None or not 1 <= int(value) <= 24 * 60:
+        value = _minutes(minutes.get(stage), 1)
+        if value is None:
             raise DomainError(_l("Standard times are minutes between 1 and 1440."), field=f"stage_{stage}")
         row = db.session.get(StageStandard, (store_id, str(stage)))
         if row is None:
-            db.session.add(StageStandard(store_id=store_id, stage=stage, minutes=int(value)))
+            db.session.add(StageStandard(store_id=store_id, stage=stage, minutes=value))
         else:
-            row.minutes = int(value)
-    if not 5 <= escalation_minutes <= 24 * 60:
+            row.minutes = value
+    escalation = _minutes(escalation_minutes, 5)
+    if escalation is None:
         raise DomainError(_l("Escalate after 5 to 1440 minutes."), field="escalation_minutes")
-    db.session.get(Store, store_id).escalation_minutes = escalation_minutes
+    db.session.get(Store, store_id).escalation_minutes = escalation
     db.session.flush()
 
 
@@ -114,28 +121,35 @@ def workshop_cars(store_id: int, now: datetime, team: str | None = None) -> list
 
 # ------------------------------------------------------------------ the recurring check
 
-def _holders(store_id: int, role: Role) -> list[User]:
-    return list(db.session.scalars(select(User).where(
-        User.store_id == store_id, User.active.is_(True),
-        User.role_rows.any(UserRole.role == role.value)).order_by(User.id)))
+def _holders_of(store_id: int):
+    """Who holds a role in the store, asked once per role per run of the check."""
+    found: dict[Role, list[User]] = {}
+
+    def holders(role: Role) -> list[User]:
+        if role not in found:
+            found[role] = list(db.session.scalars(select(User).where(
+                User.store_id == store_id, User.active.is_(True),
+                User.role_rows.any(UserRole.role == role.value)).order_by(User.id)))
+        return found[role]
+
+    return holders
 
 
-def _responsible(car: CarOnBoard, level: int) -> list[User]:
-    store_id = car.ro.store_id
+def _responsible(car: CarOnBoard, level: int, holders) -> list[User]:
     if level == 1:
-        return _holders(store_id, Role.CONTROLLER)
+        return holders(Role.CONTROLLER)
     if level >= 2:
-        return _holders(store_id, Role.DIRECTOR)
+        return holders(Role.DIRECTOR)
     if car.stage == Stage.IN_REPAIR:
         people = [job.technician for job in car.jobs if job.technician and job.status_enum in OPEN_JOB]
-        return people or _holders(store_id, Role.CONTROLLER)
+        return people or holders(Role.CONTROLLER)
     if car.stage == Stage.WAITING_APPROVAL:
-        return [car.ro.advisor] if car.ro.advisor else _holders(store_id, Role.ADVISOR)
+        return [car.ro.advisor] if car.ro.advisor else holders(Role.ADVISOR)
     if car.stage == Stage.WAITING_PARTS:
-        return _holders(store_id, Role.PARTS)
+        return holders(Role.PARTS)
     if car.stage == Stage.QUALITY_CHECK:
-        return _holders(store_id, Role.INSPECTOR)
-    return _holders(store_id, Role.CONTROLLER)  # waiting for dispatch, washing
+        return holders(Role.INSPECTOR)
+    return holders(Role.CONTROLLER)  # waiting for dispatch, washing
 
 
 def check_stage_times(store_id: int, now: datetime) -> list[StageFlag]:
@@ -147,6 +161,7 @@ def check_stage_times(store_id: int, now: datetime) -> list[StageFlag]:
         return []  # the workshop is closed: nobody to tell; cars still stuck are flagged at opening
     cars = workshop_cars(store_id, now)
     step = store.escalation_minutes or 30
+    holders = _holders_of(store_id)
     raised: list[StageFlag] = []
     current = {(car.ro.id, str(car.stage), car.since) for car in cars if car.stage}
     promises = {(car.ro.id, PROMISE, car.ro.promised_at) for car in cars if car.risk and car.ro.promised_at}
@@ -163,9 +178,9 @@ def check_stage_times(store_id: int, now: datetime) -> list[StageFlag]:
             for level in range(0, min(2, over // step) + 1):
                 if (car.ro.id, str(car.stage), car.since, level) in known:
                     continue
-                raised.append(_raise(car, str(car.stage), car.since, level, over, now))
+                raised.append(_raise(car, str(car.stage), car.since, level, over, now, holders))
         if car.risk and car.ro.promised_at and (car.ro.id, PROMISE, car.ro.promised_at, 0) not in known:
-            raised.append(_raise(car, PROMISE, car.ro.promised_at, 0, 0, now))
+            raised.append(_raise(car, PROMISE, car.ro.promised_at, 0, 0, now, holders))
     db.session.flush()
     if raised:
         from intranet.live.services import bump
@@ -174,9 +189,10 @@ def check_stage_times(store_id: int, now: datetime) -> list[StageFlag]:
     return raised
 
 
-def _raise(car: CarOnBoard, stage: str, since: datetime, level: int, over: int, now: datetime) -> StageFlag:
+def _raise(car: CarOnBoard, stage: str, since: datetime, level: int, over: int, now: datetime,
+           holders) -> StageFlag:
     ro = car.ro
-    people = [ro.advisor] if stage == PROMISE and ro.advisor else _responsible(car, level)
+    people = [ro.advisor] if stage == PROMISE and ro.advisor else _responsible(car, level, holders)
     flag = StageFlag(store_id=ro.store_id, repair_order_id=ro.id, stage=stage, stage_since=since, level=level,
                      minutes_over=over, flagged_at=now, responsible_id=people[0].id if people else None,
                      notified=", ".join(p.display_name for p in people)[:400] or None)
@@ -195,10 +211,14 @@ def open_flags(store_id: int) -> list[StageFlag]:
         .where(StageFlag.store_id == store_id).order_by(StageFlag.flagged_at.desc()).limit(100)))
 
 
-def flag_counts(store_id: int, since: datetime) -> dict[int, int]:
-    return dict(db.session.execute(select(StageFlag.level, func.count()).where(
-        StageFlag.store_id == store_id, StageFlag.flagged_at >= since, StageFlag.stage != PROMISE)
-        .group_by(StageFlag.level)).all())
+def floor_summary(store_id: int) -> dict[str, int]:
+    """The controller's home: jobs waiting for dispatch, and cars flagged as stuck right now."""
+    return {
+        "jobs_to_dispatch": db.session.scalar(select(func.count()).select_from(Job).where(
+            Job.store_id == store_id, Job.status == JobStatus.WAITING)),
+        "cars_flagged": db.session.scalar(select(func.count(StageFlag.repair_order_id.distinct())).where(
+            StageFlag.store_id == store_id, StageFlag.resolved_at.is_(None), StageFlag.stage != PROMISE)),
+    }
 
 
 def _stage_label(code: str) -> str:

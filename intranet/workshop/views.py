@@ -58,7 +58,7 @@ def _team_filter() -> str | None:
 def render_board(store, team: str | None, etag: str | None = None) -> str:
     now = clock.utcnow()
     cars = timecontrol.workshop_cars(store.id, now, team=team)
-    return render_template("workshop/_board.html", cars=cars, team=team, teams=list(Team),
+    return render_template("workshop/_board.html", cars=cars, team=team,
                            etag=etag or board_etag(BOARD, store.id, _minute() + (team or "")))
 
 
@@ -186,9 +186,7 @@ def check(ro_id: int):
 
     store = current_store()
     ro = get_repair_order(ro_id, store.id)
-    jobs = services.jobs_of(ro.id)
-    done = [job for job in jobs if job.status == "done"]
-    items = services.qc_items(store.id, {job.team for job in done})
+    done, items = services.checklist(store.id, ro.id)
     error, failed = None, set()
     if request.method == "POST":
         failed = {int(v) for v in request.form.getlist("failed") if v.isdigit()}
@@ -205,7 +203,7 @@ def check(ro_id: int):
             db.session.commit()
             return redirect(url_for("qc.queue"))
     response = make_response(render_template(
-        "workshop/qc_check.html", ro=ro, jobs=jobs, done=done, items=items, failed=failed, error=error,
+        "workshop/qc_check.html", ro=ro, done=done, items=items, failed=failed, error=error,
         inspections=services.inspections_of(ro.id), token=_token(), reason=request.form.get("reason", "")),
         422 if error else 200)
     return response
@@ -245,7 +243,7 @@ def save_end_of_day(ro_id: int):
         error = refused.message
     else:
         db.session.commit()
-    row = next((r for r in closing.unfinished_cars(store, day) if r.ro.id == ro_id), None)
+    row = next(iter(closing.unfinished_cars(store, day, ro_id=ro_id)), None)
     if row is None:
         return toast(make_response("", 200), _("This car is no longer unfinished."), "info")
     html = render_template("workshop/_eod_row.html", row=row, techs=services.technicians(store.id), error=error,
@@ -295,17 +293,9 @@ def settings():
 def save_standards():
     store = current_store()
 
-    def action():
-        minutes = {}
-        for stage in Stage:
-            value = (request.form.get(f"stage_{stage}") or "").strip()
-            if not value.isdigit():
-                raise DomainError(_("Standard times are minutes between 1 and 1440."))
-            minutes[stage] = int(value)
-        escalation = (request.form.get("escalation_minutes") or "").strip()
-        timecontrol.set_stage_standards(store.id, minutes, int(escalation) if escalation.isdigit() else 0)
-
-    run_action(action, _("Standard times saved."))
+    run_action(lambda: timecontrol.set_stage_standards(
+        store.id, {stage: request.form.get(f"stage_{stage}") for stage in Stage},
+        request.form.get("escalation_minutes")), _("Standard times saved."))
     return redirect(url_for("workshop_manage.settings") + "#standards")
 
 
