@@ -167,13 +167,7 @@ def init_app(app: Flask) -> None:
             return _("yesterday %(time)s", time=local.strftime("%H:%M"))
         return local.strftime("%m-%d %H:%M")
 
-    @app.template_filter("minutes")
-    def minutes(value):
-        """A stretch of time the way a wall board says it: 45 min, 2 h 05."""
-        value = int(value or 0)
-        if value < 60:
-            return _("%(minutes)s min", minutes=value)
-        return _("%(hours)s h %(minutes)02d", hours=value // 60, minutes=value % 60)
+    app.add_template_filter(minutes_text, "minutes")
 
     @app.template_filter("qty")
     def qty(value):
@@ -202,6 +196,14 @@ def init_app(app: Flask) -> None:
             "unread_notices": _unread_notices,  # called by the page layout only, never by fragments
             "Role": Role,
         }
+
+
+def minutes_text(value) -> str:
+    """A stretch of time the way a wall board says it: 45 min, 2 h 05."""
+    value = int(value or 0)
+    if value < 60:
+        return _("%(minutes)s min", minutes=value)
+    return _("%(hours)s h %(minutes)02d", hours=value // 60, minutes=value % 60)
 
 
 def _unread_notices() -> int:

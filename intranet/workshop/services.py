@@ -84,7 +84,7 @@ def detach_line(line: RepairOrderLine) -> None:
     else:
         job.sold_hours = Decimal("0")
         if job.status_enum in (JobStatus.WAITING, JobStatus.ASSIGNED):
-            _move(job, JobStatus.CANCELLED, actor_id=None, note=_("its work was removed from the repair order"))
+            _move(job, JobStatus.CANCELLED, actor_id=None)
     db.session.flush()
     bump(job.store_id, *BOARDS)
 
@@ -168,7 +168,7 @@ def assign_job(job_id: int, technician_id: int, *, store_id: int, actor_id: int,
     db.session.flush()
     ro = job.repair_order
     if ro.status_enum == ROStatus.CHECKED_IN:
-        _ro_to(ro, ROStatus.IN_WORKSHOP, actor_id, note=_("dispatched"))
+        _ro_to(ro, ROStatus.IN_WORKSHOP, actor_id)
     bump(store_id, *BOARDS)
     return job
 
@@ -548,9 +548,9 @@ def inspect(ro_id: int, *, store_id: int, actor_id: int, passed: bool, failed_it
     if passed:
         db.session.flush()
         if wash:
-            _ro_to(ro, ROStatus.WASHING, actor_id, note=_("final inspection passed"))
+            _ro_to(ro, ROStatus.WASHING, actor_id)
         else:
-            _ro_to(ro, ROStatus.READY, actor_id, note=_("final inspection passed"))
+            _ro_to(ro, ROStatus.READY, actor_id)
             _tell_advisor_ready(ro)
         bump(store_id, *BOARDS)
         return inspection
@@ -563,7 +563,7 @@ def inspect(ro_id: int, *, store_id: int, actor_id: int, passed: bool, failed_it
     db.session.flush()
     for job in chosen:
         rework = Job(store_id=store_id, repair_order_id=ro.id, team=job.team, sequence=job.sequence,
-                     title=_("Rework: %(title)s", title=job.title)[:200], sold_hours=Decimal("0"),
+                     title=job.title, sold_hours=Decimal("0"),
                      status=JobStatus.ASSIGNED if job.technician_id else JobStatus.WAITING,
                      technician_id=job.technician_id, assigned_at=clock.utcnow(), rework_of_id=job.id,
                      rework_reason=reason, created_at=clock.utcnow())
@@ -575,7 +575,7 @@ def inspect(ro_id: int, *, store_id: int, actor_id: int, passed: bool, failed_it
         if job.technician_id:
             notices.notify(store_id, [job.technician_id], "rework",
                            {"plate": ro.vehicle.plate, "title": job.title, "reason": reason}, link="/workshop/my")
-    _ro_to(ro, ROStatus.IN_WORKSHOP, actor_id, note=_("final inspection failed: %(reason)s", reason=reason))
+    _ro_to(ro, ROStatus.IN_WORKSHOP, actor_id, note=reason)
     bump(store_id, *BOARDS)
     return inspection
 
@@ -593,7 +593,7 @@ def car_washed(ro_id: int, *, store_id: int, actor_id: int) -> RepairOrder:
     if ro.status_enum != ROStatus.WASHING:
         raise Conflict(_l("Repair order %(number)s is “%(status)s”, not at the wash.", number=ro.number,
                           status=ro.status_enum.label))
-    _ro_to(ro, ROStatus.READY, actor_id, note=_("washed"))
+    _ro_to(ro, ROStatus.READY, actor_id)
     _tell_advisor_ready(ro)
     bump(store_id, *BOARDS)
     return ro

@@ -229,9 +229,11 @@ def _stage_label(code: str) -> str:
 
 
 def _overdue_text(p: dict) -> str:
-    text = _("%(plate)s has been “%(stage)s” for %(minutes)s min (standard %(standard)s min).",
-             plate=p.get("plate"), stage=_stage_label(p.get("stage", "")), minutes=p.get("minutes"),
-             standard=p.get("standard"))
+    from intranet.web import minutes_text
+
+    text = _("%(plate)s has been “%(stage)s” for %(time)s (standard %(standard)s).",
+             plate=p.get("plate"), stage=_stage_label(p.get("stage", "")), time=minutes_text(p.get("minutes")),
+             standard=minutes_text(p.get("standard")))
     if p.get("level", 0) >= 1:
         text = _("Escalated to you: %(text)s", text=text)
     return text
