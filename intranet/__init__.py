@@ -45,6 +45,7 @@ def _import_models() -> None:
     import intranet.core.models  # noqa: F401
     import intranet.jobs.models  # noqa: F401
     import intranet.live.models  # noqa: F401
+    import intranet.parts.models  # noqa: F401
     import intranet.reception.models  # noqa: F401
     import intranet.workshop.models  # noqa: F401
 
@@ -55,11 +56,14 @@ def _register_blueprints(app: Flask) -> None:
     from intranet.core.views import bp as core_bp
     from intranet.core.views import records_bp
     from intranet.health.views import bp as health_bp
+    from intranet.parts import count_views, purchasing_views
+    from intranet.parts import views as parts
     from intranet.reception.views import bp as reception_bp
     from intranet.reception.views import findings_bp
     from intranet.today.views import bp as today_bp
     from intranet.workshop import views as workshop
 
     for bp in (auth_bp, core_bp, records_bp, admin_bp, today_bp, reception_bp, findings_bp, health_bp, workshop.bp,
-               workshop.dispatch_bp, workshop.tech_bp, workshop.qc_bp, workshop.manage_bp):
+               workshop.dispatch_bp, workshop.tech_bp, workshop.qc_bp, workshop.manage_bp, parts.bp, parts.pending_bp,
+               parts.warranty_bp, purchasing_views.bp, count_views.counts_bp, count_views.write_offs_bp):
         app.register_blueprint(bp)

@@ -365,6 +365,8 @@ class RepairOrderLine(db.Model):
     # labour only: the workshop team that does it, and the dispatched job it belongs to
     team: Mapped[str | None] = mapped_column(String(16))
     job_id: Mapped[int | None] = mapped_column(ForeignKey("job.id", ondelete="SET NULL"), index=True)
+    # parts only: set when the line is what the parts counter actually issued (the bill follows it)
+    part_id: Mapped[int | None] = mapped_column(ForeignKey("part.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=clock.utcnow)
 
     repair_order: Mapped[RepairOrder] = relationship(back_populates="lines")
@@ -447,6 +449,8 @@ class Photo(db.Model):
     taken_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     taken_at: Mapped[datetime] = mapped_column(DateTime, default=clock.utcnow)
     finding_id: Mapped[int | None] = mapped_column(ForeignKey("finding.id", ondelete="CASCADE"), index=True)
+    discrepancy_id: Mapped[int | None] = mapped_column(ForeignKey("discrepancy.id", ondelete="CASCADE"), index=True)
+    write_off_id: Mapped[int | None] = mapped_column(ForeignKey("write_off.id", ondelete="CASCADE"), index=True)
 
 
 class Notice(db.Model):

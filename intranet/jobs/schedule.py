@@ -49,6 +49,28 @@ JOBS: list[DeclaredJob] = [
         interval=300,
         timeout=120,
     ),
+    DeclaredJob(
+        name="parts-suggested-orders",
+        func="intranet.parts.purchasing.suggest_orders_job",
+        description=_l("Works out tonight's suggested purchase orders from reorder points and shortages."),
+        cron="30 1 * * *",
+        queue="low",
+    ),
+    DeclaredJob(
+        name="parts-overnight-counts",
+        func="intranet.parts.counts.overnight_job",
+        description=_l("Opens the scheduled cycle and full counts and checks every part's on-hand against its "
+                       "ledger, reporting any drift."),
+        cron="45 1 * * *",
+        queue="low",
+    ),
+    DeclaredJob(
+        name="parts-count-sheets",
+        func="intranet.parts.counts.generate_sheets_job",
+        description=_l("Generates a stock count's sheets in bin-walking order."),
+        queue="low",
+        timeout=900,
+    ),
 ]
 
 

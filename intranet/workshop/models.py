@@ -211,13 +211,17 @@ class ClockSpan(db.Model):
 
 class PartsRequestStatus(enum.StrEnum):
     REQUESTED = "requested"
+    SHORTAGE = "shortage"  # not in stock: on the pending parts list until it arrives
     ISSUED = "issued"
     CANCELLED = "cancelled"
 
     @property
     def label(self):
-        return {PartsRequestStatus.REQUESTED: _l("Requested"), PartsRequestStatus.ISSUED: _l("Issued"),
-                PartsRequestStatus.CANCELLED: _l("Cancelled")}[self]
+        return {PartsRequestStatus.REQUESTED: _l("Requested"), PartsRequestStatus.SHORTAGE: _l("Waiting for stock"),
+                PartsRequestStatus.ISSUED: _l("Issued"), PartsRequestStatus.CANCELLED: _l("Cancelled")}[self]
+
+
+OPEN_PARTS_REQUEST = (PartsRequestStatus.REQUESTED, PartsRequestStatus.SHORTAGE)
 
 
 class PartsRequest(db.Model):
@@ -235,9 +239,19 @@ class PartsRequest(db.Model):
     requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     requested_at: Mapped[datetime] = mapped_column(DateTime, default=clock.utcnow)
     token: Mapped[str | None] = mapped_column(String(36), unique=True)
+    # the counter's side: the catalogue part chosen, who pays, the warranty clerk's sign-off for a
+    # warranty issue, what was issued and whether it came off the shelf at once (the fill rate)
+    part_id: Mapped[int | None] = mapped_column(ForeignKey("part.id"), index=True)
+    pay_type: Mapped[str] = mapped_column(String(16), default="customer", server_default="customer")
+    warranty_signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    warranty_signed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    issued_at: Mapped[datetime | None] = mapped_column(DateTime)
+    old_part: Mapped[str | None] = mapped_column(String(16))
+    from_stock: Mapped[bool | None] = mapped_column(Boolean)
 
     repair_order: Mapped[RepairOrder] = relationship()
-    requested_by: Mapped[User | None] = relationship()
+    requested_by: Mapped[User | None] = relationship(foreign_keys=[requested_by_id])
 
     @property
     def status_enum(self) -> PartsRequestStatus:
