@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
-    Boolean, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint,
+    Boolean, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, Numeric, String, UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -182,6 +182,8 @@ class Reservation(db.Model):
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     part: Mapped[Part] = relationship()
+    repair_order: Mapped[RepairOrder | None] = relationship()
+    appointment = relationship("Appointment")
 
 
 class OldPartOutcome(Labelled):

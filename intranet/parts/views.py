@@ -2,13 +2,364 @@
 sign-offs and old parts, and the parts figures."""
 from __future__ import annotations
 
-from flask import Blueprint
+from datetime import date, datetime, timedelta
 
+from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from intranet import clock
+from intranet.auth import access
 from intranet.auth.access import guard
 from intranet.core.models import Role
+from intranet.errors import Conflict, DomainError
+from intranet.extensions import db, htmx
+from intranet.live.http import announce, board_etag, conditional_board
+from intranet.parts import figures as parts_figures
+from intranet.parts import ledger, services, transfer
+from intranet.parts.forms import PartForm, ReserveForm, ReturnForm
+from intranet.parts.models import AbcClass, OldPartOutcome, OldPartStatus
+from intranet.web import current_store, run_action, run_form, toast
 
 bp = guard(Blueprint("parts", __name__, url_prefix="/parts"), Role.PARTS, Role.DIRECTOR)
 pending_bp = guard(Blueprint("pending", __name__, url_prefix="/parts/pending"),
                    Role.PARTS, Role.DIRECTOR, Role.ADVISOR, Role.CONTROLLER, Role.MANAGER)
 warranty_bp = guard(Blueprint("warranty_parts", __name__, url_prefix="/parts/warranty"),
                     Role.WARRANTY, Role.PARTS, Role.DIRECTOR)
+
+
+# The parts area's tabs, in the order of a parts day; each person sees those their roles open.
+TABS = (
+    ("parts.counter", _l("Counter")),
+    ("pending.tracker", _l("Pending parts")),
+    ("parts.catalogue", _l("Stock")),
+    ("purchasing.orders", _l("Purchasing")),
+    ("purchasing.discrepancies", _l("Discrepancies")),
+    ("counts.index", _l("Counts")),
+    ("write_offs.index", _l("Write-offs")),
+    ("warranty_parts.old_parts", _l("Old parts")),
+    ("parts.figures", _l("Parts figures")),
+)
+
+
+@bp.app_context_processor
+def _parts_tabs():
+    def parts_tabs():
+        return [(endpoint, label) for endpoint, label in TABS
+                if endpoint in current_app.view_functions and access.can_open(current_user, endpoint)]
+    return {"parts_tabs": parts_tabs}
+
+
+BOARD = "parts"
+
+
+def _period() -> tuple[date, date]:
+    today = clock.store_today(current_store().timezone)
+
+    def parse(name: str, default: date) -> date:
+        try:
+            return datetime.strptime(request.args.get(name, ""), "%Y-%m-%d").date()
+        except ValueError:
+            return default
+
+    start, end = parse("start", today - timedelta(days=29)), parse("end", today)
+    return (start, end) if start <= end else (end, start)
+
+
+def _page() -> int:
+    value = request.args.get("page", "1")
+    return max(int(value), 1) if value.isdigit() else 1
+
+
+# ------------------------------------------------------------------ the counter
+
+def render_counter(store, *, errors: dict | None = None, typed: dict | None = None, etag: str | None = None) -> str:
+    return render_template("parts/_counter.html", requests=services.counter_queue(store.id),
+                           outcomes=list(OldPartOutcome), errors=errors or {}, typed=typed or {},
+                           etag=etag or board_etag(BOARD, store.id))
+
+
+@bp.get("/")
+def counter():
+    store = current_store()
+    recent = services.recent_issues(store.id)
+    return render_template("parts/counter.html", board=render_counter(store), recent=recent,
+                           recent_parts=services.parts_of(recent), return_form=ReturnForm())
+
+
+@bp.get("/live")
+def counter_live():
+    store = current_store()
+    return conditional_board(BOARD, store.id, lambda etag: render_counter(store, etag=etag))
+
+
+def _counter_answer(request_id: int, action, done: str):
+    store = current_store()
+    try:
+        ledger.commit_unit(action)
+    except DomainError as refused:
+        status = 409 if isinstance(refused, Conflict) else 422
+        body = render_counter(store, errors={request_id: refused.message}, typed={request_id: request.form})
+        return toast(make_response(body, status), refused.message)
+    return announce(toast(make_response(render_counter(store)), done, "success"), BOARD, "workshop")
+
+
+@bp.post("/requests/<int:request_id>/issue")
+def issue(request_id: int):
+    store = current_store()
+    return _counter_answer(request_id, lambda: services.issue(
+        request_id, store_id=store.id, actor_id=current_user.id, part_number=request.form.get("part_number"),
+        quantity=request.form.get("quantity"), old_part=request.form.get("old_part"),
+        expected_status=request.form.get("status")), _("Issued."))
+
+
+@bp.post("/requests/<int:request_id>/shortage")
+def shortage(request_id: int):
+    store = current_store()
+    return _counter_answer(request_id, lambda: services.record_shortage(
+        request_id, store_id=store.id, actor_id=current_user.id, part_number=request.form.get("part_number")),
+        _("On the pending parts list."))
+
+
+@bp.post("/requests/<int:request_id>/warranty")
+def ask_warranty(request_id: int):
+    store = current_store()
+    return _counter_answer(request_id, lambda: services.ask_warranty(request_id, store_id=store.id),
+                           _("Sent to the warranty clerk for sign-off."))
+
+
+@bp.post("/requests/<int:request_id>/cancel")
+def cancel(request_id: int):
+    store = current_store()
+    return _counter_answer(request_id, lambda: services.cancel_request(request_id, store_id=store.id,
+                                                                       actor_id=current_user.id), _("Cancelled."))
+
+
+@bp.post("/returns")
+def return_part():
+    store = current_store()
+    form = ReturnForm()
+
+    def action():
+        ro = services.find_repair_order(store.id, form.repair_order.data)
+        if ro is None:
+            raise DomainError(_l("No car on site matches “%(text)s”.", text=form.repair_order.data or ""),
+                              field="repair_order")
+        part = services.part_by_number(store.id, form.part_number.data)
+        if part is None:
+            raise DomainError(_l("There is no part %(number)s in the catalogue.",
+                                 number=(form.part_number.data or "").upper()), field="part_number")
+        return services.return_to_stock(ro.id, part.id, form.quantity.data, store_id=store.id,
+                                        actor_id=current_user.id, note=form.note.data)
+
+    outcome = run_form(form, action)
+    if outcome.done:
+        flash(_("Back in stock."), "success")
+        return redirect(url_for(".counter"))
+    recent = services.recent_issues(store.id)
+    return render_template("parts/counter.html", board=render_counter(store), recent=recent,
+                           recent_parts=services.parts_of(recent), return_form=form,
+                           return_error=outcome.error), outcome.status
+
+
+# ------------------------------------------------------------------ stock list, parts, bin cards
+
+@bp.get("/stock")
+def catalogue():
+    store = current_store()
+    query, abc, only = request.args.get("q"), request.args.get("abc"), request.args.get("only")
+    page = _page()
+    parts, total = services.stock_list(store.id, query=query, abc=abc, only=only, page=page)
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    if htmx and not htmx.history_restore_request and request.headers.get("HX-Target") == "stock-rows":
+        response = make_response(render_template("parts/_stock_rows.html", parts=parts, total=total, page=page,
+                                                 per_page=50, args=args))
+    else:
+        response = make_response(render_template(
+            "parts/stock.html", parts=parts, total=total, page=page, per_page=50, args=args, query=query or "",
+            abc=abc, only=only, classes=list(AbcClass), value=services.stock_value(store.id)))
+    response.vary.add("HX-Request")
+    return response
+
+
+def _part_form(part=None, formdata=None) -> PartForm:
+    form = PartForm(formdata=formdata, obj=part)
+    form.supplier_id.choices = [("", "—")] + [(str(s.id), s.name) for s in services.suppliers(current_store().id)]
+    if part is not None and formdata is None:
+        form.supplier_id.data = str(part.supplier_id or "")
+    return form
+
+
+def _form_values(form: PartForm) -> dict:
+    return {name: getattr(form, name).data for name in services.PART_FIELDS}
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new_part():
+    store = current_store()
+    form = _part_form(formdata=request.form if request.method == "POST" else None)
+
+    def action():
+        part = services.save_part(store_id=store.id, **_form_values(form))
+        if form.opening.data:
+            services.add_opening_stock(part.id, form.opening.data, store_id=store.id, actor_id=current_user.id)
+        return part
+
+    outcome = run_form(form, action)
+    if outcome.done:
+        flash(_("Part %(number)s added.", number=outcome.result.number), "success")
+        return redirect(url_for(".part", part_id=outcome.result.id))
+    return render_template("parts/part_form.html", form=form, error=outcome.error), outcome.status
+
+
+@bp.route("/p/<int:part_id>", methods=["GET", "POST"])
+def part(part_id: int):
+    store = current_store()
+    found = services.get_part(part_id, store.id)
+    form = _part_form(found, formdata=request.form if request.method == "POST" else None)
+    outcome = run_form(form, lambda: services.save_part(store_id=store.id, part_id=part_id, **_form_values(form)))
+    if outcome.done:
+        flash(_("Saved."), "success")
+        return redirect(url_for(".part", part_id=part_id))
+    page = _page()
+    movements, total = services.bin_card(part_id, store.id, page=page)
+    return render_template("parts/part.html", part=found, form=form, error=outcome.error, movements=movements,
+                           total=total, page=page, per_page=100,
+                           reservations=services.reservations_of_part(part_id),
+                           reserve_form=ReserveForm()), outcome.status
+
+
+@bp.post("/p/<int:part_id>/reserve")
+def reserve(part_id: int):
+    store = current_store()
+    found = services.get_part(part_id, store.id)
+    form = ReserveForm()
+
+    def action():
+        ro = services.find_repair_order(store.id, form.repair_order.data)
+        if ro is None:
+            raise DomainError(_l("No car on site matches “%(text)s”.", text=form.repair_order.data or ""),
+                              field="repair_order")
+        return services.reserve_for(store_id=store.id, actor_id=current_user.id, part_number=found.number,
+                                    quantity=form.quantity.data, repair_order_id=ro.id)
+
+    outcome = run_form(form, action)
+    if not outcome.done:
+        flash(outcome.error or next(iter(e for f in form for e in f.errors), _("Not reserved.")), "error")
+    else:
+        flash(_("Reserved."), "success")
+    return redirect(url_for(".part", part_id=part_id))
+
+
+@bp.post("/reservations/<int:reservation_id>/release")
+def release(reservation_id: int):
+    store = current_store()
+    holder = {}
+
+    def action():
+        holder["r"] = services.release_reservation(reservation_id, store_id=store.id)
+
+    run_action(action, _("Released."))
+    back = request.form.get("next") or ""
+    return redirect(back if back.startswith("/") else url_for(".counter"))
+
+
+@bp.route("/import", methods=["GET", "POST"])
+def import_parts():
+    store = current_store()
+    report = None
+    error = None
+    if request.method == "POST":
+        upload = request.files.get("file")
+        try:
+            rows = transfer.read_table(upload)
+            report = transfer.import_catalogue(rows, store_id=store.id, actor_id=current_user.id)
+            db.session.commit()
+        except DomainError as refused:
+            db.session.rollback()
+            error = refused.message
+    return render_template("parts/import.html", report=report, error=error,
+                           columns=transfer.COLUMNS), 422 if error else 200
+
+
+@bp.get("/export.<fmt>")
+def export_parts(fmt: str):
+    store = current_store()
+    if fmt == "xlsx":
+        body, mimetype = transfer.export_xlsx(store.id), XLSX
+    elif fmt == "csv":
+        body, mimetype = transfer.export_csv(store.id), "text/csv; charset=utf-8"
+    else:
+        abort(404)
+    day = clock.store_today(store.timezone)
+    response = make_response(body)
+    response.headers["Content-Type"] = mimetype
+    response.headers["Content-Disposition"] = f"attachment; filename=parts-{store.code}-{day:%Y%m%d}.{fmt}"
+    return response
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@bp.get("/figures")
+def figures():
+    store = current_store()
+    start, end = _period()
+    return render_template("parts/figures.html", start=start, end=end,
+                           f=parts_figures.figures(store, start, end))
+
+
+# ------------------------------------------------------------------ pending parts (待缺料)
+
+def render_pending(store, etag: str | None = None) -> str:
+    today = clock.store_today(store.timezone)
+    return render_template("parts/_pending.html", rows=services.pending_list(store.id, today=today), today=today,
+                           etag=etag or board_etag("pending", store.id, today.isoformat()))
+
+
+@pending_bp.get("/")
+def tracker():
+    return render_template("parts/pending.html", board=render_pending(current_store()))
+
+
+@pending_bp.get("/live")
+def tracker_live():
+    store = current_store()
+    today = clock.store_today(store.timezone)
+    return conditional_board("pending", store.id, lambda etag: render_pending(store, etag), extra=today.isoformat())
+
+
+# ------------------------------------------------------------------ warranty sign-off and old parts
+
+@warranty_bp.get("/")
+def sign_offs():
+    store = current_store()
+    return render_template("parts/warranty.html", requests=services.warranty_waiting(store.id))
+
+
+@warranty_bp.post("/requests/<int:request_id>/sign")
+def sign(request_id: int):
+    store = current_store()
+    run_action(lambda: services.sign_warranty(request_id, store_id=store.id, actor=current_user),
+               _("Signed off: the counter can issue it."))
+    return redirect(url_for(".sign_offs"))
+
+
+@warranty_bp.get("/old-parts")
+def old_parts():
+    store = current_store()
+    which = request.args.get("show", "warranty")
+    rows = services.old_parts(store.id, warranty=True if which == "warranty" else None,
+                              open_only=request.args.get("closed") != "1")
+    return render_template("parts/old_parts.html", rows=rows, which=which, closed=request.args.get("closed") == "1",
+                           statuses=[s for s in OldPartStatus if s != OldPartStatus.HELD])
+
+
+@warranty_bp.post("/old-parts/<int:old_part_id>")
+def move_old_part(old_part_id: int):
+    store = current_store()
+    run_action(lambda: services.close_old_part(old_part_id, request.form.get("to", ""), store_id=store.id,
+                                               actor=current_user, claim_number=request.form.get("claim_number"),
+                                               note=request.form.get("note")), _("Recorded."))
+    return redirect(url_for(".old_parts", show=request.form.get("show", "warranty")))

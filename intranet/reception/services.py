@@ -219,6 +219,10 @@ def add_line(ro_id: int, *, store_id: int, actor_id: int, kind: str, description
         from intranet.workshop.services import attach_line
 
         attach_line(line)
+    elif line.code:
+        from intranet.parts.services import reserve_estimate_line
+
+        reserve_estimate_line(line, store_id, actor_id)
     return line
 
 
@@ -228,9 +232,14 @@ def remove_line(ro_id: int, line_id: int, *, store_id: int, actor_id: int) -> No
     line = next((line for line in ro.lines if line.id == line_id), None)
     if line is None:
         raise NotFound(_l("That line was already removed (perhaps by a colleague)."))
+    if line.part_id:
+        raise DomainError(_l("This part was issued by the parts counter: it comes off the bill when it is "
+                             "returned there."))
+    from intranet.parts.services import release_estimate_line
     from intranet.workshop.services import detach_line
 
     detach_line(line)
+    release_estimate_line(line)
     ro.lines.remove(line)
     _log_lines(ro, actor_id, f"− {line.description}")
     db.session.flush()

@@ -335,7 +335,7 @@ def request_part(job_id: int, *, store_id: int, actor_id: int, description: str,
                            requested_by_id=actor_id, requested_at=clock.utcnow(), token=token or None)
     db.session.add(request)
     db.session.flush()
-    bump(store_id, *BOARDS)
+    bump(store_id, *BOARDS, "parts")
     return request
 
 

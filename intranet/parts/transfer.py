@@ -1,0 +1,162 @@
+"""Bringing a catalogue in from CSV or Excel (row by row, with a report of what was refused and
+why) and taking it out again."""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from intranet.errors import DomainError
+from intranet.extensions import db
+from intranet.parts import ledger, services
+from intranet.parts.models import MovementKind, Part, Supplier
+
+# The columns, as headed in the file (Chinese or English headings are both recognised).
+COLUMNS = (
+    ("number", "配件编号", "part number"),
+    ("name", "配件名称", "name"),
+    ("fitment", "适用车型", "fitment"),
+    ("abc_class", "ABC分类", "abc class"),
+    ("unit", "单位", "unit"),
+    ("cost", "成本价", "cost"),
+    ("price", "销售价", "price"),
+    ("reorder_point", "订货点", "reorder point"),
+    ("reorder_quantity", "订货量", "reorder quantity"),
+    ("supplier", "供应商", "supplier"),
+    ("bin_code", "库位", "bin"),
+    ("on_hand", "期初库存", "opening stock"),
+)
+_HEADINGS = {heading.strip().lower(): key for key, zh, en in COLUMNS for heading in (key, zh, en)}
+MAX_ROWS = 50_000
+MAX_BYTES = 20 * 1024 * 1024
+
+
+@dataclass
+class ImportRow:
+    line: int  # the row number in the file, heading = 1
+    number: str
+    outcome: str  # "created", "updated" or "refused"
+    message: str = ""
+
+
+def read_table(upload) -> list[dict]:
+    """The rows of an uploaded .csv (UTF-8 or GBK) or .xlsx as dicts keyed by column key."""
+    if upload is None or not getattr(upload, "filename", ""):
+        raise DomainError(_l("Choose a CSV or Excel file."), field="file")
+    data = upload.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise DomainError(_l("The file is larger than 20 MB."), field="file")
+    name = upload.filename.lower()
+    if name.endswith(".xlsx"):
+        rows = _xlsx_rows(data)
+    elif name.endswith((".csv", ".txt")):
+        rows = _csv_rows(data)
+    else:
+        raise DomainError(_l("“%(name)s” is neither a CSV nor an Excel (.xlsx) file.", name=upload.filename),
+                          field="file")
+    if not rows:
+        raise DomainError(_l("The file is empty."), field="file")
+    keys = [_HEADINGS.get(str(h or "").strip().lower()) for h in rows[0]]
+    if "number" not in keys or "name" not in keys:
+        raise DomainError(_l("The first row must name the columns; at least the part number (配件编号) and the name "
+                             "(配件名称)."), field="file")
+    if len(rows) - 1 > MAX_ROWS:
+        raise DomainError(_l("At most %(n)d rows at a time.", n=MAX_ROWS), field="file")
+    return [{key: ("" if value is None else str(value).strip()) for key, value in zip(keys, row) if key}
+            for row in rows[1:]]
+
+
+def _csv_rows(data: bytes) -> list[list]:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise DomainError(_l("The file's text could not be read (save it as UTF-8 CSV)."), field="file")
+    return [row for row in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in row)]
+
+
+def _xlsx_rows(data: bytes) -> list[list]:
+    from openpyxl import load_workbook
+
+    try:
+        sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).active
+    except Exception:  # openpyxl raises a variety of errors for a file that is not a workbook
+        raise DomainError(_l("This Excel file could not be opened."), field="file") from None
+    return [list(row) for row in sheet.iter_rows(values_only=True)
+            if any(cell not in (None, "") for cell in row)]
+
+
+def import_catalogue(rows: list[dict], *, store_id: int, actor_id: int | None) -> list[ImportRow]:
+    """Create or update parts row by row; each row stands alone (a refused row changes nothing and
+    does not stop the others). An opening stock is booked only for a part that has none yet."""
+    supplier_ids = {s.name: s.id for s in db.session.scalars(select(Supplier).where(Supplier.store_id == store_id))}
+    existing = {p.number: p for p in db.session.scalars(select(Part).where(Part.store_id == store_id))}
+    report = []
+    for line, row in enumerate(rows, start=2):
+        number = (row.get("number") or "").strip().upper()
+        try:
+            with db.session.begin_nested():
+                report.append(_import_row(row, number, store_id, actor_id, supplier_ids, existing, line))
+        except DomainError as refused:
+            report.append(ImportRow(line, number, "refused", str(refused.message)))
+    return report
+
+
+def _import_row(row, number, store_id, actor_id, supplier_ids, existing, line) -> ImportRow:
+    part = existing.get(number)
+    supplier = (row.get("supplier") or "").strip()
+    if supplier and supplier not in supplier_ids:
+        raise DomainError(_l("Unknown supplier “%(name)s”.", name=supplier))
+    values = {key: row.get(key) for key in services.PART_FIELDS if key in row}
+    if part is not None:  # a column the file does not have, or an empty cell, keeps the part's value
+        values = {key: value for key, value in values.items() if value not in (None, "")}
+        for key in services.PART_FIELDS:
+            values.setdefault(key, getattr(part, key))
+    values["number"] = number
+    values["supplier_id"] = supplier_ids.get(supplier) if supplier else (part.supplier_id if part else None)
+    saved = services.save_part(store_id=store_id, part_id=part.id if part else None, **values)
+    opening = (row.get("on_hand") or "").strip()
+    if opening and opening not in ("0", "0.0", "0.00"):
+        if part is not None and part.on_hand:
+            raise DomainError(_l("%(number)s already has stock: opening stock is only for new parts; count it "
+                                 "instead.", number=number))
+        ledger.post(saved.id, ledger.quantity_from(opening, "on_hand"), MovementKind.OPENING, store_id=store_id,
+                    actor_id=actor_id, note="import")
+    existing[number] = saved
+    return ImportRow(line, number, "updated" if part is not None else "created")
+
+
+def _export_rows(store_id: int):
+    parts = db.session.scalars(select(Part).options(joinedload(Part.supplier))
+                               .where(Part.store_id == store_id).order_by(Part.number))
+    for p in parts:
+        yield [p.number, p.name, p.fitment or "", p.abc_class, p.unit, p.cost, p.price, p.reorder_point,
+               p.reorder_quantity, p.supplier.name if p.supplier else "", p.bin_code or "", p.on_hand]
+
+
+def export_csv(store_id: int) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([zh for _key, zh, _en in COLUMNS])
+    writer.writerows(_export_rows(store_id))
+    return out.getvalue().encode("utf-8-sig")  # with a BOM, so Excel opens it as UTF-8
+
+
+def export_xlsx(store_id: int) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("配件")
+    sheet.append([zh for _key, zh, _en in COLUMNS])
+    for row in _export_rows(store_id):
+        sheet.append([float(v) if hasattr(v, "as_integer_ratio") and not isinstance(v, int) else v for v in row])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
