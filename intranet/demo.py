@@ -20,6 +20,7 @@ from intranet.extensions import db
 from intranet.live.services import bump
 from intranet.reception.services import apply_canned_job, report_finding
 from intranet.reception.settlement import deliver, record_payment, settlement
+from intranet.parts import demo as parts_demo
 from intranet.workshop import demo as workshop_demo
 from intranet.workshop import services as workshop
 
@@ -74,7 +75,10 @@ STAFF = [
     ("tech5", "褚卫东", [Role.TECHNICIAN]),
     ("tech6", "卫强", [Role.TECHNICIAN]),
     ("inspector", "蒋文斌", [Role.INSPECTOR]),
-    ("parts", "沈佳", [Role.PARTS]),
+    ("parts", "沈佳", [Role.PARTS]),  # the parts manager
+    ("planner", "顾晓东", [Role.PARTS]),
+    ("buyer", "邱敏", [Role.PARTS]),
+    ("storekeeper", "马建军", [Role.PARTS]),
     ("warranty", "韩雪", [Role.WARRANTY]),
     ("accident", "杨帆", [Role.ACCIDENT]),
     ("care", "朱晓燕", [Role.CARE]),
@@ -171,9 +175,12 @@ def seed_demo(customers: int = 300, history_days: int = 60) -> str:
 
     _seed_canned_jobs(store)
     workshop_demo.seed_setup(store, dict(db.session.execute(select(User.username, User.id)).all()))
-    _seed_history(store, rng, today, days=history_days)
+    parts_demo.seed_catalogue(store, rng, today, history_days)
+    fresh_history = _seed_history(store, rng, today, days=history_days)
     opened = _seed_today(store, rng, today)
     _seed_appointments(store, rng, today)
+    if fresh_history:
+        parts_demo.seed_rest(store, rng, today, history_days)
     db.session.commit()
     lines = [
         f"Demo store: {store.name} ({store.code})",
@@ -226,6 +233,7 @@ def _seed_today(store: Store, rng: random.Random, today: date) -> int:
     jobs = list(db.session.scalars(select(CannedJob).where(CannedJob.store_id == store.id).order_by(CannedJob.code)))
     controller, inspector = _holder(store, Role.CONTROLLER), _holder(store, Role.INSPECTOR)
     crew = workshop_demo.Crew(store, rng)
+    counter = parts_demo.Counter(store)
     now = clock.utcnow()
     for n, (vehicle, stage) in enumerate(zip(picks, stages, strict=True)):
         arrived = first + timedelta(minutes=int(span * n / len(stages) * 0.6))
@@ -257,10 +265,15 @@ def _seed_today(store: Store, rng: random.Random, today: date) -> int:
             tech = crew.pick(first_job.team, step, idle_only=True)
             workshop_demo.run_job(first_job.id, store=store, crew=crew, controller_id=controller.id, at=step, rng=rng,
                                   stop="running" if tech else "assigned", technician_id=tech)
+            if tech:  # asked at the counter a few minutes ago: the counter's queue
+                parts_demo.request_visit(ro.id, counter=counter, rng=rng, at=min(now, step + timedelta(minutes=8)),
+                                         extra=False)
             continue
         if stage in ("paused_parts", "paused_approval"):
             at = workshop_demo.run_job(first_job.id, store=store, crew=crew, controller_id=controller.id, at=step,
                                        rng=rng, stop=stage)
+            if stage == "paused_parts":
+                parts_demo.shortage_today(ro.id, counter=counter, at=at + timedelta(minutes=5))
             if stage == "paused_approval":
                 text, hours, part, price = rng.choice(FINDINGS)
                 with clock.frozen(at):
@@ -268,6 +281,7 @@ def _seed_today(store: Store, rng: random.Random, today: date) -> int:
                                    labour_hours=hours, parts_description=part, parts_amount=price)
             continue
         at = workshop_demo.work_through(ro.id, store=store, crew=crew, controller_id=controller.id, at=step, rng=rng)
+        parts_demo.issue_visit(ro.id, counter=counter, rng=rng, at=step + timedelta(minutes=20))
         if stage == "quality_check":
             continue
         at = min(at, now - timedelta(minutes=50))
@@ -334,13 +348,14 @@ def _seed_appointments(store: Store, rng: random.Random, today: date) -> None:
     db.session.flush()
 
 
-def _seed_history(store: Store, rng: random.Random, today: date, days: int = 60) -> None:
+def _seed_history(store: Store, rng: random.Random, today: date, days: int = 60) -> bool:
     """Two months of visits, every one settled and handed back: menu items and repairs, findings
-    approved or declined, insurance and warranty jobs, comebacks."""
+    approved or declined, insurance and warranty jobs, comebacks, the parts issued for them.
+    False when the history was already there."""
     start, _ = clock.store_day_bounds_utc(today, store.timezone)
     if db.session.scalar(select(func.count()).select_from(RepairOrder).where(
             RepairOrder.store_id == store.id, RepairOrder.opened_at < start)):
-        return
+        return False
     from intranet.reception.services import (
         add_line, answer_finding, comeback_candidates, mark_comeback, update_repair_order,
     )
@@ -351,6 +366,7 @@ def _seed_history(store: Store, rng: random.Random, today: date, days: int = 60)
     jobs = list(db.session.scalars(select(CannedJob).where(CannedJob.store_id == store.id).order_by(CannedJob.code)))
     controller, inspector = _holder(store, Role.CONTROLLER), _holder(store, Role.INSPECTOR)
     crew = workshop_demo.Crew(store, rng)
+    counter = parts_demo.Counter(store)
     recent: list[int] = []  # vehicles seen lately, for comebacks
     for offset in range(days, 0, -1):
         day = today - timedelta(days=offset)
@@ -376,12 +392,12 @@ def _seed_history(store: Store, rng: random.Random, today: date, days: int = 60)
                     workshop_demo.paint_job_lines(ro.id, store_id=store.id, actor_id=advisor.id, rng=rng,
                                                   pay_type="insurance")
                     add_line(ro.id, store_id=store.id, actor_id=advisor.id, kind="part", description="前保险杠",
-                             quantity="1", unit_price="1680", pay_type="insurance")
+                             quantity="1", unit_price="1680", pay_type="insurance", code="5G0807221")
                 elif kind < 0.2:  # a warranty repair
                     update_repair_order(ro.id, store_id=store.id, actor_id=advisor.id, expected_version=ro.version,
                                         warranty_claim_ref=f"WC{day:%y%m%d}{n:02d}")
                     add_line(ro.id, store_id=store.id, actor_id=advisor.id, kind="part", description="水泵总成",
-                             quantity="1", unit_price="1320", pay_type="warranty")
+                             quantity="1", unit_price="1320", pay_type="warranty", code="06H121026")
                 if comeback and comeback_candidates(ro):
                     mark_comeback(ro.id, comeback_candidates(ro)[0].id, store_id=store.id, actor_id=advisor.id)
             step = at + timedelta(minutes=rng.randrange(5, 50))
@@ -401,8 +417,10 @@ def _seed_history(store: Store, rng: random.Random, today: date, days: int = 60)
                                    channel=rng.choice(("phone", "in_person", "message")),
                                    decline_reason=rng.choice(("下次保养再做", "价格考虑一下", "时间来不及"))
                                    if declined else None)
+            parts_at = step
             step = workshop_demo.work_through(ro.id, store=store, crew=crew, controller_id=controller.id, at=step,
                                               rng=rng)
+            parts_demo.issue_visit(ro.id, counter=counter, rng=rng, at=parts_at + timedelta(minutes=25))
             step = workshop_demo.inspect_and_wash(ro.id, store=store, crew=crew, controller_id=controller.id,
                                                   inspector_id=inspector.id, at=step, rng=rng)
             with clock.frozen(step + timedelta(minutes=rng.randrange(10, 240))):
@@ -415,3 +433,4 @@ def _seed_history(store: Store, rng: random.Random, today: date, days: int = 60)
                         keys_returned=True)
             recent = (recent + [vehicle_id])[-40:]
     db.session.flush()
+    return True

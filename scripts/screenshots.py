@@ -22,6 +22,10 @@ PAGES = {
                    "/workshop/manage/settings"],
     "inspector": ["/workshop/qc/"],
     "admin": ["/", "/admin/users", "/admin/settings", "/admin/jobs"],
+    "parts": ["/", "/parts/", "/parts/stock", "/parts/stock?only=low", "/parts/p/2", "/parts/p/6", "/parts/pending/",
+              "/parts/figures", "/parts/import", "/parts/new", "/parts/purchasing/", "/parts/purchasing/discrepancies",
+              "/parts/counts/", "/parts/write-offs/"],
+    "warranty": ["/parts/warranty/", "/parts/warranty/old-parts", "/parts/write-offs/"],
 }
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run", "--disable-quic"]
@@ -37,7 +41,10 @@ def main(base: str, out: Path) -> None:
             page = context.new_page()
             page.goto(base + "/login")
             page.screenshot(path=out / f"login-{width}x{height}.png")
+            only = set(filter(None, os.environ.get("ONLY", "").split(",")))  # e.g. ONLY=parts,warranty
             for user, urls in PAGES.items():
+                if only and user not in only:
+                    continue
                 context.clear_cookies()
                 page.goto(base + "/login")
                 page.fill("#username", "tech1" if user == "technician" else user)
@@ -45,6 +52,8 @@ def main(base: str, out: Path) -> None:
                 page.click("button[type=submit]")
                 page.wait_for_url(base + "/")
                 for url in urls:
+                    if os.environ.get("ONLY_PREFIX") and not url.startswith(os.environ["ONLY_PREFIX"]):
+                        continue
                     page.goto(base + url)
                     page.wait_for_load_state("networkidle")
                     name = url.strip("/").replace("/", "_").replace("?", "_").replace("=", "_") or "home"

@@ -12,9 +12,9 @@ from intranet.core.models import RO_ON_SITE, RepairOrder, Role, Store, User
 from intranet.core.services import count_opened_on, on_site_counts, promise_risk, users_online
 from intranet.extensions import db
 
-SUMMARY, CHECK_IN, ON_SITE, MY_CARS, FIND, TEAM, HEALTH, STAFF, ANSWERS, BOOKED, MY_JOBS, WORKSHOP = (
+SUMMARY, CHECK_IN, ON_SITE, MY_CARS, FIND, TEAM, HEALTH, STAFF, ANSWERS, BOOKED, MY_JOBS, WORKSHOP, PARTS = (
     "summary", "check_in", "on_site", "my_cars", "find", "team", "health", "staff", "answers", "booked", "my_jobs",
-    "workshop")
+    "workshop", "parts")
 
 
 @dataclass(frozen=True)
@@ -31,13 +31,13 @@ class Layout:
 
 
 HOMES: dict[Role, Layout] = {
-    Role.DIRECTOR: Layout(top=(SUMMARY,), main=(ON_SITE,), side=(TEAM, HEALTH)),
+    Role.DIRECTOR: Layout(top=(SUMMARY,), main=(ON_SITE,), side=(PARTS, TEAM, HEALTH)),
     Role.ADVISOR: Layout(top=(CHECK_IN,), main=(ANSWERS, MY_CARS), side=(BOOKED, SUMMARY)),
     Role.CONTROLLER: Layout(top=(WORKSHOP,), main=(ON_SITE,), side=(SUMMARY, TEAM)),
     Role.TECHNICIAN: Layout(main=(MY_JOBS,), side=(SUMMARY,)),
     Role.INSPECTOR: Layout(main=(ON_SITE,), side=(SUMMARY,)),
-    Role.PARTS: Layout(top=(FIND,), main=(ON_SITE,), side=(SUMMARY,)),
-    Role.WARRANTY: Layout(top=(FIND,), main=(ON_SITE,), side=(SUMMARY,)),
+    Role.PARTS: Layout(top=(PARTS,), main=(ON_SITE,), side=(FIND, SUMMARY)),
+    Role.WARRANTY: Layout(top=(PARTS,), main=(ON_SITE,), side=(FIND, SUMMARY)),
     Role.ACCIDENT: Layout(top=(FIND,), main=(ON_SITE,), side=(SUMMARY,)),
     Role.CARE: Layout(top=(FIND,), main=(SUMMARY,)),
     Role.MANAGER: Layout(top=(SUMMARY,), main=(ON_SITE,), side=(TEAM,)),
@@ -93,6 +93,10 @@ def home_data(store: Store, user: User, role: Role, config, only: str | None = N
         from intranet.workshop.timecontrol import floor_summary
 
         data.update(floor_summary(store.id))
+    if PARTS in panels:
+        from intranet.parts.services import desk_summary
+
+        data.update(desk_summary(store.id, clock.store_today(store.timezone)))
     if TEAM in panels:
         data["online"] = users_online(store.id)
     if HEALTH in panels:

@@ -14,7 +14,7 @@ DECIMAL = {"inputmode": "decimal", "autocomplete": "off"}
 class PartForm(FlaskForm):
     number = StringField(_l("Part number"), validators=[DataRequired(_l("Enter the part number."))],
                          render_kw={"autocomplete": "off", "autocapitalize": "characters"})
-    name = StringField(_l("Name"), validators=[DataRequired(_l("Enter the part's name."))])
+    name = StringField(_l("Part name"), validators=[DataRequired(_l("Enter the part's name."))])
     fitment = StringField(_l("Fits (models)"), validators=[Optional()])
     abc_class = SelectField(_l("ABC class"), choices=lambda: [SelectChoice(c.value, c.label) for c in AbcClass],
                             default="C")

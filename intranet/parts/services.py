@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -153,7 +153,7 @@ def stock_list(store_id: int, *, query: str | None = None, abc: str | None = Non
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
     page = max(page, 1)
     parts = db.session.scalars(stmt.options(joinedload(Part.supplier))
-                               .order_by(Part.bin_code.is_(None), Part.bin_code, Part.number)
+                               .order_by(Part.bin_code, Part.number)
                                .limit(per_page).offset((page - 1) * per_page))
     return list(parts), total
 
@@ -673,3 +673,24 @@ def reservations_of_part(part_id: int) -> list[Reservation]:
         select(Reservation).options(joinedload(Reservation.repair_order).joinedload(RepairOrder.vehicle),
                                     joinedload(Reservation.appointment))
         .where(Reservation.part_id == part_id, Reservation.status == ReservationStatus.OPEN).order_by(Reservation.id)))
+
+
+def desk_summary(store_id: int, today: date) -> dict:
+    """The parts panel of a home: requests at the counter, warranty sign-offs waiting, cars waiting
+    for parts (and how many of those deliveries are overdue), parts at or under their reorder point."""
+    requests = dict(db.session.execute(
+        select(PartsRequest.status, func.count()).where(PartsRequest.store_id == store_id,
+                                                        PartsRequest.status.in_([str(s) for s in OPEN_PARTS_REQUEST]))
+        .group_by(PartsRequest.status)).all())
+    sign_offs = db.session.scalar(select(func.count()).select_from(PartsRequest).where(
+        PartsRequest.store_id == store_id, PartsRequest.status.in_([str(s) for s in OPEN_PARTS_REQUEST]),
+        PartsRequest.pay_type == PayType.WARRANTY, PartsRequest.warranty_signed_by_id.is_(None)))
+    pending, overdue = db.session.execute(
+        select(func.count(), func.coalesce(func.sum(case((PendingPart.expected_on < today, 1), else_=0)), 0))
+        .where(PendingPart.store_id == store_id, PendingPart.status.in_([str(s) for s in OPEN_PENDING]))).one()
+    low = db.session.scalar(select(func.count()).select_from(Part).where(
+        Part.store_id == store_id, Part.active, Part.reorder_point > 0, Part.on_hand - Part.reserved <= Part.reorder_point))
+    held = db.session.scalar(select(func.count()).select_from(OldPart).where(
+        OldPart.store_id == store_id, OldPart.status == OldPartStatus.HELD, OldPart.warranty.is_(True)))
+    return {"parts_requests": requests.get(PartsRequestStatus.REQUESTED, 0), "sign_offs": sign_offs,
+            "pending": pending, "pending_overdue": int(overdue or 0), "parts_low": low, "warranty_held": held}
