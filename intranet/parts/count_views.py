@@ -1,11 +1,335 @@
-"""Stock counts (盘点) and write-offs (报损)."""
+"""Stock counts (盘点) and write-offs (报损).
+
+The count page is the counter's tablet: while the sheets are generated it shows a progress bar
+that polls every second; then the sheet in walking order and the entry panel, where a scanned or
+typed part number (or a tap on a line) brings up the bin to count. Entries answer with the entry
+panel for the next bin and a `count-entered` event that refreshes the sheet."""
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
 
 from intranet.auth.access import guard
 from intranet.core.models import Role
+from intranet.errors import Conflict, DomainError, NotFound
+from intranet.extensions import db
+from intranet.parts import counts, writeoffs
+from intranet.parts.models import AbcClass, CountKind, CountStatus
+from intranet.web import add_trigger, current_store, run_action, toast
 
 counts_bp = guard(Blueprint("counts", __name__, url_prefix="/parts/counts"), Role.PARTS, Role.DIRECTOR, Role.MANAGER)
 write_offs_bp = guard(Blueprint("write_offs", __name__, url_prefix="/parts/write-offs"),
                       Role.PARTS, Role.DIRECTOR, Role.WARRANTY)
+
+ENTERED = "count-entered"
+
+
+def _int(value) -> int | None:
+    value = (value or "").strip() if isinstance(value, str) else value
+    return int(value) if isinstance(value, str) and value.isdigit() else (value if isinstance(value, int) else None)
+
+
+def _is_htmx() -> bool:
+    return request.headers.get("HX-Request") == "true" and request.headers.get("HX-History-Restore-Request") != "true"
+
+
+def _count_or_404(count_id: int):
+    try:
+        return counts.get_count(count_id, current_store().id)
+    except NotFound:
+        abort(404)
+
+
+def _refusal_status(refused: DomainError) -> int:
+    return 409 if isinstance(refused, Conflict) else 422
+
+
+# ------------------------------------------------------------------ the list and opening a count
+
+@counts_bp.get("/", endpoint="index")
+def count_list():
+    return _render_index()
+
+
+def _render_index(error=None, typed=None, status: int = 200):
+    store = current_store()
+    open_counts, archive = counts.list_counts(store.id)
+    progress = {c.id: counts.sheet_progress(c.id) for c in open_counts}
+    html = render_template("parts/counts/index.html", open_counts=open_counts, archive=archive, progress=progress,
+                           kinds=list(CountKind), classes=list(AbcClass), typed=typed or {}, error=error,
+                           may_open=current_user.has_role(*counts.APPROVER_ROLES),
+                           default_recount=counts.DEFAULT_RECOUNT_VALUE)
+    return make_response(html, status)
+
+
+@counts_bp.post("/")
+def open_count():
+    store = current_store()
+    form = request.form
+    try:
+        count = counts.open_count(store_id=store.id, actor_id=current_user.id, kind=form.get("kind", ""),
+                                  classes=form.getlist("classes"), bin_prefix=form.get("bin_prefix"),
+                                  recount_value=form.get("recount_value"))
+    except DomainError as refused:
+        db.session.rollback()
+        typed = {"kind": form.get("kind"), "classes": form.getlist("classes"), "bin_prefix": form.get("bin_prefix"),
+                 "recount_value": form.get("recount_value"), "field": refused.field}
+        return _render_index(refused.message, typed, 422)
+    count_id = count.id
+    db.session.commit()
+    counts.request_sheets(count_id)  # after the commit: the worker must find the count
+    db.session.commit()  # a job kept while Redis is down
+    flash(_("Count opened: its sheets are being prepared."), "success")
+    return redirect(url_for("counts.count", count_id=count_id))
+
+
+# ------------------------------------------------------------------ the count page
+
+def _show() -> str:
+    show = request.values.get("show", "all")
+    return show if show in counts.SHEET_FILTERS else "all"
+
+
+def _page() -> int:
+    value = request.values.get("page", "1")
+    return max(int(value), 1) if value.isdigit() else 1
+
+
+def render_sheet(count, show: str, page: int) -> str:
+    lines, more = counts.sheet_lines(count.id, show=show, page=page)
+    return render_template("parts/counts/_sheet.html", count=count, lines=lines, more=more, show=show, page=page,
+                           progress=counts.sheet_progress(count.id))
+
+
+def render_entry(count, line=None, *, error=None, typed=None, done=None) -> str:
+    return render_template("parts/counts/_entry.html", count=count, line=line,
+                           stage=counts.line_stage(line) if line is not None else None,
+                           error=error, typed=typed or {}, done=done)
+
+
+@counts_bp.get("/<int:count_id>", endpoint="count")
+def count_page(count_id: int):
+    count = _count_or_404(count_id)
+    show, page = _show(), _page()
+    if count.status_enum == CountStatus.GENERATING:
+        return render_template("parts/counts/count.html", count=count, sheet=None, entry=None)
+    first = None
+    if count.status_enum == CountStatus.COUNTING:
+        first = counts.next_line(count.id, 0, "second" if show == "recount" else "first")
+    return render_template("parts/counts/count.html", count=count, show=show,
+                           sheet=render_sheet(count, show, page),
+                           entry=render_entry(count, first) if count.status_enum == CountStatus.COUNTING else None)
+
+
+@counts_bp.get("/<int:count_id>/progress")
+def progress(count_id: int):
+    count = _count_or_404(count_id)
+    if count.status_enum != CountStatus.GENERATING:
+        response = make_response("", 200)
+        response.headers["HX-Refresh"] = "true"  # the sheet is ready: show the whole page
+        return response
+    return render_template("parts/counts/_progress.html", count=count)
+
+
+@counts_bp.get("/<int:count_id>/sheet")
+def sheet(count_id: int):
+    count = _count_or_404(count_id)
+    return render_sheet(count, _show(), _page())
+
+
+@counts_bp.get("/<int:count_id>/pick")
+def pick(count_id: int):
+    """The entry panel for a picked line, or for a scanned / typed part number."""
+    count = _count_or_404(count_id)
+    try:
+        line = counts.find_line(count.id, current_store().id, line_id=_int(request.args.get("line_id")),
+                                part_number=request.args.get("part_number"))
+    except DomainError as refused:
+        return toast(make_response(render_entry(count, None, error=refused.message,
+                                                typed={"part_number": request.args.get("part_number", "")}), 422),
+                     refused.message)
+    return render_entry(count, line)
+
+
+@counts_bp.post("/<int:count_id>/enter")
+def enter(count_id: int):
+    store = current_store()
+    form = request.form
+    line_id = _int(form.get("line_id"))
+    try:
+        line = counts.enter_count(count_id, store_id=store.id, actor_id=current_user.id,
+                                  quantity=form.get("quantity"), line_id=line_id,
+                                  part_number=None if line_id else form.get("part_number"), stage=form.get("stage"))
+    except DomainError as refused:
+        db.session.rollback()
+        if not _is_htmx():
+            flash(str(refused.message), "error")
+            return redirect(url_for("counts.count", count_id=count_id))
+        count = _count_or_404(count_id)
+        line = None
+        if line_id:
+            try:
+                line = counts.find_line(count.id, store.id, line_id=line_id)
+            except DomainError:
+                line = None
+        body = render_entry(count, line, error=refused.message, typed={"quantity": form.get("quantity", "")})
+        return toast(make_response(body, _refusal_status(refused)), refused.message)
+    done = {"number": line.part.number, "bin": line.bin_code, "flagged": line.needs_second
+            and line.second_quantity is None, "stage": form.get("stage")}
+    seq, stage = line.seq, "second" if form.get("stage") == "second" else "first"
+    db.session.commit()
+    if not _is_htmx():
+        flash(_("Counted: %(number)s.", number=done["number"]), "success")
+        return redirect(url_for("counts.count", count_id=count_id))
+    count = _count_or_404(count_id)
+    following = counts.next_line(count.id, seq, stage) if count.status_enum == CountStatus.COUNTING else None
+    response = make_response(render_entry(count, following, done=done))
+    add_trigger(response, ENTERED, {"line": line_id})
+    return response
+
+
+def _count_action(count_id: int, action, success: str, target: str = "counts.count"):
+    ok = run_action(action, success)
+    return redirect(url_for(target if ok else "counts.count", count_id=count_id))
+
+
+@counts_bp.post("/<int:count_id>/review")
+def review(count_id: int):
+    store = current_store()
+    ok = run_action(lambda: counts.submit_for_review(count_id, store_id=store.id, actor_id=current_user.id,
+                                                     expected_version=request.form.get("version")),
+                    _("Counting finished: explain each variance, then approve."))
+    return redirect(url_for("counts.report" if ok else "counts.count", count_id=count_id))
+
+
+@counts_bp.post("/<int:count_id>/reopen")
+def reopen(count_id: int):
+    store = current_store()
+    return _count_action(count_id, lambda: counts.reopen_counting(
+        count_id, store_id=store.id, actor_id=current_user.id, expected_version=request.form.get("version")),
+        _("Back to counting."))
+
+
+@counts_bp.post("/<int:count_id>/cancel")
+def cancel(count_id: int):
+    store = current_store()
+    ok = run_action(lambda: counts.cancel_count(count_id, store_id=store.id, actor_id=current_user.id,
+                                                expected_version=request.form.get("version")),
+                    _("Count cancelled."))
+    return redirect(url_for("counts.index") if ok else url_for("counts.count", count_id=count_id))
+
+
+# ------------------------------------------------------------------ the variance report
+
+@counts_bp.get("/<int:count_id>/report")
+def report(count_id: int):
+    count = _count_or_404(count_id)
+    data = counts.variance_report(count.id, current_store().id)
+    editable = count.status_enum in (CountStatus.COUNTING, CountStatus.REVIEW)
+    return render_template("parts/counts/report.html", count=count, report=data, editable=editable,
+                           people=counts.store_people(current_store().id) if editable else [],
+                           may_approve=current_user.has_role(*counts.APPROVER_ROLES)
+                           and count.created_by_id != current_user.id,
+                           may_sign_finance=current_user.has_role(counts.FINANCE_ROLE))
+
+
+@counts_bp.post("/<int:count_id>/lines/<int:line_id>/explain")
+def explain(count_id: int, line_id: int):
+    store = current_store()
+    form = request.form
+    error = None
+    try:
+        counts.explain_variance(count_id, line_id, store_id=store.id, reason=form.get("reason"),
+                                responsible_id=_int(form.get("responsible_id")))
+    except DomainError as refused:
+        db.session.rollback()
+        error = refused
+    else:
+        db.session.commit()
+    if not _is_htmx():
+        if error:
+            flash(str(error.message), "error")
+        return redirect(url_for("counts.report", count_id=count_id))
+    count = _count_or_404(count_id)
+    line = counts.find_line(count.id, store.id, line_id=line_id)
+    html = render_template("parts/counts/_variance_row.html", count=count, line=line, editable=True,
+                           people=counts.store_people(store.id), error=error.message if error else None,
+                           typed=form if error else {}, saved=error is None)
+    response = make_response(html, _refusal_status(error) if error else 200)
+    return toast(response, error.message) if error else toast(response, _("Saved."), "success")
+
+
+@counts_bp.post("/<int:count_id>/finance")
+def finance(count_id: int):
+    store = current_store()
+    run_action(lambda: counts.finance_sign_off(count_id, store_id=store.id, actor_id=current_user.id,
+                                               expected_version=request.form.get("version")),
+               _("Finance's sign-off recorded."))
+    return redirect(url_for("counts.report", count_id=count_id))
+
+
+@counts_bp.post("/<int:count_id>/approve")
+def approve(count_id: int):
+    store = current_store()
+    run_action(lambda: counts.approve_count(count_id, store_id=store.id, actor_id=current_user.id,
+                                            expected_version=request.form.get("version")),
+               _("Count approved: the variances are posted to the stock."))
+    return redirect(url_for("counts.report", count_id=count_id))
+
+
+# ------------------------------------------------------------------ write-offs
+
+@write_offs_bp.get("/", endpoint="index")
+def write_off_list():
+    store = current_store()
+    rows = writeoffs.list_write_offs(store.id)
+    return render_template("parts/counts/write_offs.html", rows=rows,
+                           photos=writeoffs.photos_of([w.id for w in rows]),
+                           signable={w.id: writeoffs.may_sign(w, current_user) for w in rows},
+                           missing={w.id: writeoffs.missing_signatures(w) for w in rows},
+                           labels=writeoffs.SIGNATURE_LABELS, signatures=writeoffs.SIGNATURES,
+                           is_signatory=current_user.has_role(*writeoffs.SIGNATURES))
+
+
+@write_offs_bp.route("/new", methods=["GET", "POST"])
+def new():
+    store = current_store()
+    error, typed = None, {}
+    if request.method == "POST":
+        form = request.form
+        typed = {"part_number": form.get("part_number", ""), "quantity": form.get("quantity", ""),
+                 "reason": form.get("reason", "")}
+        try:
+            writeoffs.request_write_off(store_id=store.id, actor_id=current_user.id,
+                                        part_number=form.get("part_number"), quantity=form.get("quantity"),
+                                        reason=form.get("reason"), photos=request.files.getlist("photos"),
+                                        photo_folder=current_app.config["PHOTO_FOLDER"])
+        except DomainError as refused:
+            db.session.rollback()
+            error = refused
+        else:
+            db.session.commit()
+            flash(_("Write-off requested: it waits for the three signatures."), "success")
+            return redirect(url_for("write_offs.index"))
+    elif request.args.get("part_number"):
+        typed["part_number"] = request.args["part_number"]
+    html = render_template("parts/counts/write_off_form.html", typed=typed,
+                           error=error.message if error else None, field=error.field if error else None)
+    return make_response(html, 422 if error else 200)
+
+
+@write_offs_bp.post("/<int:write_off_id>/sign")
+def sign(write_off_id: int):
+    store = current_store()
+    run_action(lambda: writeoffs.approve_write_off(write_off_id, store_id=store.id, actor_id=current_user.id,
+                                                   role=request.form.get("role", "")), _("Signed."))
+    return redirect(url_for("write_offs.index") + f"#write-off-{write_off_id}")
+
+
+@write_offs_bp.post("/<int:write_off_id>/refuse")
+def refuse(write_off_id: int):
+    store = current_store()
+    run_action(lambda: writeoffs.refuse_write_off(write_off_id, store_id=store.id, actor_id=current_user.id,
+                                                  reason=request.form.get("refusal")), _("Write-off refused."))
+    return redirect(url_for("write_offs.index") + f"#write-off-{write_off_id}")
