@@ -227,3 +227,30 @@ def seed_rest(store: Store, rng: random.Random, today: date, history_days: int) 
              "director": people.get("director"), "warranty": people.get("warranty"), "manager": people.get("manager")}
     demo_purchasing.seed(store.id, rng, staff, days)
     demo_counts.seed(store.id, rng, staff, days)
+    replay_balances(store.id)
+
+
+def replay_balances(store_id: int) -> int:
+    """The demo posts some movements after others it dates later (a count or a delivery in the
+    middle of the history is seeded once the history exists): walk each part's movements in time
+    order again so every bin card line shows the balance it left. Real postings never need this:
+    they are made in the order they happen. Returns the number of lines corrected."""
+    from sqlalchemy import update
+
+    fixed, running, last_part = [], Decimal(0), None
+    for movement_id, part_id, quantity, balance in db.session.execute(
+            select(StockMovement.id, StockMovement.part_id, StockMovement.quantity, StockMovement.balance)
+            .where(StockMovement.store_id == store_id)
+            .order_by(StockMovement.part_id, StockMovement.at, StockMovement.id)):
+        if part_id != last_part:
+            running, last_part = Decimal(0), part_id
+        running += Decimal(quantity)
+        if running != balance:
+            fixed.append({"movement_id": movement_id, "balance": running})
+    if fixed:
+        from sqlalchemy import bindparam
+
+        db.session.execute(update(StockMovement).where(StockMovement.id == bindparam("movement_id"))
+                           .values(balance=bindparam("balance")).execution_options(synchronize_session=False),
+                           fixed)
+    return len(fixed)

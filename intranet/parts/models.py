@@ -127,7 +127,7 @@ class StockMovement(db.Model):
     """One change of stock, signed (+ in, − out), with the balance it left: the bin card's line."""
 
     __table_args__ = (
-        Index("ix_stock_movement_part", "part_id", "id"),
+        Index("ix_stock_movement_part", "part_id", "at", "id"),
         Index("ix_stock_movement_store_at", "store_id", "at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -169,7 +169,8 @@ def bin_card(part_id: int, store_id: int, *, page: int = 1, per_page: int = 100)
     total = db.session.scalar(select(func.count()).select_from(base.subquery()))
     rows = db.session.scalars(base.options(joinedload(StockMovement.actor),
                                            joinedload(StockMovement.repair_order).joinedload(RepairOrder.vehicle))
-                              .order_by(StockMovement.id.desc()).limit(per_page).offset((max(page, 1) - 1) * per_page))
+                              .order_by(StockMovement.at.desc(), StockMovement.id.desc())
+                              .limit(per_page).offset((max(page, 1) - 1) * per_page))
     return list(rows), total
 
 

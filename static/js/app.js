@@ -79,3 +79,9 @@
     document.querySelectorAll("button.is-busy").forEach(function (b) { b.disabled = false; b.classList.remove("is-busy"); });
   });
 })();
+
+// A row of tabs wider than the screen (the parts area's) keeps the current one in view.
+document.addEventListener("DOMContentLoaded", () => {
+  const current = document.querySelector(".parts-tabs .is-current");
+  if (current) current.scrollIntoView({ inline: "center", block: "nearest" });
+});

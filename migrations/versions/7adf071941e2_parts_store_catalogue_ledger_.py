@@ -1,8 +1,8 @@
 """parts store: catalogue, ledger, reservations, pending parts, purchasing, receiving, counts, write-offs, old parts
 
-Revision ID: 36689e5d1057
+Revision ID: 7adf071941e2
 Revises: 6fc5dc6d731a
-Create Date: 2026-11-24 15:40:09.875565
+Create Date: 2026-11-24 16:00:10.938772
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '36689e5d1057'
+revision = '7adf071941e2'
 down_revision = '6fc5dc6d731a'
 branch_labels = None
 depends_on = None
@@ -389,7 +389,7 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_stock_movement'))
     )
     with op.batch_alter_table('stock_movement', schema=None) as batch_op:
-        batch_op.create_index('ix_stock_movement_part', ['part_id', 'id'], unique=False)
+        batch_op.create_index('ix_stock_movement_part', ['part_id', 'at', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_stock_movement_repair_order_id'), ['repair_order_id'], unique=False)
         batch_op.create_index('ix_stock_movement_store_at', ['store_id', 'at'], unique=False)
 
@@ -412,8 +412,8 @@ def upgrade():
         batch_op.add_column(sa.Column('write_off_id', sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f('ix_photo_discrepancy_id'), ['discrepancy_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_photo_write_off_id'), ['write_off_id'], unique=False)
-        batch_op.create_foreign_key(batch_op.f('fk_photo_discrepancy_id_discrepancy'), 'discrepancy', ['discrepancy_id'], ['id'], ondelete='CASCADE')
         batch_op.create_foreign_key(batch_op.f('fk_photo_write_off_id_write_off'), 'write_off', ['write_off_id'], ['id'], ondelete='CASCADE')
+        batch_op.create_foreign_key(batch_op.f('fk_photo_discrepancy_id_discrepancy'), 'discrepancy', ['discrepancy_id'], ['id'], ondelete='CASCADE')
 
     with op.batch_alter_table('repair_order_line', schema=None) as batch_op:
         batch_op.add_column(sa.Column('part_id', sa.Integer(), nullable=True))
@@ -431,8 +431,8 @@ def downgrade():
         batch_op.drop_column('part_id')
 
     with op.batch_alter_table('photo', schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f('fk_photo_write_off_id_write_off'), type_='foreignkey')
         batch_op.drop_constraint(batch_op.f('fk_photo_discrepancy_id_discrepancy'), type_='foreignkey')
+        batch_op.drop_constraint(batch_op.f('fk_photo_write_off_id_write_off'), type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_photo_write_off_id'))
         batch_op.drop_index(batch_op.f('ix_photo_discrepancy_id'))
         batch_op.drop_column('write_off_id')
