@@ -17,7 +17,7 @@ from intranet.core.services import (
     create_customer, create_user, create_vehicle, open_repair_order,
 )
 from intranet.extensions import db
-from intranet.live.services import bump
+from intranet.live.services import bump, muted
 from intranet.reception.services import apply_canned_job, report_finding
 from intranet.reception.settlement import deliver, record_payment, settlement
 from intranet.parts import demo as parts_demo
@@ -176,11 +176,14 @@ def seed_demo(customers: int = 300, history_days: int = 60) -> str:
     _seed_canned_jobs(store)
     workshop_demo.seed_setup(store, dict(db.session.execute(select(User.username, User.id)).all()))
     parts_demo.seed_catalogue(store, rng, today, history_days)
-    fresh_history = _seed_history(store, rng, today, days=history_days)
+    with muted():  # nobody watches the boards while two months of history are written
+        fresh_history = _seed_history(store, rng, today, days=history_days)
     opened = _seed_today(store, rng, today)
     _seed_appointments(store, rng, today)
     if fresh_history:
-        parts_demo.seed_rest(store, rng, today, history_days)
+        with muted():
+            parts_demo.seed_rest(store, rng, today, history_days)
+        bump(store.id, "parts", "pending", "workshop", "today")
     db.session.commit()
     lines = [
         f"Demo store: {store.name} ({store.code})",

@@ -52,12 +52,13 @@ def current_store() -> Store | None:
     return g.store
 
 
-def add_trigger(response, event: str, detail) -> None:
-    """Add an htmx client event to the response, keeping events already there."""
-    events = json.loads(response.headers.get("HX-Trigger") or "{}")
+def add_trigger(response, event: str, detail, header: str = "HX-Trigger") -> None:
+    """Add an htmx client event to the response, keeping events already there. `header` may be
+    HX-Trigger-After-Settle: the event then fires once the answer is swapped in."""
+    events = json.loads(response.headers.get(header) or "{}")
     events[event] = detail
     # Header values must be Latin-1: keep the default \u escapes (htmx decodes them).
-    response.headers["HX-Trigger"] = json.dumps(events)
+    response.headers[header] = json.dumps(events)
 
 
 def toast(response, message: str, level: str = "error"):
@@ -179,7 +180,8 @@ def init_app(app: Flask) -> None:
     def money(value):
         if value is None:
             return "—"
-        return "¥" + format_decimal(Decimal(value), format="#,##0.00")
+        amount = Decimal(value)
+        return ("-¥" if amount < 0 else "¥") + format_decimal(abs(amount), format="#,##0.00")
 
     @app.context_processor
     def layout_context():

@@ -22,7 +22,7 @@ def test_board_answers_304_until_something_changes(app, client, login_as, make_u
     assert other.post("/login", data={"username": advisor.username, "password": "password123"}).status_code == 302
     changed = other.post("/reception/quick-check-in", data={"plate": "沪A12345"}, headers={"HX-Request": "true"})
     assert changed.status_code == 200
-    trigger = json.loads(changed.headers["HX-Trigger"])
+    trigger = json.loads(changed.headers["HX-Trigger-After-Settle"])
     assert trigger["board-changed"] == {"boards": ["today"]}
     assert "沪A12345" in changed.get_data(as_text=True) and 'id="today-board"' in changed.get_data(as_text=True)
 

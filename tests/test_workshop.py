@@ -331,7 +331,7 @@ def test_dispatch_tap_over_htmx_and_a_stale_tap(client, login_as, store, crew, m
     answer = client.post(f"/workshop/dispatch/jobs/{job.id}/assign", headers={"HX-Request": "true"},
                          data={"technician_id": crew["mech"].id, "version": version, "token": "t1"})
     assert answer.status_code == 200 and 'id="dispatch-board"' in answer.get_data(as_text=True)
-    assert "board-changed" in answer.headers["HX-Trigger"]
+    assert "board-changed" in answer.headers["HX-Trigger-After-Settle"]
     stale = client.post(f"/workshop/dispatch/jobs/{job.id}/assign", headers={"HX-Request": "true"},
                         data={"technician_id": crew["mech2"].id, "version": version, "token": "t2"})
     assert stale.status_code == 409 and "toast" in stale.headers["HX-Trigger"]

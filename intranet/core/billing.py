@@ -21,9 +21,12 @@ def money(value) -> Decimal:
 def decimal_from(value, field: str) -> Decimal:
     """A number typed into `field`, or a refusal shown next to it."""
     try:
-        return Decimal(str(value).strip())
+        number = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
         raise DomainError(_l("Enter a number."), field=field) from None
+    if not number.is_finite():  # "NaN" and "Infinity" parse, but are no amount of anything
+        raise DomainError(_l("Enter a number."), field=field)
+    return number
 
 
 @dataclass

@@ -32,5 +32,7 @@ def announce(response, *boards: str):
     """Tell the page that `boards` changed (htmx HX-Trigger); its boards refresh at once."""
     from intranet.web import add_trigger
 
-    add_trigger(response, EVENT, {"boards": list(boards)})
+    # after the swap: the page's own board, just replaced by this answer, then polls with the new
+    # ETag and gets a 304 instead of fetching itself a second time
+    add_trigger(response, EVENT, {"boards": list(boards)}, header="HX-Trigger-After-Settle")
     return response

@@ -30,16 +30,16 @@ SUPPLIERS = [  # (name, contact, phone, return days, lead days)
 # The parts the demo's menu items, findings and accident and warranty jobs use:
 # (number, name, cost, price, class, opening stock, reorder point, reorder quantity, supplier index)
 KEY_PARTS = [
-    ("G052195M4", "机油 5W-30 4L", "268", "398", "A", 160, 40, 120, 4),
-    ("06L115562B", "机油滤清器", "32", "68", "A", 150, 40, 100, 0),
-    ("5QD129620", "空气滤芯", "58", "128", "A", 70, 20, 60, 0),
-    ("5QD819644", "空调滤芯", "66", "158", "A", 45, 15, 40, 0),
-    ("06K905601B", "火花塞", "38", "85", "A", 96, 32, 80, 2),
-    ("5QD698151", "前刹车片（套）", "395", "680", "A", 14, 6, 12, 0),
+    ("G052195M4", "机油 5W-30 4L", "268", "398", "A", 240, 40, 120, 4),
+    ("06L115562B", "机油滤清器", "32", "68", "A", 220, 40, 100, 0),
+    ("5QD129620", "空气滤芯", "58", "128", "A", 110, 20, 60, 0),
+    ("5QD819644", "空调滤芯", "66", "158", "A", 70, 15, 40, 0),
+    ("06K905601B", "火花塞", "38", "85", "A", 160, 32, 80, 2),
+    ("5QD698151", "前刹车片（套）", "395", "680", "A", 20, 6, 12, 0),
     ("AC-FOAM", "空调清洗剂", "42", "98", "B", 30, 10, 24, 5),
     ("5QD413031", "前减震器（右）", "520", "860", "B", 0, 2, 4, 0),
-    ("5G0807221", "前保险杠", "980", "1680", "B", 6, 2, 4, 0),
-    ("06H121026", "水泵总成", "760", "1320", "B", 4, 2, 4, 0),
+    ("5G0807221", "前保险杠", "980", "1680", "B", 10, 2, 4, 0),
+    ("06H121026", "水泵总成", "760", "1320", "B", 8, 2, 4, 0),
     ("235-50R18-MPS4", "轮胎 235/50 R18", "720", "1150", "B", 16, 8, 12, 3),
 ]
 
@@ -58,6 +58,7 @@ PIECES = [  # name stems and a rough cost range, for the rest of the catalogue
 SIDES = ["", "（左）", "（右）", "（前）", "（后）", "（左前）", "（右前）", "（左后）", "（右后）"]
 FITS = ["迈腾", "速腾", "宝来", "高尔夫", "探岳", "探歌", "揽境", "CC", "ID.4", "ID.6"]
 CATALOGUE_SIZE = 3000
+SAFETY_STOCK = 12
 
 
 def seed_catalogue(store: Store, rng: random.Random, today: date, history_days: int) -> None:
@@ -185,7 +186,9 @@ def issue_visit(ro_id: int, *, counter: Counter, rng: random.Random, at: datetim
             if part is None:
                 services.cancel_request(request.id, store_id=store_id, actor_id=counter.counter_id)
                 continue
-            if part.available + _held(ro_id, part.id) < Decimal(request.quantity):
+            # below the safety stock the store orders in at once (and visits of one day are seeded in
+            # any order, so a margin keeps the time-ordered bin card from ever going below zero)
+            if part.available + _held(ro_id, part.id) < Decimal(request.quantity) + SAFETY_STOCK:
                 services.record_shortage(request.id, store_id=store_id, actor_id=counter.counter_id)
                 arrival = at + timedelta(hours=2)
                 with clock.frozen(arrival):
@@ -246,11 +249,11 @@ def replay_balances(store_id: int) -> int:
             running, last_part = Decimal(0), part_id
         running += Decimal(quantity)
         if running != balance:
-            fixed.append({"movement_id": movement_id, "balance": running})
+            fixed.append({"movement_id": movement_id, "new_balance": running})
     if fixed:
         from sqlalchemy import bindparam
 
-        db.session.execute(update(StockMovement).where(StockMovement.id == bindparam("movement_id"))
-                           .values(balance=bindparam("balance")).execution_options(synchronize_session=False),
-                           fixed)
+        table = StockMovement.__table__
+        db.session.execute(update(table).where(table.c.id == bindparam("movement_id"))
+                           .values(balance=bindparam("new_balance")), fixed)
     return len(fixed)

@@ -74,18 +74,24 @@ def _page() -> int:
 
 # ------------------------------------------------------------------ the counter
 
-def render_counter(store, *, errors: dict | None = None, typed: dict | None = None, etag: str | None = None) -> str:
+def _recent(store) -> dict:
+    recent = services.recent_issues(store.id)
+    return {"recent": recent, "recent_parts": services.parts_of(recent)}
+
+
+def render_counter(store, *, errors: dict | None = None, typed: dict | None = None, etag: str | None = None,
+                   oob: bool = True) -> str:
+    """The queue; an htmx answer also carries the "issued lately" list, swapped out of band."""
     return render_template("parts/_counter.html", requests=services.counter_queue(store.id),
                            outcomes=list(OldPartOutcome), errors=errors or {}, typed=typed or {},
-                           etag=etag or board_etag(BOARD, store.id))
+                           etag=etag or board_etag(BOARD, store.id), oob=oob, **(_recent(store) if oob else {}))
 
 
 @bp.get("/")
 def counter():
     store = current_store()
-    recent = services.recent_issues(store.id)
-    return render_template("parts/counter.html", board=render_counter(store), recent=recent,
-                           recent_parts=services.parts_of(recent), return_form=ReturnForm())
+    return render_template("parts/counter.html", board=render_counter(store, oob=False), return_form=ReturnForm(),
+                           **_recent(store))
 
 
 @bp.get("/live")
@@ -157,10 +163,8 @@ def return_part():
     if outcome.done:
         flash(_("Back in stock."), "success")
         return redirect(url_for(".counter"))
-    recent = services.recent_issues(store.id)
-    return render_template("parts/counter.html", board=render_counter(store), recent=recent,
-                           recent_parts=services.parts_of(recent), return_form=form,
-                           return_error=outcome.error), outcome.status
+    return render_template("parts/counter.html", board=render_counter(store, oob=False), return_form=form,
+                           return_error=outcome.error, **_recent(store)), outcome.status
 
 
 # ------------------------------------------------------------------ stock list, parts, bin cards

@@ -80,8 +80,3 @@
   });
 })();
 
-// A row of tabs wider than the screen (the parts area's) keeps the current one in view.
-document.addEventListener("DOMContentLoaded", () => {
-  const current = document.querySelector(".parts-tabs .is-current");
-  if (current) current.scrollIntoView({ inline: "center", block: "nearest" });
-});
