@@ -119,6 +119,8 @@ def test_booking_by_phone_in_the_browser_flow(client, login_as, store, db):
     tomorrow = clock.store_today(store.timezone) + timedelta(days=1)
     page = client.get("/reception/appointments/new")
     assert page.status_code == 200
+    # changing the day or the advisor reloads the slots (htmx attributes written with hyphens)
+    assert page.get_data(as_text=True).count('hx-get="/reception/appointments/slots"') == 2
     slots = client.get(f"/reception/appointments/slots?day={tomorrow.isoformat()}&advisor_id={advisor.id}")
     assert "<option" in slots.get_data(as_text=True) and "08:00" in slots.get_data(as_text=True)
     form = {"plate": "沪F11111", "name": "赵六", "mobile": "13600002222", "model": "速腾", "day": tomorrow.isoformat(),

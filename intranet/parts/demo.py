@@ -58,7 +58,6 @@ PIECES = [  # name stems and a rough cost range, for the rest of the catalogue
 SIDES = ["", "（左）", "（右）", "（前）", "（后）", "（左前）", "（右前）", "（左后）", "（右后）"]
 FITS = ["迈腾", "速腾", "宝来", "高尔夫", "探岳", "探歌", "揽境", "CC", "ID.4", "ID.6"]
 CATALOGUE_SIZE = 3000
-SAFETY_STOCK = 12
 
 
 def seed_catalogue(store: Store, rng: random.Random, today: date, history_days: int) -> None:
@@ -186,17 +185,23 @@ def issue_visit(ro_id: int, *, counter: Counter, rng: random.Random, at: datetim
             if part is None:
                 services.cancel_request(request.id, store_id=store_id, actor_id=counter.counter_id)
                 continue
-            # below the safety stock the store orders in at once (and visits of one day are seeded in
-            # any order, so a margin keeps the time-ordered bin card from ever going below zero)
-            if part.available + _held(ro_id, part.id) < Decimal(request.quantity) + SAFETY_STOCK:
-                services.record_shortage(request.id, store_id=store_id, actor_id=counter.counter_id)
-                arrival = at + timedelta(hours=2)
+            # at the reorder point the store orders in at once (and visits of one day are seeded in any
+            # order, so the margin keeps the time-ordered bin card from ever going below zero);
+            # when even the request cannot be met, the car waits for the emergency delivery
+            free = part.available + _held(ro_id, part.id)
+            if free < Decimal(request.quantity) + Decimal(part.reorder_point):
+                short = free < Decimal(request.quantity)
+                if short:
+                    services.record_shortage(request.id, store_id=store_id, actor_id=counter.counter_id)
+                arrival = at + timedelta(hours=2) if short else at - timedelta(minutes=5)
                 with clock.frozen(arrival):
-                    short = Decimal(request.quantity) + Decimal(part.reorder_quantity or 2)
-                    ledger.post(part.id, short, MovementKind.RECEIPT, store_id=store_id, actor_id=counter.counter_id,
-                                note="紧急调货")
-                    services.on_received(part.id, short, store_id=store_id, actor_id=counter.counter_id)
-                at = arrival + timedelta(minutes=10)
+                    delivered = Decimal(request.quantity) + Decimal(part.reorder_quantity or 2)
+                    ledger.post(part.id, delivered, MovementKind.RECEIPT, store_id=store_id,
+                                actor_id=counter.counter_id, note="紧急调货")
+                    if short:
+                        services.on_received(part.id, delivered, store_id=store_id, actor_id=counter.counter_id)
+                if short:
+                    at = arrival + timedelta(minutes=10)
         with clock.frozen(at):
             if request.status == PartsRequestStatus.CANCELLED:
                 continue
@@ -230,6 +235,7 @@ def seed_rest(store: Store, rng: random.Random, today: date, history_days: int) 
              "director": people.get("director"), "warranty": people.get("warranty"), "manager": people.get("manager")}
     demo_purchasing.seed(store.id, rng, staff, days)
     demo_counts.seed(store.id, rng, staff, days)
+    seed_pending_today(store, rng, today)
     replay_balances(store.id)
 
 
@@ -257,3 +263,48 @@ def replay_balances(store_id: int) -> int:
         db.session.execute(update(table).where(table.c.id == bindparam("movement_id"))
                            .values(balance=bindparam("new_balance")), fixed)
     return len(fixed)
+
+
+def seed_pending_today(store: Store, rng: random.Random, today: date) -> None:
+    """Cars on site waiting for parts the store does not stock today, at every step of the pending
+    list: just short, on an urgent request, and ordered — one of them overdue."""
+    from intranet.core.models import RO_ON_SITE
+    from intranet.parts import purchasing
+    from intranet.workshop.models import Job
+
+    counter = Counter(store)
+    manager_id = db.session.scalar(select(User.id).where(User.store_id == store.id, User.username == "parts"))
+    planner_id = db.session.scalar(select(User.id).where(User.store_id == store.id, User.username == "planner"))
+    if not (manager_id and planner_id):
+        return
+    cars = list(db.session.execute(
+        select(RepairOrder.id, Job.id, Job.technician_id).join(Job, Job.repair_order_id == RepairOrder.id)
+        .where(RepairOrder.store_id == store.id, RepairOrder.status.in_([str(s) for s in RO_ON_SITE]),
+               Job.technician_id.is_not(None)).order_by(RepairOrder.id)).all())
+    missing = list(db.session.scalars(select(Part).where(Part.store_id == store.id, Part.on_hand == 0,
+                                                         Part.supplier_id.is_not(None)).order_by(Part.number)))
+    if not cars or not missing:
+        return
+    now = clock.utcnow()
+    pending = []
+    seen = set()
+    for ro_id, job_id, technician_id in cars[:4]:
+        if ro_id in seen:
+            continue
+        seen.add(ro_id)
+        part = rng.choice(missing)
+        with clock.frozen(now - timedelta(hours=rng.randrange(20, 50))):
+            request = workshop.request_part(job_id, store_id=store.id, actor_id=technician_id, description=part.name,
+                                            part_number=part.number, quantity="1")
+            pending.append(services.record_shortage(request.id, store_id=store.id, actor_id=counter.counter_id))
+    if len(pending) < 3:
+        return
+    with clock.frozen(now - timedelta(hours=18)):
+        orders = purchasing.request_purchase([p.id for p in pending[1:]], store_id=store.id, actor_id=planner_id)
+    manager = db.session.get(User, manager_id)
+    for n, order in enumerate(orders):
+        with clock.frozen(now - timedelta(hours=17)):
+            purchasing.approve(order.id, store_id=store.id, actor=manager)
+            # one promised for yesterday and not here: the list shows it overdue
+            purchasing.mark_ordered(order.id, store_id=store.id, actor_id=manager_id,
+                                    expected_on=today - timedelta(days=1) if n == 0 else today + timedelta(days=1))
