@@ -216,9 +216,13 @@ def _seed_canned_jobs(store: Store) -> None:
 
 def _seed_today(store: Store, rng: random.Random, today: date) -> int:
     """This morning's arrivals, in several stages, so every board has cars on it."""
-    start, end = clock.store_day_bounds_utc(today, store.timezone)
+    local_now = clock.to_store_time(clock.utcnow(), store.timezone).replace(tzinfo=None)
+    last = min(local_now, datetime.combine(today, store.closes_at))
+    first = min(datetime.combine(today, store.opens_at), last - timedelta(hours=2))  # never in the future
+    # (run just after midnight, "this morning's" cars arrived late last evening: look from there)
     if db.session.scalar(select(func.count()).select_from(RepairOrder).where(
-            RepairOrder.store_id == store.id, RepairOrder.opened_at >= start, RepairOrder.opened_at < end)):
+            RepairOrder.store_id == store.id,
+            RepairOrder.opened_at >= clock.store_local_to_utc(first, store.timezone))):
         return 0
     advisors = list(db.session.scalars(select(User).join(User.role_rows).where(
         User.store_id == store.id, User.role_rows.any(role=Role.ADVISOR.value)).order_by(User.id)))
@@ -228,9 +232,6 @@ def _seed_today(store: Store, rng: random.Random, today: date) -> int:
     # What each of this morning's cars is doing now
     stages = ["delivered", "ready", "washing", "quality_check", "paused_approval", "paused_parts", "accident",
               "running", "running", "running", "dispatch", "dispatch", "dispatch"]
-    local_now = clock.to_store_time(clock.utcnow(), store.timezone).replace(tzinfo=None)
-    last = min(local_now, datetime.combine(today, store.closes_at))
-    first = min(datetime.combine(today, store.opens_at), last - timedelta(hours=2))  # never in the future
     span = int((last - first).total_seconds() // 60)
     picks = rng.sample(vehicles, len(stages))
     jobs = list(db.session.scalars(select(CannedJob).where(CannedJob.store_id == store.id).order_by(CannedJob.code)))

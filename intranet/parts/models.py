@@ -210,7 +210,7 @@ class PendingStatus(Labelled):
 
     @classmethod
     def _labels(cls):
-        return {cls.SHORTAGE: _l("Shortage"), cls.REQUESTED: _l("Purchase requested"), cls.APPROVED: _l("Approved"),
+        return {cls.SHORTAGE: _l("Shortage"), cls.REQUESTED: _l("Purchase requested"), cls.APPROVED: _l("Purchase approved"),
                 cls.ORDERED: _l("Ordered"), cls.RECEIVED: _l("Received"), cls.CANCELLED: _l("Cancelled")}
 
 
@@ -257,7 +257,7 @@ class OrderStatus(Labelled):
 
     @classmethod
     def _labels(cls):
-        return {cls.DRAFT: _l("Draft"), cls.APPROVED: _l("Approved"), cls.ORDERED: _l("Ordered"),
+        return {cls.DRAFT: _l("Draft"), cls.APPROVED: _l("Approved for purchase"), cls.ORDERED: _l("Ordered"),
                 cls.PARTLY_RECEIVED: _l("Partly received"), cls.RECEIVED: _l("Received"),
                 cls.CANCELLED: _l("Cancelled")}
 

@@ -399,7 +399,8 @@ def test_issue_a_part_with_the_old_part_handed_in(db, shop, make_vehicle, make_c
     expect(newest.change).to_have_text("-1")
     expect(newest.balance).to_have_text("4")
     expect(newest.purpose).to_have_text(PLATE)
-    expect(newest.purpose.locator("a")).to_have_attribute("href", f"/reception/ro/{ro_id}")
+    # parts staff cannot open the repair order page: the plate is plain text, not a dead link
+    expect(newest.purpose.locator("a")).to_have_count(0)
     snap(page, "part-after-issue")
 
     # -- the advisor sees the part billed on the repair order
