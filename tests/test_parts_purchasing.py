@@ -591,6 +591,8 @@ def test_suggested_orders_reach_above_the_reorder_point_and_a_rerun_replaces_the
     assert db.session.scalar(select(func.count()).select_from(PurchaseOrder)) == 2  # replaced, not added
 
     # the planner touches the faw suggestion: it is kept, and what it holds counts as on order
+    # (the rerun replaced the first drafts: look the current one up, ids are not reused on PostgreSQL)
+    made = list(db.session.scalars(select(PurchaseOrder).where(PurchaseOrder.suggested.is_(True))))
     faw = next(o for o in made if o.supplier.name == "一汽大众配件中心")
     purchasing.save_draft(faw.id, store_id=store.id, lines={}, urgent=False, note="已核对")
     shop["parts"]["06J115403Q"].reorder_point = D("30")  # 2 + 20 on the draft ≤ 30: 9 more to get above

@@ -90,7 +90,9 @@ def seed_catalogue(store: Store, rng: random.Random, today: date, history_days: 
         roll = rng.random()
         abc = "A" if roll < 0.08 else "B" if roll < 0.28 else "C"
         cost = Decimal(rng.randrange(low, high + 1))
-        stock = rng.randrange(4, 24) if abc == "A" else rng.randrange(1, 8) if abc == "B" else rng.choice((0, 0, 1, 1, 2, 3))
+        # most of a 4S catalogue is ordered when a car needs it: B and C parts are mostly not stocked
+        stock = rng.randrange(2, 10) if abc == "A" else rng.choice((0, 1, 1, 2)) if abc == "B" else rng.choice(
+            (0, 0, 0, 0, 1))
         rows.append(dict(store_id=store.id, number=number, name=stem + rng.choice(SIDES),
                          fitment=", ".join(sorted(rng.sample(FITS, rng.randrange(1, 4)))), abc_class=abc, unit="件",
                          cost=cost, price=(cost * Decimal(rng.choice(("1.35", "1.45", "1.6")))).quantize(Decimal("1")),
