@@ -397,12 +397,16 @@ def issued_to(ro_id: int) -> list[tuple[Part, Decimal]]:
     return [(part, -Decimal(total)) for part, total in rows]
 
 
-def recent_issues(store_id: int, limit: int = 20) -> list[StockMovement]:
+def recent_issues(store_id: int, limit: int = 20, days: int = 3) -> list[StockMovement]:
+    """The counter's last issues and returns. Only the last few days are looked at, so the index on
+    (store, time) keeps this a short range scan however long the ledger grows."""
+    since = clock.utcnow() - timedelta(days=days)
     return list(db.session.scalars(
         select(StockMovement).options(joinedload(StockMovement.actor),
                                       joinedload(StockMovement.repair_order).joinedload(RepairOrder.vehicle))
-        .where(StockMovement.store_id == store_id, StockMovement.kind.in_([MovementKind.ISSUE, MovementKind.RETURN]))
-        .order_by(StockMovement.id.desc()).limit(limit)))
+        .where(StockMovement.store_id == store_id, StockMovement.at >= since,
+               StockMovement.kind.in_([MovementKind.ISSUE, MovementKind.RETURN]))
+        .order_by(StockMovement.at.desc(), StockMovement.id.desc()).limit(limit)))
 
 
 def parts_of(movements: list[StockMovement]) -> dict[int, Part]:
