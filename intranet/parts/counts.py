@@ -33,7 +33,7 @@ from intranet.core.services import get_owned, next_number
 from intranet.errors import Conflict, DomainError, IllegalTransition, NotFound
 from intranet.extensions import db
 from intranet.jobs.runtime import unit_of_work
-from intranet.parts import ledger
+from intranet.parts import history, ledger
 from intranet.parts.models import (
     ZERO, AbcClass, CountKind, CountLine, CountStatus, MovementKind, Part, StockCount,
 )
@@ -140,12 +140,10 @@ def _expect(count: StockCount, expected_version) -> None:
                             "check it and try again.", number=count.number, status=count.status_enum.label))
 
 
-def _move(count: StockCount, to: CountStatus) -> None:
-    current = count.status_enum
-    if to not in COUNT_TRANSITIONS[current]:
-        raise IllegalTransition(_l("A count that is “%(current)s” cannot become “%(target)s”.",
-                                   current=current.label, target=to.label))
-    count.status = to
+def _move(count: StockCount, to: CountStatus, actor_id: int | None) -> None:
+    history.move(count, to, COUNT_TRANSITIONS, subject="count", actor_id=actor_id,
+                 refusal=lambda current: _l("A count that is “%(current)s” cannot become “%(target)s”.",
+                                            current=current.label, target=to.label))
 
 
 def _flush_versioned(count: StockCount) -> None:
@@ -195,6 +193,7 @@ def open_count(*, store_id: int, actor_id: int | None, kind: str, classes=None, 
                        created_at=clock.utcnow())
     db.session.add(count)
     db.session.flush()
+    history.opened(count, subject="count", actor_id=actor_id)
     return count
 
 
@@ -251,7 +250,7 @@ def generate_sheets(count_id: int, *, batch_size: int = SHEET_BATCH,
     count = db.session.get(StockCount, count_id)
     db.session.refresh(count)
     if count.status_enum == CountStatus.GENERATING:  # not cancelled meanwhile
-        _move(count, CountStatus.COUNTING)
+        _move(count, CountStatus.COUNTING, None)
         db.session.flush()
     return len(missing)
 
@@ -412,7 +411,7 @@ def submit_for_review(count_id: int, *, store_id: int, actor_id: int, expected_v
                                       "before the review.", n=progress.uncounted))
         if progress.to_recount:
             raise LinesOutstanding(_l("%(n)s lines still wait for their second count.", n=progress.to_recount))
-    _move(count, CountStatus.REVIEW)
+    _move(count, CountStatus.REVIEW, actor_id)
     _flush_versioned(count)
     return count
 
@@ -420,7 +419,7 @@ def submit_for_review(count_id: int, *, store_id: int, actor_id: int, expected_v
 def reopen_counting(count_id: int, *, store_id: int, actor_id: int, expected_version=None) -> StockCount:
     count = get_count(count_id, store_id)
     _expect(count, expected_version)
-    _move(count, CountStatus.COUNTING)
+    _move(count, CountStatus.COUNTING, actor_id)
     count.finance_by_id, count.finance_at = None, None  # finance signs what it will be approved as
     _flush_versioned(count)
     return count
@@ -432,7 +431,7 @@ def cancel_count(count_id: int, *, store_id: int, actor_id: int, expected_versio
     actor = _user(actor_id, store_id)
     if actor is None or not actor.has_role(*APPROVER_ROLES):
         raise ApprovalRefused(_l("Only the parts staff or the director may cancel a count."))
-    _move(count, CountStatus.CANCELLED)
+    _move(count, CountStatus.CANCELLED, actor_id)
     _flush_versioned(count)
     return count
 
@@ -549,7 +548,7 @@ def approve_count(count_id: int, *, store_id: int, actor_id: int, expected_versi
     if unexplained:
         raise DomainError(_l("%(n)s variances still need a reason and a responsible person: %(numbers)s.",
                              n=len(unexplained), numbers=", ".join(unexplained[:10])))
-    _move(count, CountStatus.APPROVED)
+    _move(count, CountStatus.APPROVED, actor_id)
     count.approved_by_id, count.approved_at = actor.id, clock.utcnow()
     _flush_versioned(count)  # the version check comes before any stock moves
     for line in lines:

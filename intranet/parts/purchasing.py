@@ -25,7 +25,7 @@ from intranet.core.services import get_owned, get_store, next_number
 from intranet.errors import Conflict, DomainError, IllegalTransition
 from intranet.extensions import db
 from intranet.jobs.runtime import unit_of_work
-from intranet.parts import ledger
+from intranet.parts import history, ledger
 from intranet.parts.models import (
     OPEN_CLAIMS, ZERO, AbcClass, ClaimStatus, Discrepancy, DiscrepancyKind, MovementKind, OrderStatus, Part,
     PartSupplier, PendingPart, PendingStatus, PurchaseOrder, PurchaseOrderLine, Receipt, ReceiptLine, ReceiptStatus,
@@ -244,9 +244,10 @@ def _allowed(order: PurchaseOrder, to: OrderStatus) -> None:
                                    current=current.label, target=to.label))
 
 
-def _move(order: PurchaseOrder, to: OrderStatus) -> None:
+def _move(order: PurchaseOrder, to: OrderStatus, actor_id: int | None, note: str | None = None) -> None:
     _allowed(order, to)
-    order.status = to
+    history.move(order, to, ORDER_MOVES, subject="order", actor_id=actor_id, note=note,
+                 refusal=lambda current: current.label)
 
 
 def _require_draft(order: PurchaseOrder) -> None:
@@ -263,6 +264,7 @@ def _new_order(store_id: int, supplier_id: int | None, *, actor_id: int | None, 
                           suggested=suggested, status=OrderStatus.DRAFT, created_by_id=actor_id,
                           created_at=clock.utcnow(), note=_text(note, 200))
     db.session.add(order)
+    history.opened(order, subject="order", actor_id=actor_id)
     return order
 
 
@@ -591,7 +593,7 @@ def approve(order_id: int, *, store_id: int, actor: User, expected_version=None)
     if unquoted:
         raise DomainError(_l("A-class parts are compared across three suppliers before approval: %(numbers)s "
                              "still need quotes.", numbers=", ".join(unquoted)), field="quotes")
-    _move(order, OrderStatus.APPROVED)
+    _move(order, OrderStatus.APPROVED, actor.id)
     order.approved_by_id, order.approved_at = actor.id, clock.utcnow()
     for pending in _pending_on([line.id for line in order.lines]):
         if pending.status == PendingStatus.REQUESTED:
@@ -614,7 +616,7 @@ def mark_ordered(order_id: int, *, store_id: int, actor_id: int | None, expected
     day = _date(expected_on, "expected_on")
     if day < store_today(store_id):
         raise DomainError(_l("The expected date cannot be in the past."), field="expected_on")
-    _move(order, OrderStatus.ORDERED)
+    _move(order, OrderStatus.ORDERED, actor_id)
     now = clock.utcnow()
     order.expected_on, order.ordered_by_id, order.ordered_at = day, actor_id, now
     for pending in _pending_on([line.id for line in order.lines]):
@@ -632,7 +634,7 @@ def cancel_order(order_id: int, *, store_id: int, actor_id: int | None, expected
     if db.session.scalar(select(func.count()).select_from(Receipt).where(Receipt.order_id == order.id)):
         raise IllegalTransition(_l("Goods have arrived on purchase order %(number)s: close it short instead of "
                                    "cancelling it.", number=order.number))
-    _move(order, OrderStatus.CANCELLED)
+    _move(order, OrderStatus.CANCELLED, actor_id)
     _back_to_shortage([line.id for line in order.lines])
     order.note = _text(((order.note or "") + " " + _("Cancelled by %(who)s.", who=_name(actor_id))), 200)
     _flush(order)
@@ -667,7 +669,7 @@ def close_short(order_id: int, *, store_id: int, actor_id: int | None, expected_
                                        created_at=clock.utcnow(),
                                        note=_text(_("Never delivered; order closed short."), 200)))
     _back_to_shortage([line.id for line in order.lines if line.outstanding > 0])
-    _move(order, OrderStatus.RECEIVED)
+    _move(order, OrderStatus.RECEIVED, actor_id)
     _flush(order)
     _bump_pending(store_id)
     return order
@@ -823,7 +825,7 @@ def shelve(receipt_id: int, *, store_id: int, actor_id: int | None) -> Receipt:
         done = all(ln.outstanding <= 0 for ln in order.lines)
         target = OrderStatus.RECEIVED if done else OrderStatus.PARTLY_RECEIVED
         if order.status != target:
-            _move(order, target)
+            _move(order, target, actor_id)
     _touch(order)
     _flush(order)
     return receipt
@@ -867,18 +869,16 @@ def discrepancy_row(discrepancy_id: int, store_id: int) -> Discrepancy:
     return row
 
 
-def _claim_move(row: Discrepancy, to: ClaimStatus) -> None:
-    current = row.status_enum
-    if to not in CLAIM_MOVES[current]:
-        raise IllegalTransition(_l("A discrepancy that is “%(current)s” cannot become “%(target)s”.",
-                                   current=current.label, target=to.label))
-    row.status = to
+def _claim_move(row: Discrepancy, to: ClaimStatus, actor_id: int | None, note: str | None = None) -> None:
+    history.move(row, to, CLAIM_MOVES, subject="claim", actor_id=actor_id, note=note,
+                 refusal=lambda current: _l("A discrepancy that is “%(current)s” cannot become “%(target)s”.",
+                                            current=current.label, target=to.label))
 
 
 def claim(discrepancy_id: int, *, store_id: int, actor_id: int | None, reference: str | None) -> Discrepancy:
     """The discrepancy is claimed from the supplier under its claim reference."""
     row = get_discrepancy(discrepancy_id, store_id)
-    _claim_move(row, ClaimStatus.CLAIMED)
+    _claim_move(row, ClaimStatus.CLAIMED, actor_id, note=reference)
     reference = (reference or "").strip()
     if not reference:
         raise DomainError(_l("Enter the claim reference the supplier gave."), field="claim_reference")
@@ -898,8 +898,8 @@ def settle(discrepancy_id: int, outcome: str, *, store_id: int, actor_id: int | 
         raise DomainError(_l("Choose how the claim ended."), field="outcome") from None
     if target not in CLAIM_OUTCOMES:
         raise DomainError(_l("Choose how the claim ended."), field="outcome")
-    _claim_move(row, target)
     text = _text(note, 200)
+    _claim_move(row, target, actor_id, note=text)
     if target == ClaimStatus.REJECTED and not text:
         raise DomainError(_l("The supplier rejected the claim: write the report to the parts manager (what "
                              "happened, who bears the loss)."), field="outcome_note")

@@ -17,9 +17,11 @@ from intranet.errors import Conflict, DomainError
 from intranet.extensions import db, htmx
 from intranet.live.http import announce, board_etag, conditional_board
 from intranet.parts import figures as parts_figures
-from intranet.parts import ledger, services, transfer
+from intranet.parts import history, ledger, services, transfer
 from intranet.parts.forms import PartForm, ReserveForm, ReturnForm
-from intranet.parts.models import AbcClass, OldPartOutcome, OldPartStatus
+from intranet.parts.models import (
+    AbcClass, ClaimStatus, CountStatus, OldPartOutcome, OldPartStatus, OrderStatus, WriteOffStatus,
+)
 from intranet.web import current_store, run_action, run_form, toast
 
 bp = guard(Blueprint("parts", __name__, url_prefix="/parts"), Role.PARTS, Role.DIRECTOR)
@@ -43,12 +45,22 @@ TABS = (
 )
 
 
+HISTORY_STATES = {"order": OrderStatus, "claim": ClaimStatus, "count": CountStatus, "write_off": WriteOffStatus}
+
+
 @bp.app_context_processor
-def _parts_tabs():
+def _parts_context():
     def parts_tabs():
         return [(endpoint, label) for endpoint, label in TABS
                 if endpoint in current_app.view_functions and access.can_open(current_user, endpoint)]
-    return {"parts_tabs": parts_tabs}
+
+    def parts_history(subject: str, subject_id: int):
+        """A subject's moves, each with its states' names, for the "history" card."""
+        states = HISTORY_STATES[subject]
+        return [(event, states(event.from_status).label if event.from_status else None, states(event.to_status).label)
+                for event in history.events_of(subject, subject_id)]
+
+    return {"parts_tabs": parts_tabs, "parts_history": parts_history}
 
 
 BOARD = "parts"

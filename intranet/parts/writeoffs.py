@@ -21,7 +21,7 @@ from intranet.core.photos import save_photo
 from intranet.core.services import get_owned
 from intranet.errors import Conflict, DomainError, IllegalTransition
 from intranet.extensions import db
-from intranet.parts import ledger
+from intranet.parts import history, ledger
 from intranet.parts.models import (
     OPEN_CLAIMS, ZERO, Discrepancy, MovementKind, Part, StockMovement, Supplier, WriteOff, WriteOffApproval,
     WriteOffStatus,
@@ -54,11 +54,10 @@ def get_write_off(write_off_id: int, store_id: int) -> WriteOff:
     return get_owned(WriteOff, write_off_id, store_id, _l("No such write-off."))
 
 
-def _move(write_off: WriteOff, to: WriteOffStatus) -> None:
-    current = write_off.status_enum
-    if to not in WRITE_OFF_TRANSITIONS[current]:
-        raise IllegalTransition(_l("This write-off is already “%(status)s”.", status=current.label))
-    write_off.status, write_off.closed_at = to, clock.utcnow()
+def _move(write_off: WriteOff, to: WriteOffStatus, actor_id: int | None, note: str | None = None) -> None:
+    history.move(write_off, to, WRITE_OFF_TRANSITIONS, subject="write_off", actor_id=actor_id, note=note,
+                 refusal=lambda current: _l("This write-off is already “%(status)s”.", status=current.label))
+    write_off.closed_at = clock.utcnow()
 
 
 def _plain(value) -> str:
@@ -119,6 +118,7 @@ def request_write_off(*, store_id: int, actor_id: int, part_number: str | None, 
                          status=WriteOffStatus.REQUESTED, requested_by_id=actor_id, requested_at=clock.utcnow())
     db.session.add(write_off)
     db.session.flush()
+    history.opened(write_off, subject="write_off", actor_id=actor_id, note=write_off.reason)
     for upload in photos:
         if upload is not None and getattr(upload, "filename", "x"):
             save_photo(upload, store_id=store_id, taken_by_id=actor_id, folder=photo_folder, write_off_id=write_off.id)
@@ -180,7 +180,7 @@ def approve_write_off(write_off_id: int, *, store_id: int, actor_id: int, role: 
 
 
 def _post(write_off: WriteOff, actor_id: int) -> None:
-    _move(write_off, WriteOffStatus.POSTED)
+    _move(write_off, WriteOffStatus.POSTED, actor_id)
     try:
         ledger.post(write_off.part_id, -Decimal(write_off.quantity), MovementKind.WRITE_OFF,
                     store_id=write_off.store_id, actor_id=actor_id, may_use_reserved=False,
@@ -202,7 +202,7 @@ def refuse_write_off(write_off_id: int, *, store_id: int, actor_id: int, reason:
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(_l("Write why the write-off is refused."), field="refusal")
-    _move(write_off, WriteOffStatus.REFUSED)
+    _move(write_off, WriteOffStatus.REFUSED, actor_id, note=reason)
     write_off.refusal = reason[:200]
     db.session.flush()
     return write_off

@@ -1,8 +1,8 @@
 """parts store: catalogue, ledger, reservations, pending parts, purchasing, receiving, counts, write-offs, old parts
 
-Revision ID: 7adf071941e2
+Revision ID: 16801eaa3ab1
 Revises: 6fc5dc6d731a
-Create Date: 2026-11-24 16:00:10.938772
+Create Date: 2026-11-24 16:45:45.920712
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '7adf071941e2'
+revision = '16801eaa3ab1'
 down_revision = '6fc5dc6d731a'
 branch_labels = None
 depends_on = None
@@ -59,6 +59,23 @@ def upgrade():
     )
     with op.batch_alter_table('part', schema=None) as batch_op:
         batch_op.create_index('ix_part_store_class', ['store_id', 'abc_class'], unique=False)
+
+    op.create_table('parts_event',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('store_id', sa.Integer(), nullable=False),
+    sa.Column('subject', sa.String(length=16), nullable=False),
+    sa.Column('subject_id', sa.Integer(), nullable=False),
+    sa.Column('from_status', sa.String(length=24), nullable=True),
+    sa.Column('to_status', sa.String(length=24), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('at', sa.DateTime(), nullable=False),
+    sa.Column('note', sa.String(length=200), nullable=True),
+    sa.ForeignKeyConstraint(['actor_id'], ['user.id'], name=op.f('fk_parts_event_actor_id_user')),
+    sa.ForeignKeyConstraint(['store_id'], ['store.id'], name=op.f('fk_parts_event_store_id_store')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_parts_event'))
+    )
+    with op.batch_alter_table('parts_event', schema=None) as batch_op:
+        batch_op.create_index('ix_parts_event_subject', ['subject', 'subject_id', 'id'], unique=False)
 
     op.create_table('purchase_order',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -403,9 +420,9 @@ def upgrade():
         batch_op.add_column(sa.Column('old_part', sa.String(length=16), nullable=True))
         batch_op.add_column(sa.Column('from_stock', sa.Boolean(), nullable=True))
         batch_op.create_index(batch_op.f('ix_parts_request_part_id'), ['part_id'], unique=False)
+        batch_op.create_foreign_key(batch_op.f('fk_parts_request_part_id_part'), 'part', ['part_id'], ['id'])
         batch_op.create_foreign_key(batch_op.f('fk_parts_request_issued_by_id_user'), 'user', ['issued_by_id'], ['id'])
         batch_op.create_foreign_key(batch_op.f('fk_parts_request_warranty_signed_by_id_user'), 'user', ['warranty_signed_by_id'], ['id'])
-        batch_op.create_foreign_key(batch_op.f('fk_parts_request_part_id_part'), 'part', ['part_id'], ['id'])
 
     with op.batch_alter_table('photo', schema=None) as batch_op:
         batch_op.add_column(sa.Column('discrepancy_id', sa.Integer(), nullable=True))
@@ -439,9 +456,9 @@ def downgrade():
         batch_op.drop_column('discrepancy_id')
 
     with op.batch_alter_table('parts_request', schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f('fk_parts_request_part_id_part'), type_='foreignkey')
         batch_op.drop_constraint(batch_op.f('fk_parts_request_warranty_signed_by_id_user'), type_='foreignkey')
         batch_op.drop_constraint(batch_op.f('fk_parts_request_issued_by_id_user'), type_='foreignkey')
+        batch_op.drop_constraint(batch_op.f('fk_parts_request_part_id_part'), type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_parts_request_part_id'))
         batch_op.drop_column('from_stock')
         batch_op.drop_column('old_part')
@@ -516,6 +533,10 @@ def downgrade():
         batch_op.drop_index('ix_purchase_order_store_status')
 
     op.drop_table('purchase_order')
+    with op.batch_alter_table('parts_event', schema=None) as batch_op:
+        batch_op.drop_index('ix_parts_event_subject')
+
+    op.drop_table('parts_event')
     with op.batch_alter_table('part', schema=None) as batch_op:
         batch_op.drop_index('ix_part_store_class')
 
