@@ -15,22 +15,17 @@ percentile, ratio to GET /ping, SQL statements per request."""
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import shutil
 import sys
-import tempfile
 import time
 from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy.engine import make_url
 
-from bench.measure import count_queries, timed
-from bench.workshop_board import PASSWORD, login, postgres_database
-from intranet import create_app
+from bench.measure import count_queries, scratch_app, timed
+from bench.workshop_board import PASSWORD, login
 
 
 def build_parts(store_id: int, count: int, rng: random.Random) -> None:
@@ -100,28 +95,15 @@ def main():
     parser.add_argument("--rounds", type=int, default=50)
     args = parser.parse_args()
 
-    tmp = Path(tempfile.mkdtemp(prefix="intranet-bench-"))
-    database_url = os.environ.get("DATABASE_URL", "")
-    drop = None
-    if database_url.startswith("postgres"):
-        uri, drop = postgres_database(database_url)
-    else:
-        uri = f"sqlite:///{tmp / 'bench.db'}"
-    app = create_app({"INTRANET_ENV": "test", "SQLALCHEMY_DATABASE_URI": uri,
-                      "EMBEDDED_REDIS_FILE": str(tmp / "redis.rdb"), "INSTANCE_PATH": str(tmp),
-                      "WTF_CSRF_ENABLED": False, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
-    from flask_migrate import upgrade
-
     from intranet.core import services
     from intranet.core.models import Role, Store
     from intranet.extensions import db
-    from intranet.jobs.connection import stop_embedded
     from intranet.parts import counts
 
-    try:
+    with scratch_app() as app:
         rng = random.Random(7)
         with app.app_context():
-            upgrade()
+            backend = db.engine.url.get_backend_name()
             store = Store(code="BN01", name="Bench", timezone="Asia/Shanghai")
             db.session.add(store)
             db.session.flush()
@@ -185,7 +167,7 @@ def main():
         rows.append(("progress poll after generation (htmx)", *timed(client, progress, rounds, htmx),
                      count_queries(app, client, progress, htmx, expect=200)))
 
-        print(f"database: {make_url(uri).get_backend_name()}   parts: {args.parts} (built in {built:.1f} s)")
+        print(f"database: {backend}   parts: {args.parts} (built in {built:.1f} s)")
         gaps = [b - a for a, b in zip(batches, batches[1:])]
         print(f"sheet generation: {added} lines in {generation:.2f} s, {len(batches) - 1} batches committed "
               f"(longest {max(gaps) * 1000 if gaps else 0:.0f} ms); rerun added {again} lines in {rerun:.2f} s")
@@ -194,13 +176,6 @@ def main():
         print(f"{'request':<46} {'median ms':>10} {'p95 ms':>8} {'× ping':>7} {'queries':>8}")
         for label, median, p95, queries in rows:
             print(f"{label:<46} {median:>10.2f} {p95:>8.2f} {median / base:>7.1f} {queries:>8}")
-    finally:
-        if drop:
-            with app.app_context():
-                db.engine.dispose()
-            drop()
-        stop_embedded()
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """What the benchmarks share: timing a request in-process and counting the SQL it sends."""
 from __future__ import annotations
 
+import contextlib
 import statistics
 import time
 
@@ -42,3 +43,64 @@ def count_queries(app, client, url, headers=None, expect=None, answer=False):
     if expect is not None:
         assert response.status_code == expect, (url, response.status_code)
     return (len(seen), response) if answer else len(seen)
+
+
+def postgres_database(url: str):
+    """A throw-away database on the PostgreSQL server of `url`: (its URL, a function that drops it)."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    base = make_url(url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://")
+                    else url)
+    name = f"intranet_bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop():
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return base.set(database=name).render_as_string(hide_password=False), drop
+
+
+@contextlib.contextmanager
+def scratch_app():
+    """The app on a throw-away database migrated from empty — a SQLite file, or a database on the
+    PostgreSQL server DATABASE_URL points at — removed afterwards, with its embedded Redis."""
+    import os
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from flask_migrate import upgrade
+
+    from intranet import create_app
+
+    tmp = Path(tempfile.mkdtemp(prefix="intranet-bench-"))
+    database_url = os.environ.get("DATABASE_URL", "")
+    drop = None
+    if database_url.startswith("postgres"):
+        uri, drop = postgres_database(database_url)
+    else:
+        uri = f"sqlite:///{tmp / 'bench.db'}"
+    app = create_app({"INTRANET_ENV": "test", "SQLALCHEMY_DATABASE_URI": uri,
+                      "EMBEDDED_REDIS_FILE": str(tmp / "redis.rdb"), "INSTANCE_PATH": str(tmp),
+                      "WTF_CSRF_ENABLED": False, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+    from intranet.extensions import db
+    from intranet.jobs.connection import stop_embedded
+
+    try:
+        with app.app_context():
+            upgrade()
+        yield app
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+        stop_embedded()
+        if drop:
+            drop()
+        shutil.rmtree(tmp, ignore_errors=True)

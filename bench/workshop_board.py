@@ -15,23 +15,16 @@ each screen also gets one full render per minute; the last table estimates that 
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import shutil
 import sys
-import tempfile
 import time
-import uuid
 from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
-from bench.measure import count_queries, summary, timed
-from intranet import create_app
+from bench.measure import count_queries, scratch_app, summary, timed
 
 PASSWORD = "benchbench"
 # username → (team, lead); 10 technicians over the three teams
@@ -267,22 +260,6 @@ def sizes_now(app, tech_id):
                     Job.status.in_(open_jobs), Job.technician_id == tech_id)))
 
 
-def postgres_database(url: str):
-    base = make_url(url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://")
-                    else url)
-    name = f"intranet_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop():
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return base.set(database=name).render_as_string(hide_password=False), drop
-
-
 # ------------------------------------------------------------------ the run
 
 def main():
@@ -295,28 +272,15 @@ def main():
     args = parser.parse_args()
     assert 0 < args.small < args.cars
 
-    tmp = Path(tempfile.mkdtemp(prefix="intranet-bench-"))
-    database_url = os.environ.get("DATABASE_URL", "")
-    drop = None
-    if database_url.startswith("postgres"):
-        uri, drop = postgres_database(database_url)
-    else:
-        uri = f"sqlite:///{tmp / 'bench.db'}"
-    app = create_app({"INTRANET_ENV": "test", "SQLALCHEMY_DATABASE_URI": uri,
-                      "EMBEDDED_REDIS_FILE": str(tmp / "redis.rdb"), "INSTANCE_PATH": str(tmp),
-                      "WTF_CSRF_ENABLED": False, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
-    from flask_migrate import upgrade
-
     from intranet import clock
     from intranet.core.models import Store
     from intranet.extensions import db
-    from intranet.jobs.connection import stop_embedded
 
-    try:
+    with scratch_app() as app:
         rng = random.Random(7)
         now = clock.utcnow()
         with app.app_context():
-            upgrade()
+            backend = db.engine.url.get_backend_name()
             store = Store(code="BN01", name="Bench", timezone="Asia/Shanghai")
             db.session.add(store)
             db.session.flush()
@@ -356,7 +320,7 @@ def main():
             jobs = dict(db.session.execute(select(Job.status, func.count()).group_by(Job.status)).all())
             running = db.session.scalar(select(func.count()).select_from(ClockSpan)
                                         .where(ClockSpan.ended_at.is_(None)))
-        print(f"database: {make_url(uri).get_backend_name()}   cars on site: {sum(by_status.values())} "
+        print(f"database: {backend}   cars on site: {sum(by_status.values())} "
               f"({', '.join(f'{k} {v}' for k, v in sorted(by_status.items()))})")
         print(f"jobs: {', '.join(f'{k} {v}' for k, v in sorted(jobs.items()))}; clocks running: {running}; "
               f"technicians: {sum(len(v) for v in techs.values())}")
@@ -404,13 +368,6 @@ def main():
         print(f"  per minute: {polls_per_minute} polls, ≥{args.screens} of them full renders (the minute in the "
               f"ETag) → ~{ms_per_minute:.0f} ms of server time per minute "
               f"({ms_per_minute / 600:.2f}% of one core), with the board unchanged")
-    finally:
-        if drop:
-            with app.app_context():
-                db.engine.dispose()
-            drop()
-        stop_embedded()
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from flask import Flask, current_app, flash, g, has_request_context, redirect, render_template, request, session, url_for
@@ -277,3 +278,18 @@ def run_form(form, action) -> FormOutcome:
         return FormOutcome(error=attach_error(form, refused))
     db.session.commit()
     return FormOutcome(done=True, result=result)
+
+
+def period_from_args(days: int = 30) -> tuple[date, date]:
+    """The period a figures page shows: ?start=&end= (store dates), by default the last `days` days
+    up to today; a reversed period is turned round."""
+    today = clock.store_today(current_store().timezone)
+
+    def parse(name: str, default: date) -> date:
+        try:
+            return datetime.strptime(request.args.get(name, ""), "%Y-%m-%d").date()
+        except ValueError:
+            return default
+
+    start, end = parse("start", today - timedelta(days=days - 1)), parse("end", today)
+    return (start, end) if start <= end else (end, start)

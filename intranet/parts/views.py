@@ -2,7 +2,6 @@
 sign-offs and old parts, and the parts figures."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
 
 from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -22,7 +21,7 @@ from intranet.parts.forms import PartForm, ReserveForm, ReturnForm
 from intranet.parts.models import (
     AbcClass, ClaimStatus, CountStatus, OldPartOutcome, OldPartStatus, OrderStatus, WriteOffStatus,
 )
-from intranet.web import current_store, run_action, run_form, toast
+from intranet.web import current_store, period_from_args, run_action, run_form, toast
 
 bp = guard(Blueprint("parts", __name__, url_prefix="/parts"), Role.PARTS, Role.DIRECTOR)
 pending_bp = guard(Blueprint("pending", __name__, url_prefix="/parts/pending"),
@@ -64,19 +63,6 @@ def _parts_context():
 
 
 BOARD = "parts"
-
-
-def _period() -> tuple[date, date]:
-    today = clock.store_today(current_store().timezone)
-
-    def parse(name: str, default: date) -> date:
-        try:
-            return datetime.strptime(request.args.get(name, ""), "%Y-%m-%d").date()
-        except ValueError:
-            return default
-
-    start, end = parse("start", today - timedelta(days=29)), parse("end", today)
-    return (start, end) if start <= end else (end, start)
 
 
 def _page() -> int:
@@ -321,7 +307,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @bp.get("/figures")
 def figures():
     store = current_store()
-    start, end = _period()
+    start, end = period_from_args()
     return render_template("parts/figures.html", start=start, end=end,
                            f=parts_figures.figures(store, start, end))
 

@@ -6,7 +6,7 @@ workshop board version has not moved) and the taps that change it."""
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import datetime
 
 from flask import Blueprint, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -18,7 +18,7 @@ from intranet.core.models import Role, ROStatus
 from intranet.errors import DomainError
 from intranet.extensions import db
 from intranet.live.http import announce, board_etag, conditional_board
-from intranet.web import current_store, run_action, toast
+from intranet.web import current_store, period_from_args, run_action, toast
 from intranet.workshop import closing, figures, services, timecontrol
 from intranet.workshop.models import PauseReason, Stage, Team
 
@@ -251,24 +251,10 @@ def save_end_of_day(ro_id: int):
     return make_response(html, 422 if error else 200)
 
 
-def _period() -> tuple[date, date]:
-    store = current_store()
-    today = clock.store_today(store.timezone)
-
-    def parse(name: str, default: date) -> date:
-        try:
-            return datetime.strptime(request.args.get(name, ""), "%Y-%m-%d").date()
-        except ValueError:
-            return default
-
-    start, end = parse("start", today - timedelta(days=29)), parse("end", today)
-    return (start, end) if start <= end else (end, start)
-
-
 @manage_bp.get("/figures")
 def workshop_figures():
     store = current_store()
-    start, end = _period()
+    start, end = period_from_args()
     return render_template("workshop/figures.html", start=start, end=end,
                            people=figures.technician_figures(store, start, end),
                            days=figures.daily_figures(store, start, end))

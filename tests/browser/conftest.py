@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from flask_babel import force_locale, gettext
 from werkzeug.serving import make_server
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -167,3 +168,25 @@ def login(page, username: str, password: str = "password123", *, expect_success:
         assert path_of(page) != "/login", f"login as {username} failed: {page.locator('[role=alert]').all_inner_texts()}"
     return page
 
+
+# ------------------------------------------------------------------ helpers the flows share
+
+ZH = "zh_Hans_CN"
+
+
+def zh(text, **params) -> str:
+    """A message (a lazy one, or a msgid) as the Chinese UI shows it — English until the catalog
+    has it."""
+    with force_locale(ZH):
+        return gettext(text, **params) if isinstance(text, str) else str(text)
+
+
+def fresh(db):
+    """End the test's read transaction so the next query sees what the browsers just saved."""
+    db.session.rollback()
+    db.session.expire_all()
+    return db.session
+
+
+def top(page) -> None:
+    page.evaluate("window.scrollTo(0, 0)")

@@ -16,7 +16,6 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
-from flask_babel import force_locale, gettext
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
@@ -41,11 +40,10 @@ from intranet.parts.models import (
 from intranet.reception import services as reception
 from intranet.workshop import services as workshop
 from intranet.workshop.models import PartsRequest, PartsRequestStatus, Technician
-from tests.browser.conftest import VIEWPORTS, login, path_of, shot
+from tests.browser.conftest import VIEWPORTS, fresh, login, path_of, shot, top, zh
 
 pytestmark = pytest.mark.browser
 
-ZH = "zh_Hans_CN"
 PLATE = "沪A35791"
 
 OIL_FILTER = "06J115403Q"  # B, bin A-01-2-03, 5 on hand
@@ -68,24 +66,6 @@ CATALOGUE = (
 
 DAMAGE_NOTE = "外包装破损，滤清器壳体凹陷"
 VARIANCE_REASON = "上次领料未登记"
-
-
-def zh(text, **params) -> str:
-    """A message (a lazy one, or a msgid) as the Chinese UI shows it — English until the catalog
-    has it."""
-    with force_locale(ZH):
-        return gettext(text, **params) if isinstance(text, str) else str(text)
-
-
-def fresh(db):
-    """End the test's read transaction so the next query sees what the browsers just saved."""
-    db.session.rollback()
-    db.session.expire_all()
-    return db.session
-
-
-def top(page) -> None:
-    page.evaluate("window.scrollTo(0, 0)")
 
 
 def sideways_overflow(page) -> int:

@@ -14,7 +14,6 @@ import re
 from types import SimpleNamespace
 
 import pytest
-from flask_babel import force_locale, gettext
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
@@ -34,32 +33,13 @@ from intranet.workshop.models import (
     Team,
     Technician,
 )
-from tests.browser.conftest import LANDSCAPE, PORTRAIT, VIEWPORTS, login, path_of, shot
+from tests.browser.conftest import LANDSCAPE, PORTRAIT, VIEWPORTS, fresh, login, path_of, shot, top, zh
 
 pytestmark = pytest.mark.browser
 
-ZH = "zh_Hans_CN"
 PLATE = "沪A35791"
 JOB_TITLE = "更换机油机滤"
 REWORK_REASON = "车轮螺栓未按规定力矩复核"
-
-
-def zh(text, **params) -> str:
-    """A message (a lazy one, or a msgid) as the Chinese UI shows it — English until the catalog
-    has it."""
-    with force_locale(ZH):
-        return gettext(text, **params) if isinstance(text, str) else str(text)
-
-
-def fresh(db):
-    """End the test's read transaction so the next query sees what the browsers just saved."""
-    db.session.rollback()
-    db.session.expire_all()
-    return db.session
-
-
-def top(page) -> None:
-    page.evaluate("window.scrollTo(0, 0)")
 
 
 def no_sideways_scroll(page) -> bool:
