@@ -256,6 +256,10 @@ def explain(count_id: int, line_id: int):
     html = render_template("parts/counts/_variance_row.html", count=count, line=line, editable=True,
                            people=counts.store_people(store.id), error=error.message if error else None,
                            typed=form if error else {}, saved=error is None)
+    if error is None:  # the totals above the table ("n without reason") follow the saved row
+        # (in a <template>: next to a table row, a bare <div> would not survive htmx's parsing)
+        html += "<template>" + render_template("parts/counts/_report_stats.html", oob=True,
+                                               report=counts.variance_report(count.id, store.id)) + "</template>"
     response = make_response(html, _refusal_status(error) if error else 200)
     return toast(response, error.message) if error else toast(response, _("Saved."), "success")
 

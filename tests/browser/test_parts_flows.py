@@ -472,11 +472,15 @@ def test_cycle_count_with_a_variance_through_approval(db, shop, new_context, siz
     expect(page.get_by_test_id("approve")).to_have_count(0)  # he opened it: someone else approves
     expect(page.locator(".cnt-decide")).to_contain_text(zh("You opened this count: the parts manager or the "
                                                           "director approves it."))
+    expect(page.locator("#count-stats")).to_contain_text(zh("variances, %(n)s without reason", n=1))
     variance.locator("input[name=reason]").fill(VARIANCE_REASON)
     variance.locator("select[name=responsible_id]").select_option(label=keeper.display_name)
     answer = tap_post(page, variance.locator("button[type=submit]"), "/explain")
     assert answer.status == 200 and toast_of(answer) == zh("Saved.")
     expect(page.locator("tbody.cnt-var.is-saved")).to_have_count(1)
+    # the totals above follow the saved row, and there is still one of them
+    expect(page.locator("#count-stats")).to_contain_text(zh("variances, %(n)s without reason", n=0))
+    expect(page.locator("#count-stats")).to_have_count(1)
     snap(page, "count-report")
     line = fresh(db).scalar(select(CountLine).join(Part).where(CountLine.count_id == count_id,
                                                                Part.number == SPARK_PLUGS))
