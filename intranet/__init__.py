@@ -43,7 +43,9 @@ def _import_models() -> None:
     # Every model module, so Alembic and relationship strings see the whole schema.
     import intranet.auth.models  # noqa: F401
     import intranet.core.models  # noqa: F401
+    import intranet.director.models  # noqa: F401
     import intranet.jobs.models  # noqa: F401
+    import intranet.keys.models  # noqa: F401
     import intranet.live.models  # noqa: F401
     import intranet.parts.models  # noqa: F401
     import intranet.reception.models  # noqa: F401

@@ -23,6 +23,18 @@ def SearchKey(length: int):
     return String(length).with_variant(String(length, collation="C"), "postgresql")
 
 
+class Labelled(enum.StrEnum):
+    """A state or kind whose name people read; each subclass keeps its labels in `_labels()`."""
+
+    @property
+    def label(self):
+        return self._labels()[self]
+
+    @classmethod
+    def _labels(cls) -> dict:
+        raise NotImplementedError
+
+
 class Role(enum.StrEnum):
     DIRECTOR = "director"
     ADVISOR = "advisor"
@@ -451,6 +463,8 @@ class Photo(db.Model):
     finding_id: Mapped[int | None] = mapped_column(ForeignKey("finding.id", ondelete="CASCADE"), index=True)
     discrepancy_id: Mapped[int | None] = mapped_column(ForeignKey("discrepancy.id", ondelete="CASCADE"), index=True)
     write_off_id: Mapped[int | None] = mapped_column(ForeignKey("write_off.id", ondelete="CASCADE"), index=True)
+    round_answer_id: Mapped[int | None] = mapped_column(ForeignKey("round_answer.id", ondelete="CASCADE"), index=True)
+    action_id: Mapped[int | None] = mapped_column(ForeignKey("corrective_action.id", ondelete="CASCADE"), index=True)
 
 
 class Notice(db.Model):

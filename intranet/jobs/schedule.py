@@ -71,6 +71,36 @@ JOBS: list[DeclaredJob] = [
         queue="low",
         timeout=900,
     ),
+    DeclaredJob(
+        name="director-missed-rounds",
+        func="intranet.director.rounds.missed_rounds_job",
+        description=_l("Flags the director's rounds whose time window passed before they were done."),
+        interval=600,
+        timeout=120,
+    ),
+    DeclaredJob(
+        name="director-action-reminders",
+        func="intranet.director.actions.remind_overdue_job",
+        description=_l("Reminds owners of overdue corrective actions, then escalates to the director and to "
+                       "management."),
+        interval=900,
+        timeout=120,
+    ),
+    DeclaredJob(
+        name="keys-collection",
+        func="intranet.keys.jobs.key_collection_job",
+        description=_l("At the store's key-collection time lists the cars staying overnight and reminds whoever "
+                       "holds their keys; later reports the keys still not back to the director."),
+        interval=300,
+        timeout=120,
+    ),
+    DeclaredJob(
+        name="director-form-quality",
+        func="intranet.director.form_quality.form_quality_job",
+        description=_l("Checks yesterday's repair orders for their required fields: fill rate and error rate."),
+        cron="20 0 * * *",
+        queue="low",
+    ),
 ]
 
 

@@ -6,7 +6,6 @@ On-hand and reserved are kept on the part row and only ever changed by one guard
 the change; the database refuses a negative stock (check constraints) even if a bug tried."""
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -17,22 +16,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from intranet import clock
-from intranet.core.models import RepairOrder, SearchKey, User
+from intranet.core.models import Labelled, RepairOrder, SearchKey, User
 from intranet.extensions import db
 
 ZERO = Decimal("0")
-
-
-class Labelled(enum.StrEnum):
-    """A state or kind whose name people read; each subclass keeps its labels in `_labels()`."""
-
-    @property
-    def label(self):
-        return self._labels()[self]
-
-    @classmethod
-    def _labels(cls) -> dict:
-        raise NotImplementedError
 
 
 class AbcClass(Labelled):
