@@ -56,6 +56,13 @@ def create_user(*, store_id: int, username: str, display_name: str, password: st
     return user
 
 
+def holders_of(store_id: int, *roles: Role) -> list[int]:
+    """The ids of the store's active people holding any of `roles`."""
+    return list(db.session.scalars(select(User.id).where(
+        User.store_id == store_id, User.active.is_(True),
+        User.role_rows.any(UserRole.role.in_([r.value for r in roles]))).order_by(User.id)))
+
+
 def check_password_strength(password: str) -> None:
     if len(password or "") < 8:
         raise DomainError(_l("A password needs at least 8 characters."), field="password")

@@ -16,10 +16,10 @@ from werkzeug.datastructures import FileStorage
 
 from intranet import clock
 from intranet.core.models import Role, Store
+from intranet.core.services import holders_of
 from intranet.errors import DomainError
 from intranet.extensions import db
 from intranet.parts import counts, writeoffs
-from intranet.parts.services import holders_of
 from intranet.parts.models import CountLine, CountStatus, Part
 
 REASONS = ["发料未及时登记", "收货时数量点错", "串位：放在相邻货位", "包装破损，零件丢失", "上次盘点记错",

@@ -18,7 +18,7 @@ from intranet import clock
 from intranet.core import notices
 from intranet.core.billing import decimal_from, money
 from intranet.core.models import (
-    RO_ON_SITE, LineKind, PayType, RepairOrder, RepairOrderLine, Role, User, UserRole, Vehicle,
+    RO_ON_SITE, LineKind, PayType, RepairOrder, RepairOrderLine, Role, User, Vehicle,
 )
 from intranet.core.services import get_owned
 from intranet.errors import Conflict, DomainError
@@ -654,12 +654,6 @@ def tag_claim(old_part_id: int, claim_number: str, *, store_id: int) -> OldPart:
 
 
 # --------------------------------------------------------------------------- who's who
-
-def holders_of(store_id: int, *roles: Role) -> list[int]:
-    return list(db.session.scalars(select(User.id).where(
-        User.store_id == store_id, User.active.is_(True),
-        User.role_rows.any(UserRole.role.in_([r.value for r in roles]))).order_by(User.id)))
-
 
 def find_repair_order(store_id: int, text: str) -> RepairOrder | None:
     """The counter types a plate or a repair order number: the car on site it names."""
