@@ -120,7 +120,7 @@ def post(part_id: int, quantity: Decimal, kind: MovementKind, *, store_id: int, 
             raise DomainError(_l("No such part."))
         available = part.on_hand - (0 if may_use_reserved else part.reserved - unreserve)
         raise OutOfStock(_l("Only %(available)s of %(number)s are available; %(wanted)s cannot be taken.",
-                            available=_plain(available), number=part.number, wanted=_plain(-quantity)),
+                            available=plain_quantity(available), number=part.number, wanted=plain_quantity(-quantity)),
                          field="quantity")
     on_hand, reserved, cost = row
     _refresh(part_id, on_hand, reserved)
@@ -132,7 +132,7 @@ def post(part_id: int, quantity: Decimal, kind: MovementKind, *, store_id: int, 
     return movement
 
 
-def _plain(value) -> str:
+def plain_quantity(value) -> str:
     """2.00 → 2, 1.50 → 1.5: quantities as people write them."""
     text = f"{Decimal(value):f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
@@ -156,8 +156,8 @@ def reserve(part_id: int, quantity: Decimal, *, store_id: int, actor_id: int | N
         if part is None:
             raise DomainError(_l("No such part."))
         raise OutOfStock(_l("Only %(available)s of %(number)s are free to reserve; %(wanted)s were asked for.",
-                            available=_plain(part.on_hand - part.reserved), number=part.number,
-                            wanted=_plain(quantity)), field="quantity")
+                            available=plain_quantity(part.on_hand - part.reserved), number=part.number,
+                            wanted=plain_quantity(quantity)), field="quantity")
     _refresh(part_id, *row)
     reservation = Reservation(store_id=store_id, part_id=part_id, quantity=quantity, created_by_id=actor_id,
                               repair_order_id=repair_order_id, appointment_id=appointment_id)

@@ -73,10 +73,6 @@ class NotAllowed(DomainError):
 
 # ----------------------------------------------------------------------------- small helpers
 
-def _plain(value) -> str:
-    return ledger._plain(value)
-
-
 def _count(value, field: str, *, required: bool = False) -> Decimal:
     """A quantity counted by a person: empty is zero (unless required), never negative, at most
     two decimals."""
@@ -705,7 +701,7 @@ def receipt_page(receipt_id: int, store_id: int) -> Receipt:
 def _over(part: Part, quantity: Decimal, outstanding: Decimal, field: str) -> DomainError:
     return DomainError(_l("%(number)s %(name)s: %(quantity)s is more than the %(outstanding)s still outstanding on "
                           "the order. Refuse the surplus.", number=part.number, name=part.name,
-                          quantity=_plain(quantity), outstanding=_plain(outstanding)), field=field)
+                          quantity=ledger.plain_quantity(quantity), outstanding=ledger.plain_quantity(outstanding)), field=field)
 
 
 def check_delivery_note(order_id: int, *, store_id: int, actor_id: int | None, delivery_note: str | None,

@@ -368,8 +368,8 @@ def return_to_stock(ro_id: int, part_id: int, quantity, *, store_id: int, actor_
         StockMovement.kind.in_([MovementKind.ISSUE, MovementKind.RETURN])))
     if quantity > -Decimal(issued):
         raise DomainError(_l("Only %(issued)s of %(number)s were issued to %(ro)s; %(wanted)s cannot come back.",
-                             issued=ledger._plain(-Decimal(issued)), number=part.number, ro=ro.number,
-                             wanted=ledger._plain(quantity)), field="quantity")
+                             issued=ledger.plain_quantity(-Decimal(issued)), number=part.number, ro=ro.number,
+                             wanted=ledger.plain_quantity(quantity)), field="quantity")
     movement = ledger.post(part.id, quantity, MovementKind.RETURN, store_id=store_id, actor_id=actor_id,
                            repair_order_id=ro.id, note=note or ro.vehicle.plate)
     left = quantity
@@ -518,7 +518,7 @@ def record_shortage(request_id: int, *, store_id: int, actor_id: int, part_numbe
     part = _require_part(store_id, part_number or request.part_number)
     if part.available >= Decimal(request.quantity):
         raise DomainError(_l("%(number)s is in stock (%(available)s available): issue it instead.",
-                             number=part.number, available=ledger._plain(part.available)), field="part_number")
+                             number=part.number, available=ledger.plain_quantity(part.available)), field="part_number")
     pending = PendingPart(store_id=store_id, repair_order_id=ro.id, parts_request_id=request.id, part_id=part.id,
                           quantity=request.quantity, created_by_id=actor_id, created_at=clock.utcnow(),
                           note=(note or "").strip()[:200] or None, supplier_id=part.supplier_id)

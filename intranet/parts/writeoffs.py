@@ -60,11 +60,6 @@ def _move(write_off: WriteOff, to: WriteOffStatus, actor_id: int | None, note: s
     write_off.closed_at = clock.utcnow()
 
 
-def _plain(value) -> str:
-    text = f"{Decimal(value):f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
 def _part(store_id: int, number: str | None) -> Part:
     number = (number or "").strip().upper()
     if not number:
@@ -112,8 +107,8 @@ def request_write_off(*, store_id: int, actor_id: int, part_number: str | None, 
     on_hand = Decimal(db.session.scalar(select(Part.on_hand).where(Part.id == part.id)))
     if wanted + Decimal(waiting) > on_hand:
         raise DomainError(_l("Only %(on_hand)s of %(number)s are on hand (%(waiting)s already waiting to be written "
-                             "off); %(wanted)s cannot be written off.", on_hand=_plain(on_hand), number=part.number,
-                             waiting=_plain(waiting), wanted=_plain(wanted)), field="quantity")
+                             "off); %(wanted)s cannot be written off.", on_hand=ledger.plain_quantity(on_hand), number=part.number,
+                             waiting=ledger.plain_quantity(waiting), wanted=ledger.plain_quantity(wanted)), field="quantity")
     write_off = WriteOff(store_id=store_id, part_id=part.id, quantity=wanted, reason=reason[:200],
                          status=WriteOffStatus.REQUESTED, requested_by_id=actor_id, requested_at=clock.utcnow())
     db.session.add(write_off)
@@ -189,7 +184,7 @@ def _post(write_off: WriteOff, actor_id: int) -> None:
         part = db.session.get(Part, write_off.part_id)
         raise ledger.OutOfStock(_l("%(number)s: only %(available)s are free, the rest is reserved for cars; "
                                    "%(wanted)s cannot be written off now.", number=part.number,
-                                   available=_plain(part.available), wanted=_plain(write_off.quantity)),
+                                   available=ledger.plain_quantity(part.available), wanted=ledger.plain_quantity(write_off.quantity)),
                                 field="quantity") from None
 
 
