@@ -218,11 +218,13 @@ def _unread_notices() -> int:
 def _register_label_filters(app: Flask) -> None:
     """`{{ value|pay_type_label }}` and the like: the translated label of a stored enum value."""
     from intranet.core.models import ContactTime, PayType, ROStatus
+    from intranet.director.models import ActionStatus, RoundStatus
     from intranet.reception.models import AnswerChannel, OldParts, PaymentMethod
     from intranet.workshop.models import JobStatus, PauseReason, Stage, Team
 
     enums = {"pay_type_label": PayType, "ro_status_label": ROStatus, "answer_channel_label": AnswerChannel,
              "payment_method_label": PaymentMethod, "old_parts_label": OldParts, "contact_time": ContactTime,
+             "round_status_label": RoundStatus, "action_status_label": ActionStatus,
              "team_label": Team, "job_status_label": JobStatus, "pause_reason_label": PauseReason,
              "stage_label": Stage}
     for name, enum_class in enums.items():
@@ -278,6 +280,20 @@ def run_form(form, action) -> FormOutcome:
         return FormOutcome(error=attach_error(form, refused))
     db.session.commit()
     return FormOutcome(done=True, result=result)
+
+
+def one_time_token() -> str:
+    """A token for a form marked `data-retry`: a re-sent tap carries it, and the service finds the
+    first result instead of acting twice."""
+    import uuid
+
+    return str(uuid.uuid4())
+
+
+def form_int(name: str) -> int | None:
+    """A whole number from the posted form (an id, a version); None when absent or not a number."""
+    value = (request.form.get(name) or "").strip()
+    return int(value) if value.isdigit() else None
 
 
 def period_from_args(days: int = 30) -> tuple[date, date]:

@@ -125,6 +125,25 @@ class Client(FlaskClient):
         return super().post(*args, **kwargs)
 
 
+def queries_for(db, client, url: str, *, htmx: bool = False) -> int:
+    """The SQL statements one GET of `url` sends (it must answer 200): lists and boards assert that
+    this stays the same for few and many rows."""
+    from sqlalchemy import event
+
+    statements = []
+
+    def listener(*args):
+        statements.append(args[2])
+
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        response = client.get(url, headers={"HX-Request": "true"} if htmx else {})
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert response.status_code == 200, (url, response.status_code)
+    return len(statements)
+
+
 def new_client(app) -> Client:
     app.test_client_class = Client
     return app.test_client()

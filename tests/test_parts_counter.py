@@ -8,7 +8,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from intranet import clock
 from intranet.core.models import Notice, RepairOrderLine, Role, ROStatus
@@ -22,7 +22,7 @@ from intranet.reception import appointments
 from intranet.reception import services as reception
 from intranet.workshop import services as workshop
 from intranet.workshop.models import PartsRequestStatus, Technician
-from tests.conftest import new_client
+from tests.conftest import new_client, queries_for
 
 
 @pytest.fixture
@@ -472,19 +472,6 @@ def test_parts_pages_answer_and_a_wrong_bin_is_refused_with_the_typed_values(sho
     assert (made.bin_code, made.on_hand) == ("C-05-1-01", 6)
 
 
-def _queries(db, client, url):
-    statements = []
-
-    def listener(*args):
-        statements.append(args[2])
-
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
-        response = client.get(url, headers={"HX-Request": "true"})
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
-    assert response.status_code == 200, url
-    return len(statements)
 
 
 def test_counter_stock_list_and_bin_card_cost_the_same_queries_for_few_and_many(shop, counter_client, db):
@@ -495,7 +482,7 @@ def test_counter_stock_list_and_bin_card_cost_the_same_queries_for_few_and_many(
     oil = shop["parts"]["G052195M4"].id
     ledger.post(oil, Decimal("-1"), MovementKind.ISSUE, store_id=store.id, actor_id=None, repair_order_id=ro.id)
     db.session.commit()
-    few = {url: _queries(db, counter_client, url) for url in ("/parts/live", "/parts/stock", f"/parts/p/{oil}",
+    few = {url: queries_for(db, counter_client, url, htmx=True) for url in ("/parts/live", "/parts/stock", f"/parts/p/{oil}",
                                                                "/parts/pending/live")}
     for n in range(12):
         (_, other_job) = shop["car"]()
@@ -504,7 +491,7 @@ def test_counter_stock_list_and_bin_card_cost_the_same_queries_for_few_and_many(
         ledger.post(oil, Decimal("1"), MovementKind.RECEIPT, store_id=store.id, actor_id=None)
         ledger.post(oil, Decimal("-1"), MovementKind.ISSUE, store_id=store.id, actor_id=None, repair_order_id=ro.id)
     db.session.commit()
-    many = {url: _queries(db, counter_client, url) for url in few}
+    many = {url: queries_for(db, counter_client, url, htmx=True) for url in few}
     assert many == few
 
 

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 from rq import SimpleWorker
-from sqlalchemy import event, func, select, update
+from sqlalchemy import func, select, update
 
 from intranet import clock
 from intranet.core.models import Notice, Role
@@ -20,6 +20,7 @@ from intranet.parts import counts, ledger
 from intranet.parts.models import (
     CountKind, CountLine, CountStatus, MovementKind, Part, StockCount, StockMovement,
 )
+from tests.conftest import queries_for
 
 # Monday 30 November 2026, 10:00 in Shanghai — a Monday and the last day of the month
 MORNING = datetime(2026, 11, 30, 2, 0)
@@ -475,19 +476,6 @@ def test_review_view_lists_how_many_lines_remain_and_report_page_explains(client
 
 # ------------------------------------------------------------------ queries stay constant
 
-def _queries(db, client, url):
-    statements = []
-
-    def listener(*args):
-        statements.append(args[2])
-
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
-        response = client.get(url)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
-    assert response.status_code == 200, (url, response.status_code)
-    return len(statements)
 
 
 @pytest.mark.parametrize("screen", ["sheet page", "variance report"])
@@ -509,5 +497,5 @@ def test_count_screens_cost_the_same_queries_for_5_or_50_lines(client, parts_cli
 
     few, many = build(5), build(50)
     url = "/parts/counts/{}" if screen == "sheet page" else "/parts/counts/{}/report"
-    _queries(db, client, url.format(few.id))  # warm up
-    assert _queries(db, client, url.format(few.id)) == _queries(db, client, url.format(many.id))
+    queries_for(db, client, url.format(few.id))  # warm up
+    assert queries_for(db, client, url.format(few.id)) == queries_for(db, client, url.format(many.id))

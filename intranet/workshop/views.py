@@ -5,7 +5,6 @@ Each screen is a page that includes a fragment; the same fragment answers polls 
 workshop board version has not moved) and the taps that change it."""
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 
 from flask import Blueprint, make_response, redirect, render_template, request, url_for
@@ -18,7 +17,7 @@ from intranet.core.models import Role, ROStatus
 from intranet.errors import DomainError
 from intranet.extensions import db
 from intranet.live.http import announce, board_etag, conditional_board
-from intranet.web import current_store, period_from_args, run_action, toast
+from intranet.web import current_store, form_int, one_time_token, period_from_args, run_action, toast
 from intranet.workshop import closing, figures, services, timecontrol
 from intranet.workshop.models import PauseReason, Stage, Team
 
@@ -39,13 +38,6 @@ def _minute() -> str:
     return clock.utcnow().strftime("%H%M")
 
 
-def _token() -> str:
-    return str(uuid.uuid4())
-
-
-def _form_int(name: str) -> int | None:
-    value = (request.form.get(name) or "").strip()
-    return int(value) if value.isdigit() else None
 
 
 # ------------------------------------------------------------------ the wall board
@@ -86,7 +78,7 @@ def parts_requests():
 
 def render_dispatch(store, etag: str | None = None) -> str:
     data = services.dispatch_board(store, clock.utcnow())
-    return render_template("workshop/_dispatch.html", **data, token=_token,
+    return render_template("workshop/_dispatch.html", **data, token=one_time_token,
                            etag=etag or board_etag(BOARD, store.id, _minute()))
 
 
@@ -117,14 +109,14 @@ def _board_answer(action, render):
 @dispatch_bp.post("/jobs/<int:job_id>/assign")
 def assign(job_id: int):
     store = current_store()
-    technician_id = _form_int("technician_id")
+    technician_id = form_int("technician_id")
 
     def action():
         if technician_id is None:
             return services.unassign_job(job_id, store_id=store.id, actor_id=current_user.id,
-                                         expected_version=_form_int("version"), token=request.form.get("token"))
+                                         expected_version=form_int("version"), token=request.form.get("token"))
         return services.assign_job(job_id, technician_id, store_id=store.id, actor_id=current_user.id,
-                                   expected_version=_form_int("version"), token=request.form.get("token"))
+                                   expected_version=form_int("version"), token=request.form.get("token"))
 
     return _board_answer(action, lambda: render_dispatch(store))
 
@@ -133,7 +125,7 @@ def assign(job_id: int):
 
 def render_my(store, etag: str | None = None) -> str:
     data = services.my_jobs(store.id, current_user.id)
-    return render_template("workshop/_my.html", **data, reasons=list(PauseReason), token=_token, now=clock.utcnow(),
+    return render_template("workshop/_my.html", **data, reasons=list(PauseReason), token=one_time_token, now=clock.utcnow(),
                            etag=etag or board_etag(BOARD, store.id, _minute()))
 
 
@@ -204,7 +196,7 @@ def check(ro_id: int):
             return redirect(url_for("qc.queue"))
     response = make_response(render_template(
         "workshop/qc_check.html", ro=ro, done=done, items=items, failed=failed, error=error,
-        inspections=services.inspections_of(ro.id), token=_token(), reason=request.form.get("reason", "")),
+        inspections=services.inspections_of(ro.id), token=one_time_token(), reason=request.form.get("reason", "")),
         422 if error else 200)
     return response
 
@@ -237,7 +229,7 @@ def save_end_of_day(ro_id: int):
                           progress=request.form.get("progress"),
                           expected_finish=request.form.get("expected_finish"),
                           overtime_hours=request.form.get("overtime_hours"),
-                          overtime_technician_id=_form_int("overtime_technician_id"))
+                          overtime_technician_id=form_int("overtime_technician_id"))
     except DomainError as refused:
         db.session.rollback()
         error = refused.message
