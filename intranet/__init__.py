@@ -57,7 +57,10 @@ def _register_blueprints(app: Flask) -> None:
     from intranet.auth.views import bp as auth_bp
     from intranet.core.views import bp as core_bp
     from intranet.core.views import records_bp
+    from intranet.director import day_views, office_views
+    from intranet.director import views as director
     from intranet.health.views import bp as health_bp
+    from intranet.keys import views as keys
     from intranet.parts import count_views, purchasing_views
     from intranet.parts import views as parts
     from intranet.reception.views import bp as reception_bp
@@ -67,5 +70,8 @@ def _register_blueprints(app: Flask) -> None:
 
     for bp in (auth_bp, core_bp, records_bp, admin_bp, today_bp, reception_bp, findings_bp, health_bp, workshop.bp,
                workshop.dispatch_bp, workshop.tech_bp, workshop.qc_bp, workshop.manage_bp, parts.bp, parts.pending_bp,
-               parts.warranty_bp, purchasing_views.bp, count_views.counts_bp, count_views.write_offs_bp):
+               parts.warranty_bp, purchasing_views.bp, count_views.counts_bp, count_views.write_offs_bp,
+               keys.bp, keys.tags_bp, keys.overnight_bp,
+               director.bp, director.checklists_bp, director.actions_bp, director.new_action_bp,
+               day_views.bp, day_views.log_bp, *office_views.BLUEPRINTS):
         app.register_blueprint(bp)

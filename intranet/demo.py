@@ -20,6 +20,9 @@ from intranet.extensions import db
 from intranet.live.services import bump, muted
 from intranet.reception.services import apply_canned_job, report_finding
 from intranet.reception.settlement import deliver, record_payment, settlement
+from intranet.director import demo as director_demo
+from intranet.director import demo_office
+from intranet.keys.demo import seed_keys
 from intranet.parts import demo as parts_demo
 from intranet.workshop import demo as workshop_demo
 from intranet.workshop import services as workshop
@@ -175,6 +178,7 @@ def seed_demo(customers: int = 300, history_days: int = 60) -> str:
 
     _seed_canned_jobs(store)
     workshop_demo.seed_setup(store, dict(db.session.execute(select(User.username, User.id)).all()))
+    director_demo.seed_setup(store, director_demo.users_by_name())
     parts_demo.seed_catalogue(store, rng, today, history_days)
     with muted():  # nobody watches the boards while two months of history are written
         fresh_history = _seed_history(store, rng, today, days=history_days)
@@ -184,6 +188,9 @@ def seed_demo(customers: int = 300, history_days: int = 60) -> str:
         with muted():
             parts_demo.seed_rest(store, rng, today, history_days)
         bump(store.id, "parts", "pending", "workshop", "today")
+    seed_keys(store, clock.store_day_bounds_utc(today - timedelta(days=history_days), store.timezone)[0])
+    director_demo.seed_history(store, rng, today, history_days, director_demo.users_by_name())
+    demo_office.seed_office(store, today, history_days)
     db.session.commit()
     lines = [
         f"Demo store: {store.name} ({store.code})",

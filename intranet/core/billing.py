@@ -70,3 +70,14 @@ def totals(lines: Iterable, tax_rate: Decimal) -> Totals:
     for share in result.by_payer.values():
         share.tax = money(share.net * Decimal(tax_rate))
     return result
+
+
+def labour_by_team(lines: Iterable) -> dict[str | None, Decimal]:
+    """Net labour per workshop team (the line's `team`), each line rounded as in `totals`, so the
+    teams add up to `totals(...).labour` — the output value's mechanical / body / paint split."""
+    result: dict[str | None, Decimal] = {}
+    for line in lines:
+        if line.kind == LineKind.LABOUR:
+            team = getattr(line, "team", None)
+            result[team] = result.get(team, Decimal("0.00")) + money(Decimal(line.quantity) * Decimal(line.unit_price))
+    return result

@@ -12,9 +12,10 @@ from intranet.core.models import RO_ON_SITE, RepairOrder, Role, Store, User
 from intranet.core.services import count_opened_on, on_site_counts, promise_risk, users_online
 from intranet.extensions import db
 
-SUMMARY, CHECK_IN, ON_SITE, MY_CARS, FIND, TEAM, HEALTH, STAFF, ANSWERS, BOOKED, MY_JOBS, WORKSHOP, PARTS = (
+(SUMMARY, CHECK_IN, ON_SITE, MY_CARS, FIND, TEAM, HEALTH, STAFF, ANSWERS, BOOKED, MY_JOBS, WORKSHOP, PARTS,
+ MY_ACTIONS, ROUNDS) = (
     "summary", "check_in", "on_site", "my_cars", "find", "team", "health", "staff", "answers", "booked", "my_jobs",
-    "workshop", "parts")
+    "workshop", "parts", "my_actions", "rounds")
 
 
 @dataclass(frozen=True)
@@ -31,17 +32,17 @@ class Layout:
 
 
 HOMES: dict[Role, Layout] = {
-    Role.DIRECTOR: Layout(top=(SUMMARY,), main=(ON_SITE,), side=(PARTS, TEAM, HEALTH)),
-    Role.ADVISOR: Layout(top=(CHECK_IN,), main=(ANSWERS, MY_CARS), side=(BOOKED, SUMMARY)),
-    Role.CONTROLLER: Layout(top=(WORKSHOP,), main=(ON_SITE,), side=(SUMMARY, TEAM)),
-    Role.TECHNICIAN: Layout(main=(MY_JOBS,), side=(SUMMARY,)),
-    Role.INSPECTOR: Layout(main=(ON_SITE,), side=(SUMMARY,)),
-    Role.PARTS: Layout(top=(PARTS,), main=(ON_SITE,), side=(FIND, SUMMARY)),
-    Role.WARRANTY: Layout(top=(PARTS,), main=(ON_SITE,), side=(FIND, SUMMARY)),
-    Role.ACCIDENT: Layout(top=(FIND,), main=(ON_SITE,), side=(SUMMARY,)),
-    Role.CARE: Layout(top=(FIND,), main=(SUMMARY,)),
-    Role.MANAGER: Layout(top=(SUMMARY,), main=(ON_SITE,), side=(TEAM,)),
-    Role.ADMIN: Layout(main=(HEALTH,), side=(STAFF, SUMMARY)),
+    Role.DIRECTOR: Layout(top=(SUMMARY, ROUNDS), main=(ON_SITE,), side=(MY_ACTIONS, PARTS, TEAM, HEALTH)),
+    Role.ADVISOR: Layout(top=(CHECK_IN,), main=(ANSWERS, MY_CARS), side=(MY_ACTIONS, BOOKED, SUMMARY)),
+    Role.CONTROLLER: Layout(top=(WORKSHOP,), main=(ON_SITE,), side=(MY_ACTIONS, SUMMARY, TEAM)),
+    Role.TECHNICIAN: Layout(main=(MY_JOBS,), side=(MY_ACTIONS, SUMMARY)),
+    Role.INSPECTOR: Layout(main=(ON_SITE,), side=(MY_ACTIONS, SUMMARY)),
+    Role.PARTS: Layout(top=(PARTS,), main=(ON_SITE,), side=(MY_ACTIONS, FIND, SUMMARY)),
+    Role.WARRANTY: Layout(top=(PARTS,), main=(ON_SITE,), side=(MY_ACTIONS, FIND, SUMMARY)),
+    Role.ACCIDENT: Layout(top=(FIND,), main=(ON_SITE,), side=(MY_ACTIONS, SUMMARY)),
+    Role.CARE: Layout(top=(FIND,), main=(SUMMARY,), side=(MY_ACTIONS,)),
+    Role.MANAGER: Layout(top=(SUMMARY,), main=(ON_SITE,), side=(MY_ACTIONS, TEAM)),
+    Role.ADMIN: Layout(main=(HEALTH,), side=(MY_ACTIONS, STAFF, SUMMARY)),
 }
 
 
@@ -97,6 +98,17 @@ def home_data(store: Store, user: User, role: Role, config, only: str | None = N
         from intranet.parts.services import desk_summary
 
         data.update(desk_summary(store.id, clock.store_today(store.timezone)))
+    if MY_ACTIONS in panels:
+        from intranet.director.actions import my_actions
+
+        data["my_actions"] = my_actions(store.id, user.id, limit=8)
+        data["now"] = clock.utcnow()
+    if ROUNDS in panels:
+        from intranet.director.actions import counts
+        from intranet.director.rounds import day_schedule
+
+        data["round_schedule"] = day_schedule(store, clock.store_today(store.timezone), clock.utcnow())
+        data["action_counts"] = counts(store.id, clock.utcnow())
     if TEAM in panels:
         data["online"] = users_online(store.id)
     if HEALTH in panels:

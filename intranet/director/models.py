@@ -262,7 +262,7 @@ class ActionStatus(Labelled):
 
     @classmethod
     def _labels(cls):
-        return {cls.OPEN: _l("Open"), cls.DONE: _l("Done, to verify"), cls.VERIFIED: _l("Verified"),
+        return {cls.OPEN: _l("Action open"), cls.DONE: _l("Done, to verify"), cls.VERIFIED: _l("Verified"),
                 cls.CANCELLED: _l("Cancelled")}
 
 
@@ -270,7 +270,7 @@ ACTION_TRANSITIONS: dict[ActionStatus, frozenset[ActionStatus]] = {
     ActionStatus.OPEN: frozenset({ActionStatus.DONE, ActionStatus.CANCELLED}),
     ActionStatus.DONE: frozenset({ActionStatus.VERIFIED, ActionStatus.OPEN}),  # verify, or reopen
     ActionStatus.VERIFIED: frozenset(),
-    ActionStatus.CANCELLED: frozenset(),
+    ActionStatus.CANCELLED: frozenset({ActionStatus.OPEN}),  # the item failed again after a pass
 }
 OPEN_ACTIONS = (ActionStatus.OPEN, ActionStatus.DONE)
 

@@ -134,6 +134,11 @@ def update_repair_order(ro_id: int, *, store_id: int, actor_id: int, expected_ve
         raise DomainError(_l("An insurance repair order needs the insurer."), field="insurer")
     if values["pay_type"] == PayType.WARRANTY and not (values.get("warranty_claim_ref") or "").strip():
         raise DomainError(_l("A warranty repair order needs the claim reference."), field="warranty_claim_ref")
+    if "key_tag" in values:  # the key gets its numbered tag: the key board follows it from here
+        from intranet.keys.services import attach_tag
+
+        tag = attach_tag(store_id, ro.id, values["key_tag"], actor_id=actor_id)
+        values["key_tag"] = tag.code if tag else None
     tz = get_store(store_id).timezone
     changes = []
     for name in (n for n in HEADER_FIELDS if n in values):  # history lists fields in the form's order

@@ -119,6 +119,9 @@ def deliver(ro_id: int, *, store_id: int, actor_id: int, work_explained: bool, o
     db.session.add(delivery)
     transition_repair_order(ro.id, ROStatus.DELIVERED, actor_id=actor_id, note=delivery.note)
     delivery.delivered_at = ro.delivered_at  # one moment for both
+    from intranet.keys.services import hand_back_keys
+
+    hand_back_keys(store_id, ro.id, actor_id=actor_id)  # the key goes home; its tag is free again
     if bill.due(PayType.INSURANCE) > 0 and ro.insurer_payment == InsurerPayment.NONE:
         ro.insurer_payment = InsurerPayment.PENDING  # the insurer's share is now to be collected
     db.session.flush()

@@ -1,0 +1,592 @@
+"""The director's day (售后总监的一天): the work log filled in from what the intranet already knows
+— the day's rounds and findings, corrective actions, late cars, pending parts, the output value,
+overnight cars and their keys, overdue equipment checks, the repair orders' form quality — next
+to the director's own notes and the problems to raise at tomorrow's huddle; the huddle agenda
+(晨会) built from the same sources; and the pack for the Monday meeting on service quality, 6S,
+process compliance and repair quality (周例会).
+
+Nothing here computes a figure another area already computes: each section calls the area that
+owns it (rounds, actions, workshop, parts, keys, equipment, form quality, billing). Each page is
+a constant number of queries whatever the size of the store. Functions flush; the view commits.
+
+Some sections describe the day asked for (rounds, findings, actions opened and closed, output
+value, form quality, the log); others can only say how things are now (late cars, pending parts):
+on an earlier day the page says so."""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
+
+from intranet import clock
+from intranet.core.billing import Totals, labour_by_team, totals
+from intranet.core.models import Photo, RepairOrder, RepairOrderLine, Role, ROStatus, Store, User
+from intranet.core.services import promise_risk
+from intranet.director import actions, equipment, form_quality, insurers, rounds
+from intranet.director.models import (
+    ActionStatus, CorrectiveAction, Equipment, RoundAnswer, RoundStatus, TemplateItem, WorkLog,
+)
+from intranet.director.settings import settings_for
+from intranet.errors import Conflict, DomainError
+from intranet.extensions import db
+from intranet.parts.models import OPEN_PENDING, PendingPart
+from intranet.workshop.closing import UnfinishedCar, unfinished_cars
+from intranet.workshop.models import Inspection, Team
+
+LOG_LIMIT = 20000  # characters in each of the log's two texts
+PROBLEMS_LOOKBACK_DAYS = 7  # how far back the huddle looks for the last day with a log
+HUDDLE_SWITCH_HOUR = 12  # before noon the huddle asked for is this morning's, after it tomorrow's
+
+
+# ------------------------------------------------------------------ the work log
+
+class StaleLog(Conflict):
+    """The log was saved elsewhere since the page was loaded; `current` is the log as saved."""
+
+    def __init__(self, current: WorkLog):
+        super().__init__(_l("This log was saved from another screen meanwhile. Your text is kept below, next to "
+                            "the saved one: merge them and save again."))
+        self.current = current
+
+
+def logs_of(store_id: int, day: date) -> list[WorkLog]:
+    return list(db.session.scalars(select(WorkLog).options(joinedload(WorkLog.author))
+                                   .where(WorkLog.store_id == store_id, WorkLog.day == day)
+                                   .order_by(WorkLog.author_id)))
+
+
+def _find_log(store_id: int, day: date, author_id: int) -> WorkLog | None:
+    return db.session.scalar(select(WorkLog).where(WorkLog.store_id == store_id, WorkLog.day == day,
+                                                   WorkLog.author_id == author_id))
+
+
+def _text(value: str | None, field_name: str) -> str | None:
+    text = (value or "").replace("\r\n", "\n").strip()
+    if len(text) > LOG_LIMIT:
+        raise DomainError(_l("At most %(n)d characters.", n=LOG_LIMIT), field=field_name)
+    return text or None
+
+
+def save_log(store_id: int, day: date, *, author_id: int, notes: str | None, problems: str | None,
+             expected_version: int | None, today: date) -> WorkLog:
+    """Save the director's notes and problems of `day`. `expected_version` is the version the page
+    was loaded with (0 or None: there was no log yet); a log saved since is not overwritten —
+    StaleLog carries it so the page shows both texts. Saving the same words again is no conflict."""
+    author = db.session.get(User, author_id)
+    if author is None or author.store_id != store_id or not author.has_role(Role.DIRECTOR):
+        raise DomainError(_l("Only the director writes the work log."))
+    if day > today:
+        raise DomainError(_l("A work log is written on its day or later, not before."), field="day")
+    notes, problems = _text(notes, "notes"), _text(problems, "problems")
+    log = _find_log(store_id, day, author_id)
+    expected = int(expected_version or 0)
+    if log is not None and log.version != expected:
+        if (log.notes, log.problems) == (notes, problems):
+            return log
+        raise StaleLog(log)
+    try:
+        with db.session.begin_nested():
+            if log is None:
+                log = WorkLog(store_id=store_id, day=day, author_id=author_id)
+                db.session.add(log)
+            log.notes, log.problems, log.updated_at = notes, problems, clock.utcnow()
+            db.session.flush()
+    except (IntegrityError, StaleDataError):  # saved by another screen between our read and our write
+        db.session.expire_all()
+        raise StaleLog(_find_log(store_id, day, author_id)) from None
+    return log
+
+
+# ------------------------------------------------------------------ shared pieces
+
+def day_bounds(store: Store, first: date, last: date | None = None) -> tuple[datetime, datetime]:
+    """UTC [start, end) from the start of `first` to the end of `last` (store days)."""
+    start, _ = clock.store_day_bounds_utc(first, store.timezone)
+    _, end = clock.store_day_bounds_utc(last or first, store.timezone)
+    return start, end
+
+
+@dataclass
+class OutputValue:
+    """产值 = labour + parts (net of VAT) of the cars handed back in the period, labour split by team."""
+
+    cars: int
+    totals: Totals
+    by_team: dict[str | None, Decimal]
+
+    @property
+    def labour(self) -> Decimal:
+        return self.totals.labour
+
+    @property
+    def parts(self) -> Decimal:
+        return self.totals.parts
+
+    @property
+    def total(self) -> Decimal:
+        return self.totals.net
+
+    @property
+    def average(self) -> Decimal | None:
+        return (self.total / self.cars).quantize(Decimal("0.01")) if self.cars else None
+
+    @property
+    def team_rows(self) -> list[tuple[str | None, Decimal]]:
+        """Labour by team in the workshop's order (mechanical, body, paint), any other after."""
+        order = {str(team): n for n, team in enumerate(Team)}
+        return sorted(self.by_team.items(), key=lambda kv: (order.get(kv[0] or "", len(order)), kv[0] or ""))
+
+
+def output_value(store: Store, first: date, last: date) -> OutputValue:
+    """The output value of the cars delivered from `first` to `last` (store days). Two queries."""
+    start, end = day_bounds(store, first, last)
+    delivered = (RepairOrder.store_id == store.id, RepairOrder.delivered_at >= start, RepairOrder.delivered_at < end,
+                 RepairOrder.status != ROStatus.CANCELLED)
+    cars = db.session.scalar(select(func.count()).select_from(RepairOrder).where(*delivered))
+    lines = list(db.session.scalars(select(RepairOrderLine).join(RepairOrder).where(*delivered)))
+    return OutputValue(cars=cars or 0, totals=totals(lines, store.tax_rate), by_team=labour_by_team(lines))
+
+
+@dataclass
+class CarRow:
+    """A car that is late or at risk of missing its promise, with the end-of-day note if any."""
+
+    car: UnfinishedCar
+    risk: str | None  # "late", "at_risk" or None
+
+    @property
+    def ro(self) -> RepairOrder:
+        return self.car.ro
+
+
+def _cars(store: Store, today: date, now: datetime) -> tuple[list[UnfinishedCar], dict[int, str]]:
+    cars = unfinished_cars(store, today)
+    return cars, promise_risk([c.ro for c in cars], now)
+
+
+@dataclass
+class PendingSummary:
+    """The open lines of the pending-parts sheet as of `today`."""
+
+    rows: list[PendingPart]
+    today: date
+
+    @property
+    def open(self) -> list[PendingPart]:
+        return [r for r in self.rows if r.status in OPEN_PENDING]
+
+    @property
+    def overdue(self) -> list[PendingPart]:
+        return [r for r in self.open if r.overdue]  # pending_list judges it against `today`
+
+    def expected_on(self, day: date) -> list[PendingPart]:
+        return [r for r in self.open if r.expected_on == day]
+
+    @property
+    def cars_waiting(self) -> int:
+        return len({r.repair_order_id for r in self.open})
+
+
+def pending_summary(store_id: int, today: date) -> PendingSummary:
+    from intranet.parts.services import pending_list
+
+    return PendingSummary(rows=pending_list(store_id, today=today), today=today)
+
+
+# ------------------------------------------------------------------ the day's log sheet
+
+@dataclass
+class FindingRow:
+    answer: RoundAnswer
+    item: TemplateItem
+    photos: list[Photo]
+    action: CorrectiveAction | None
+    round_name: str | None
+
+
+@dataclass
+class DaySheet:
+    store: Store
+    day: date
+    today: date
+    now: datetime
+    schedule: list  # rounds.SlotToday
+    findings: list[FindingRow]
+    opened: list[CorrectiveAction]
+    closed: list[CorrectiveAction]
+    overdue: list[CorrectiveAction]
+    action_counts: dict[str, int]
+    unfinished: int
+    cars: list[CarRow]
+    pending: PendingSummary
+    output: OutputValue
+    overnight: list  # keys.services.OvernightRow
+    keys_out: list | None  # None before the key-collection time
+    key_time: datetime  # the key-collection time of the day, UTC
+    equipment: list  # equipment.TaskDue, overdue only
+    forms: form_quality.DayCheck
+    insurers_behind: list  # insurers.InsurerProgress
+    logs: list[WorkLog]
+
+    @property
+    def is_today(self) -> bool:
+        return self.day == self.today
+
+    @property
+    def rounds_missed(self) -> list:
+        return [e for e in self.schedule if _missed(e)]
+
+    @property
+    def rounds_done(self) -> list:
+        return [e for e in self.schedule if e.round is not None and e.round.status == RoundStatus.DONE]
+
+    @property
+    def late(self) -> list[CarRow]:
+        return [c for c in self.cars if c.risk == "late"]
+
+    @property
+    def at_risk(self) -> list[CarRow]:
+        return [c for c in self.cars if c.risk == "at_risk"]
+
+    def log_of(self, author_id: int) -> WorkLog | None:
+        return next((log for log in self.logs if log.author_id == author_id), None)
+
+
+def _missed(entry) -> bool:
+    """Not walked in its window: flagged missed, or its window passed with no round started."""
+    return entry.state in ("late", RoundStatus.MISSED) or bool(entry.round is not None and entry.round.missed)
+
+
+def _findings(store_id: int, start: datetime, end: datetime, schedule) -> list[FindingRow]:
+    pairs = rounds.findings_between(store_id, start, end)
+    ids = [answer.id for answer, _item in pairs]
+    photos = rounds.answer_photos(ids)
+    by_answer = {a.answer_id: a for a in db.session.scalars(
+        select(CorrectiveAction).options(joinedload(CorrectiveAction.owner))
+        .where(CorrectiveAction.answer_id.in_(ids)))} if ids else {}
+    names = {e.round.id: e.slot.name for e in schedule if e.round is not None}
+    return [FindingRow(answer=answer, item=item, photos=photos.get(answer.id, []), action=by_answer.get(answer.id),
+                       round_name=names.get(answer.round_id)) for answer, item in pairs]
+
+
+def _actions_of_day(store_id: int, start: datetime, end: datetime):
+    """The actions opened in [start, end) and those closed in it by their owner. One query."""
+    moved = list(db.session.scalars(
+        select(CorrectiveAction).options(joinedload(CorrectiveAction.owner), joinedload(CorrectiveAction.area))
+        .where(CorrectiveAction.store_id == store_id,
+               or_(and_(CorrectiveAction.created_at >= start, CorrectiveAction.created_at < end),
+                   and_(CorrectiveAction.closed_at >= start, CorrectiveAction.closed_at < end)))
+        .order_by(CorrectiveAction.id)))
+    opened = [a for a in moved if start <= a.created_at < end]
+    closed = [a for a in moved if a.closed_at is not None and start <= a.closed_at < end]
+    return opened, closed
+
+
+def _overdue_checks(store_id: int, day: date) -> list:
+    """`equipment.overdue_maintenance`, with each check's piece of equipment loaded. A check reaches
+    its piece through `task.equipment`; the pieces `overdue_maintenance` loaded are gone from the
+    session once it returns (the identity map holds them weakly), so each row would load its own."""
+    overdue = equipment.overdue_maintenance(store_id, day)
+    pieces = {piece.id: piece for piece in db.session.scalars(select(Equipment).where(
+        Equipment.id.in_({due.task.equipment_id for due in overdue} or {0})))}
+    for due in overdue:
+        set_committed_value(due.task, "equipment", pieces[due.task.equipment_id])
+    return overdue
+
+
+def key_collection_time(store: Store, day: date) -> datetime:
+    return clock.store_local_to_utc(datetime.combine(day, store.key_collection_at), store.timezone)
+
+
+def day_sheet(store: Store, day: date, now: datetime) -> DaySheet:
+    """Everything the director's log of `day` shows, in a constant number of queries."""
+    from intranet.keys import services as keys
+
+    today = clock.store_today(store.timezone)
+    start, end = day_bounds(store, day)
+    schedule = rounds.day_schedule(store, day, now)
+    opened, closed = _actions_of_day(store.id, start, end)
+    cars, risk = _cars(store, today, now)
+    key_time = key_collection_time(store, day)
+    return DaySheet(
+        store=store, day=day, today=today, now=now, schedule=schedule,
+        findings=_findings(store.id, start, end, schedule),
+        opened=opened, closed=closed, overdue=actions.list_actions(store.id, overdue_at=min(now, end)),
+        action_counts=actions.counts(store.id, now),
+        unfinished=len(cars),
+        cars=[CarRow(car=c, risk=risk[c.ro.id]) for c in cars if c.ro.id in risk],
+        pending=pending_summary(store.id, today),
+        output=output_value(store, day, day),
+        overnight=keys.overnight_cars(store, day),
+        keys_out=keys.keys_out(store, day) if now >= key_time else None,
+        key_time=key_time,
+        equipment=_overdue_checks(store.id, day),
+        forms=form_quality.check_day(store.id, day),
+        insurers_behind=[p for p in insurers.month_progress(store.id, day.replace(day=1), today=day)
+                         if p.state == "behind"],
+        logs=logs_of(store.id, day),
+    )
+
+
+# ------------------------------------------------------------------ the huddle agenda
+
+def default_huddle_day(store: Store, now: datetime) -> date:
+    """The morning the agenda is for: this morning's until noon, then tomorrow's (it is prepared
+    at the end of the day, step 16, and read at the huddle before the morning meeting, step 3)."""
+    local = clock.to_store_time(now, store.timezone)
+    return local.date() if local.hour < HUDDLE_SWITCH_HOUR else local.date() + timedelta(days=1)
+
+
+@dataclass
+class Huddle:
+    day: date  # the morning of the huddle
+    now: datetime
+    actions: list[CorrectiveAction]  # open, soonest due first
+    to_verify: int
+    late: list[CarRow]
+    due_cars: list[CarRow]  # promised on the huddle day, with their risk
+    pending_overdue: list[PendingPart]
+    pending_expected: list[PendingPart]  # expected on the huddle day
+    problems_day: date | None  # the last day before the huddle with a log
+    problems: list[WorkLog]
+    missed: list  # rounds.SlotToday of the day before, not walked in their window
+    eve: date
+
+    def overdue(self, action: CorrectiveAction) -> bool:
+        return action.due_at < self.now
+
+    @property
+    def overdue_count(self) -> int:
+        return sum(1 for a in self.actions if self.overdue(a))
+
+    @property
+    def at_risk_due(self) -> list[CarRow]:
+        return [c for c in self.due_cars if c.risk]
+
+
+def _last_problems(store_id: int, before: date) -> tuple[date | None, list[WorkLog]]:
+    """The logs of the last day before `before` on which one was written (one query)."""
+    logs = list(db.session.scalars(
+        select(WorkLog).options(joinedload(WorkLog.author))
+        .where(WorkLog.store_id == store_id, WorkLog.day < before,
+               WorkLog.day >= before - timedelta(days=PROBLEMS_LOOKBACK_DAYS))
+        .order_by(WorkLog.day.desc(), WorkLog.author_id)))
+    if not logs:
+        return None, []
+    last = logs[0].day
+    return last, [log for log in logs if log.day == last]
+
+
+def huddle(store: Store, day: date, now: datetime) -> Huddle:
+    """The agenda of the huddle on the morning of `day`, as things stand `now`."""
+    today = clock.store_today(store.timezone)
+    cars, risk = _cars(store, today, now)
+    due_start, due_end = day_bounds(store, day)
+    pending = pending_summary(store.id, today)
+    problems_day, problems = _last_problems(store.id, day)
+    eve = day - timedelta(days=1)
+    open_actions = actions.list_actions(store.id, status=ActionStatus.OPEN)
+    return Huddle(
+        day=day, now=now, actions=open_actions, to_verify=actions.counts(store.id, now)["to_verify"],
+        late=[CarRow(c, "late") for c in cars if risk.get(c.ro.id) == "late"],
+        due_cars=[CarRow(c, risk.get(c.ro.id)) for c in cars
+                  if c.ro.promised_at is not None and due_start <= c.ro.promised_at < due_end
+                  and risk.get(c.ro.id) != "late"],
+        pending_overdue=pending.overdue, pending_expected=pending.expected_on(day),
+        problems_day=problems_day, problems=problems,
+        missed=[e for e in rounds.day_schedule(store, eve, now) if _missed(e)], eve=eve)
+
+
+# ------------------------------------------------------------------ the Monday meeting pack
+
+def week_of(day: date) -> tuple[date, date]:
+    monday = day - timedelta(days=day.weekday())
+    return monday, monday + timedelta(days=6)
+
+
+def default_week(today: date) -> date:
+    """The Monday of the week just ended (the meeting is on Monday about the week before)."""
+    return week_of(today)[0] - timedelta(weeks=1)
+
+
+@dataclass
+class AreaRow:
+    name: str
+    score: float | None
+    previous: float | None
+    findings: int
+
+    @property
+    def change(self) -> float | None:
+        if self.score is None or self.previous is None:
+            return None
+        return round(self.score - self.previous, 1)
+
+
+@dataclass
+class ActionFigures:
+    opened: int = 0
+    closed: int = 0
+    closed_on_time: int = 0
+    overdue: int = 0  # still open and past due at the end of the week (or now, if sooner)
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return self.closed_on_time / self.closed if self.closed else None
+
+
+@dataclass
+class QualityFigures:
+    delivered: int = 0
+    inspected: int = 0  # delivered cars with a final inspection on record
+    first_time: int = 0  # …whose first final inspection passed
+    on_time: int = 0
+    promised: int = 0  # delivered cars with a promised time
+    opened: int = 0  # repair orders opened in the week
+    comeback_count: int = 0  # …that redo an earlier visit's work
+    comebacks: list[RepairOrder] = field(default_factory=list)
+    reworks: list[tuple[Inspection, RepairOrder]] = field(default_factory=list)  # failed final inspections
+
+    @property
+    def first_time_rate(self) -> float | None:
+        return self.first_time / self.delivered if self.delivered else None
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return self.on_time / self.promised if self.promised else None
+
+    @property
+    def comeback_rate(self) -> float | None:
+        return self.comeback_count / self.opened if self.opened else None
+
+
+@dataclass
+class WeekPack:
+    store: Store
+    monday: date
+    sunday: date
+    now: datetime
+    week_starts: list[date]  # the previous week's Monday, this week's Monday
+    areas: list[AreaRow]
+    findings: int
+    schedule: list  # rounds.SlotToday of every day of the week
+    actions: ActionFigures
+    quality: QualityFigures
+    forms: form_quality.Figures
+    parts: object  # parts.figures.PartsFigures
+    pending: PendingSummary
+    output: OutputValue
+
+    @property
+    def previous_monday(self) -> date:
+        return self.monday - timedelta(weeks=1)
+
+    @property
+    def rounds_expected(self) -> list:
+        """Round slots whose window has begun (a week still running counts only those)."""
+        return [e for e in self.schedule if e.window_start <= self.now]
+
+    @property
+    def rounds_done(self) -> list:
+        return [e for e in self.schedule if e.round is not None and e.round.status == RoundStatus.DONE]
+
+    @property
+    def rounds_missed(self) -> list:
+        return [e for e in self.schedule if _missed(e)]
+
+    @property
+    def scores(self) -> list[Decimal]:
+        return [e.round.score for e in self.rounds_done if e.round.score is not None]
+
+    @property
+    def average_score(self) -> Decimal | None:
+        scores = self.scores
+        return (sum(scores, Decimal("0")) / len(scores)).quantize(Decimal("0.1")) if scores else None
+
+
+def _action_figures(store_id: int, start: datetime, end: datetime, now: datetime) -> ActionFigures:
+    closed_in = and_(CorrectiveAction.closed_at >= start, CorrectiveAction.closed_at < end)
+    cutoff = min(now, end)
+    row = db.session.execute(select(
+        func.coalesce(func.sum(case((and_(CorrectiveAction.created_at >= start, CorrectiveAction.created_at < end), 1),
+                                    else_=0)), 0),
+        func.coalesce(func.sum(case((closed_in, 1), else_=0)), 0),
+        func.coalesce(func.sum(case((and_(closed_in, CorrectiveAction.closed_at <= CorrectiveAction.due_at), 1),
+                                    else_=0)), 0),
+        func.coalesce(func.sum(case((and_(CorrectiveAction.status == ActionStatus.OPEN,
+                                          CorrectiveAction.due_at < cutoff), 1), else_=0)), 0),
+    ).where(CorrectiveAction.store_id == store_id, CorrectiveAction.status != ActionStatus.CANCELLED)).one()
+    return ActionFigures(*(int(v) for v in row))
+
+
+def _quality(store: Store, monday: date, sunday: date) -> QualityFigures:
+    from intranet.reception.services import comeback_rate
+    from intranet.workshop.figures import daily_figures
+
+    start, end = day_bounds(store, monday, sunday)
+    figures = QualityFigures()
+    attempts: dict[int, list[tuple[int, bool]]] = {}
+    for ro_id, attempt, passed in db.session.execute(
+            select(RepairOrder.id, Inspection.attempt, Inspection.passed)
+            .outerjoin(Inspection, Inspection.repair_order_id == RepairOrder.id)
+            .where(RepairOrder.store_id == store.id, RepairOrder.delivered_at >= start, RepairOrder.delivered_at < end,
+                   RepairOrder.status != ROStatus.CANCELLED)):
+        tried = attempts.setdefault(ro_id, [])
+        if attempt is not None:
+            tried.append((attempt, passed))
+    figures.delivered = len(attempts)
+    figures.inspected = sum(1 for tried in attempts.values() if tried)
+    figures.first_time = sum(1 for tried in attempts.values() if tried and min(tried)[1])
+    week = daily_figures(store, monday, sunday)[-1]
+    figures.on_time, figures.promised = week.on_time, week.promised
+    figures.comeback_count, figures.opened, _rate = comeback_rate(store.id, start, end)
+    figures.comebacks = list(db.session.scalars(
+        select(RepairOrder).options(joinedload(RepairOrder.vehicle), joinedload(RepairOrder.advisor),
+                                    joinedload(RepairOrder.comeback_of))
+        .where(RepairOrder.store_id == store.id, RepairOrder.opened_at >= start, RepairOrder.opened_at < end,
+               RepairOrder.status != ROStatus.CANCELLED, RepairOrder.comeback_of_id.is_not(None))
+        .order_by(RepairOrder.opened_at)))
+    figures.reworks = [tuple(row) for row in db.session.execute(
+        select(Inspection, RepairOrder).join(RepairOrder, RepairOrder.id == Inspection.repair_order_id)
+        .options(joinedload(Inspection.inspector), joinedload(RepairOrder.vehicle))
+        .where(Inspection.store_id == store.id, Inspection.passed.is_(False), Inspection.at >= start,
+               Inspection.at < end).order_by(Inspection.at))]
+    return figures
+
+
+def week_pack(store: Store, any_day: date, now: datetime) -> WeekPack:
+    """The Monday meeting's pack for the week (Monday–Sunday) holding `any_day`."""
+    from intranet.parts.figures import figures as parts_figures
+
+    monday, sunday = week_of(any_day)
+    start, end = day_bounds(store, monday, sunday)
+    week_starts, trends = rounds.area_trend(store.id, sunday, weeks=2)
+    found: dict[int, int] = defaultdict(int)
+    names: dict[int, str] = {}
+    for _answer, item in rounds.findings_between(store.id, start, end):
+        found[item.area_id] += 1
+        names.setdefault(item.area_id, item.area_name)
+    areas = [AreaRow(name=t.name, score=t.weeks.get(week_starts[-1]), previous=t.weeks.get(week_starts[0]),
+                     findings=found.pop(t.area_id, 0)) for t in trends]
+    areas += [AreaRow(name=names[area_id], score=None, previous=None, findings=n) for area_id, n in found.items()]
+    schedule = [entry for n in range(7) for entry in rounds.day_schedule(store, monday + timedelta(days=n), now)]
+    settings = settings_for(store.id)
+    checks = form_quality.check_ros(store.id, start, end)
+    forms = form_quality.Figures(checked=len(checks), complete=sum(c.complete for c in checks),
+                                 with_errors=sum(c.has_errors for c in checks),
+                                 fill_target=Decimal(settings.form_fill_target),
+                                 error_limit=Decimal(settings.form_error_limit))
+    return WeekPack(
+        store=store, monday=monday, sunday=sunday, now=now, week_starts=week_starts, areas=areas,
+        findings=sum(a.findings for a in areas), schedule=schedule,
+        actions=_action_figures(store.id, start, end, now), quality=_quality(store, monday, sunday), forms=forms,
+        parts=parts_figures(store, monday, sunday), pending=pending_summary(store.id, clock.store_today(store.timezone)),
+        output=output_value(store, monday, sunday))

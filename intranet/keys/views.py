@@ -1,0 +1,255 @@
+"""The key board, a tag's page (what scanning its QR code opens) with the moves of its key, the
+tags and their printed QR labels, and the overnight cars of the closing round.
+
+The board and the tag page are live like the workshop's: a move answers with the fresh panel and
+a `board-changed` event; other tablets poll and get 304 while no key moved."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from intranet import clock
+from intranet.auth.access import guard
+from intranet.core.models import Role
+from intranet.errors import Conflict, DomainError
+from intranet.extensions import db, htmx
+from intranet.keys import services
+from intranet.keys.forms import TagRangeForm
+from intranet.keys.models import KeyPlace
+from intranet.live.http import announce, board_etag, conditional_board
+from intranet.web import current_store, form_int, one_time_token, run_action, run_form, toast
+
+BOARD = services.BOARD
+FILTERS = ("technician", "reception", "wash", "board", "free")
+
+bp = guard(Blueprint("keys", __name__, url_prefix="/keys"),
+           Role.DIRECTOR, Role.ADVISOR, Role.CONTROLLER, Role.TECHNICIAN, Role.INSPECTOR, Role.ADMIN)
+tags_bp = guard(Blueprint("key_tags", __name__, url_prefix="/keys/tags"), Role.DIRECTOR, Role.ADVISOR, Role.ADMIN)
+overnight_bp = guard(Blueprint("overnight", __name__, url_prefix="/keys/overnight"),
+                     Role.DIRECTOR, Role.CONTROLLER, Role.ADVISOR)
+
+
+def _minute() -> str:
+    # a key still out turns red at the key-collection time, with no move to announce it
+    return clock.utcnow().strftime("%H%M")
+
+
+
+
+def _is_htmx() -> bool:
+    return bool(htmx) and not htmx.history_restore_request
+
+
+def _code_from_scan(text: str | None) -> str:
+    """What was typed, or what a scanner typed: the whole URL of the tag's QR code."""
+    text = (text or "").strip()
+    if "/keys/t/" in text:
+        text = text.rsplit("/keys/t/", 1)[1].split("?")[0].split("/")[0]
+    return services.normalize_code(text)
+
+
+# ------------------------------------------------------------------ the key board
+
+def _place_filter() -> str | None:
+    place = request.args.get("place")
+    return place if place in FILTERS else None
+
+
+def render_board(store, place: str | None, etag: str | None = None) -> str:
+    return render_template("keys/_board.html", board=services.key_board(store.id), place=place,
+                           etag=etag or board_etag(BOARD, store.id, _minute() + (place or "")))
+
+
+def _board_page(store, *, error=None, typed: str = "", status: int = 200):
+    place = _place_filter()
+    return render_template("keys/board.html", board=render_board(store, place), place=place, filters=FILTERS,
+                           places=KeyPlace, error=error, typed=typed), status
+
+
+@bp.get("/")
+def board():
+    return _board_page(current_store())
+
+
+@bp.get("/live")
+def board_live():
+    store, place = current_store(), _place_filter()
+    return conditional_board(BOARD, store.id, lambda etag: render_board(store, place, etag),
+                             extra=_minute() + (place or ""))
+
+
+@bp.get("/find")
+def find():
+    """The board's search box: a tag number typed, or a tag's QR code scanned into it."""
+    store = current_store()
+    typed = request.args.get("code", "")
+    code = _code_from_scan(typed)
+    tag = services.tag_by_code(store.id, code) if code else None
+    if tag is not None:
+        return redirect(url_for(".tag", code=tag.code))
+    error = services.not_found(code).message if code else _("Type or scan a key tag number.")
+    return _board_page(store, error=error, typed=typed, status=404 if code else 422)
+
+
+# ------------------------------------------------------------------ a tag's page
+
+def _tag_or_404(store, code: str):
+    tag = services.tag_by_code(store.id, code)
+    if tag is None:
+        if _is_htmx():
+            message = services.not_found(code).message
+            abort(toast(make_response(str(message), 404), message))
+        abort(make_response(render_template("keys/unknown.html", code=services.normalize_code(code),
+                                            message=services.not_found(code).message), 404))
+    return tag
+
+
+def render_tag(store, tag, *, etag: str | None = None, error=None) -> str:
+    return render_template("keys/_tag.html", tag=tag, history=services.history_of(store.id, tag.id),
+                           technicians=services.technicians(store.id), token=one_time_token, error=error,
+                           handover_statuses=services.HANDOVER_STATUSES, places=KeyPlace,
+                           etag=etag or board_etag(BOARD, store.id, f"t{tag.id}"))
+
+
+@bp.get("/t/<code>")
+def tag(code: str):
+    store = current_store()
+    found = _tag_or_404(store, code)
+    return render_template("keys/tag.html", tag=found, panel=render_tag(store, found))
+
+
+@bp.get("/t/<code>/live")
+def tag_live(code: str):
+    store = current_store()
+    found = _tag_or_404(store, code)
+    return conditional_board(BOARD, store.id, lambda etag: render_tag(store, found, etag=etag), extra=f"t{found.id}")
+
+
+@bp.post("/t/<code>/move")
+def move(code: str):
+    store = current_store()
+    found = _tag_or_404(store, code)
+    to = request.form.get("to", "")
+    common = {"actor_id": current_user.id, "token": request.form.get("token"),
+              "expected_version": form_int("version")}
+    try:
+        if to == "me":
+            movement = services.take_key(store.id, found.id, **common)
+        else:
+            movement = services.move_key(store.id, found.id, to, holder_id=form_int("holder_id"),
+                                         note=request.form.get("note"), **common)
+    except DomainError as refused:
+        db.session.rollback()
+        if not _is_htmx():
+            flash(str(refused.message), "error")
+            return redirect(url_for(".tag", code=code))
+        status = 409 if isinstance(refused, Conflict) else 422
+        fresh = _tag_or_404(store, code)  # the key as it is now
+        return toast(make_response(render_tag(store, fresh, error=refused.message), status), refused.message)
+    db.session.commit()
+    done = _("Key %(code)s: %(place)s.", code=found.code, place=movement.to_place_enum.label)
+    if not _is_htmx():
+        flash(done, "success")
+        return redirect(url_for(".tag", code=code))
+    fresh = _tag_or_404(store, code)
+    return announce(toast(make_response(render_tag(store, fresh)), done, "success"), BOARD)
+
+
+# ------------------------------------------------------------------ tags and their QR labels
+
+def _tags_page(form: TagRangeForm, *, error=None, status: int = 200):
+    return render_template("keys/tags.html", tags=services.all_tags(current_store().id), form=form,
+                           error=error), status
+
+
+@tags_bp.get("/")
+def tags():
+    return _tags_page(TagRangeForm())
+
+
+@tags_bp.post("/")
+def add_tags():
+    store = current_store()
+    form = TagRangeForm()
+    outcome = run_form(form, lambda: services.add_tags(store.id, form.first.data, form.last.data))
+    if outcome.done:
+        flash(_("%(n)d key tags added.", n=len(outcome.result)) if outcome.result
+              else _("Those tags are already there."), "success")
+        return redirect(url_for(".tags"))
+    return _tags_page(form, error=outcome.error, status=outcome.status)
+
+
+@tags_bp.post("/<int:tag_id>/<any(retire, restore):action>")
+def set_active(tag_id: int, action: str):
+    store = current_store()
+    run_action(lambda: services.set_tag_active(store.id, tag_id, action == "restore"),
+               _("Tag retired.") if action == "retire" else _("Tag back in use."))
+    return redirect(url_for(".tags"))
+
+
+def _qr_svg(text: str) -> str:
+    import segno
+
+    return segno.make(text, error="m").svg_inline(scale=3, border=1)
+
+
+@tags_bp.get("/labels")
+def labels():
+    """A sheet of labels to print: each tag's number and the QR code of its page's address."""
+    store = current_store()
+    first, last = services.normalize_code(request.args.get("first")), services.normalize_code(request.args.get("last"))
+    chosen = [t for t in services.all_tags(store.id) if t.active
+              and (not first or (len(t.code), t.code) >= (len(first), first))
+              and (not last or (len(t.code), t.code) <= (len(last), last))]
+    labels = [(t.code, _qr_svg(url_for("keys.tag", code=t.code, _external=True))) for t in chosen]
+    return render_template("keys/labels.html", labels=labels, first=first, last=last, store=store)
+
+
+# ------------------------------------------------------------------ overnight cars
+
+def _day(value: str | None) -> date:
+    today = clock.store_today(current_store().timezone)
+    try:
+        day = datetime.strptime(value or "", "%Y-%m-%d").date()
+    except ValueError:
+        return today
+    return min(day, today)
+
+
+@overnight_bp.get("/")
+def overnight():
+    store = current_store()
+    day = _day(request.args.get("day"))
+    today = clock.store_today(store.timezone)
+    return render_template("keys/overnight.html", rows=services.overnight_cars(store, day), day=day, today=today,
+                           previous=day - timedelta(days=1), following=day + timedelta(days=1) if day < today else None)
+
+
+@overnight_bp.post("/<int:ro_id>")
+def confirm(ro_id: int):
+    store = current_store()
+    day = _day(request.form.get("day"))
+    spot = request.form.get("parking_spot", "")
+    error = None
+    try:
+        services.confirm_overnight(store, day, ro_id, parking_spot=spot, actor_id=current_user.id)
+    except DomainError as refused:
+        db.session.rollback()
+        error = refused.message
+    else:
+        db.session.commit()
+    rows = services.overnight_cars(store, day, ro_id=ro_id)
+    if not rows:
+        message = error or _("This car is no longer staying overnight.")
+        return toast(make_response("", 404), message)
+    row = rows[0]
+    row.error, row.typed_spot = error, (spot if error else None)
+    response = make_response(render_template("keys/_overnight_row.html", row=row), 422 if error else 200)
+    if error:
+        return toast(response, error)
+    return announce(toast(response, _("%(plate)s: key collected, parked at %(spot)s.", plate=row.ro.vehicle.plate,
+                                      spot=row.spot), "success"), BOARD)
+
