@@ -16,7 +16,9 @@ from playwright.sync_api import sync_playwright
 SIZES = [(1024, 768), (768, 1024)]
 PAGES = {
     "advisor": ["/", "/search?q=A1", "/today/", "/records/customers/new", "/reception/ro/1", "/reception/ro/7", "/reception/appointments", "/reception/appointments?view=week", "/reception/appointments/new", "/reception/ro/9/settle", "/reception/ro/10/settle", "/reception/ro/9/print", "/reception/ro/2/walk-around"],
-    "director": ["/", "/today/", "/workshop/manage/figures", "/workshop/manage/time-control", "/notices"],
+    "director": ["/", "/today/", "/workshop/manage/figures", "/workshop/manage/time-control", "/notices",
+                 "/director/rounds/", "/director/rounds/1/report", "/director/rounds/scores", "/director/actions/",
+                 "/director/checklists/", "/director/checklists/1"],
     "technician": ["/", "/workshop/my/"],
     "controller": ["/workshop/dispatch/", "/workshop/board", "/workshop/board?team=body", "/workshop/manage/end-of-day",
                    "/workshop/manage/settings"],
