@@ -425,3 +425,8 @@ def test_the_report_pdf(director_client, db, store, setup, people):
     db.session.commit()
     response = director_client.get(f"/director/rounds/{round_.id}/report.pdf")
     assert response.status_code == 200 and response.data.startswith(b"%PDF")
+
+
+@pytest.mark.parametrize("weeks", ["", "abc", "0", "12", "999"])
+def test_the_scores_page_takes_any_number_of_weeks_it_is_given(director_client, weeks):
+    assert director_client.get(f"/director/rounds/scores?weeks={weeks}").status_code == 200

@@ -279,7 +279,8 @@ def report_pdf(round_id: int):
 @bp.get("/scores")
 def scores():
     store, _now, day = _store_now()
-    weeks, trends = rounds.area_trend(store.id, day, weeks=int(request.args.get("weeks", 8) or 8) % 27 or 8)
+    asked = request.args.get("weeks", "")
+    weeks, trends = rounds.area_trend(store.id, day, weeks=min(int(asked), 26) if asked.isdigit() and int(asked) else 8)
     return render_template("director/scores.html", weeks=weeks, trends=trends)
 
 
