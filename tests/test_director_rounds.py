@@ -430,3 +430,11 @@ def test_the_report_pdf(director_client, db, store, setup, people):
 @pytest.mark.parametrize("weeks", ["", "abc", "0", "12", "999"])
 def test_the_scores_page_takes_any_number_of_weeks_it_is_given(director_client, weeks):
     assert director_client.get(f"/director/rounds/scores?weeks={weeks}").status_code == 200
+
+
+def test_a_second_start_over_http_opens_the_round_under_way(director_client, db, store, setup, people):
+    first = start(store, setup, people)
+    db.session.commit()
+    response = director_client.post(f"/director/rounds/start/{setup['slot'].id}")
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/director/rounds/{first.id}")
+    assert db.session.scalar(select(func.count()).select_from(InspectionRound)) == 1

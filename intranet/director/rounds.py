@@ -29,6 +29,14 @@ from intranet.extensions import db
 from intranet.jobs.runtime import unit_of_work
 
 SUBJECT = "round"
+
+
+class RoundStarted(Conflict):
+    """The slot's round of that day is already under way: `round_id` is the one to open."""
+
+    def __init__(self, message, *, round_id: int):
+        super().__init__(message)
+        self.round_id = round_id
 MAX_WEIGHT = 10
 
 
@@ -255,10 +263,10 @@ def start_round(store: Store, slot_id: int, day: date, *, actor_id: int, now: da
         raise DomainError(_l("The checklist of this round has no items yet."))
     if existing is not None and existing.status_enum != RoundStatus.MISSED:
         who = existing.started_by.display_name if existing.started_by else "—"
-        raise Conflict(_l("%(round)s was already started by %(name)s at %(time)s: open it instead.",
-                          round=slot.name, name=who,
-                          time=clock.to_store_time(existing.started_at, store.timezone).strftime("%H:%M")
-                          if existing.started_at else "—"))
+        raise RoundStarted(_l("%(round)s was already started by %(name)s at %(time)s: open it instead.",
+                              round=slot.name, name=who,
+                              time=clock.to_store_time(existing.started_at, store.timezone).strftime("%H:%M")
+                              if existing.started_at else "—"), round_id=existing.id)
     _start, end = _window(store, day, slot)
     if existing is None:
         existing = InspectionRound(store_id=store.id, slot_id=slot.id, day=day, status=RoundStatus.IN_PROGRESS,

@@ -89,15 +89,9 @@ def start(slot_id: int):
         abort(404)
     except DomainError as refused:
         db.session.rollback()
-        if isinstance(refused, Conflict):
-            existing = db.session.scalar(db.select(rounds.InspectionRound).where(
-                rounds.InspectionRound.store_id == store.id, rounds.InspectionRound.slot_id == slot_id,
-                rounds.InspectionRound.day == day))
-            flash(str(refused.message), "error")
-            if existing is not None:
-                return redirect(url_for("rounds.walk", round_id=existing.id))
-        else:
-            flash(str(refused.message), "error")
+        flash(str(refused.message), "error")
+        if isinstance(refused, rounds.RoundStarted):  # the second tap opens the round under way
+            return redirect(url_for("rounds.walk", round_id=refused.round_id))
         return redirect(url_for("rounds.today"))
     round_id = round_.id
     db.session.commit()
