@@ -42,6 +42,7 @@ def create_app(config: dict | None = None) -> Flask:
 def _import_models() -> None:
     # Every model module, so Alembic and relationship strings see the whole schema.
     import intranet.auth.models  # noqa: F401
+    import intranet.care.models  # noqa: F401
     import intranet.core.models  # noqa: F401
     import intranet.director.models  # noqa: F401
     import intranet.jobs.models  # noqa: F401
@@ -54,6 +55,7 @@ def _import_models() -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from intranet.admin.views import bp as admin_bp
+    from intranet.care import blueprints as care_blueprints
     from intranet.auth.views import bp as auth_bp
     from intranet.core.views import bp as core_bp
     from intranet.core.views import records_bp
@@ -73,5 +75,5 @@ def _register_blueprints(app: Flask) -> None:
                parts.warranty_bp, purchasing_views.bp, count_views.counts_bp, count_views.write_offs_bp,
                keys.bp, keys.tags_bp, keys.overnight_bp,
                director.bp, director.checklists_bp, director.actions_bp, director.new_action_bp,
-               day_views.bp, day_views.log_bp, *office_views.BLUEPRINTS):
+               day_views.bp, day_views.log_bp, *office_views.BLUEPRINTS, *care_blueprints()):
         app.register_blueprint(bp)

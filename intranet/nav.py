@@ -36,6 +36,7 @@ NAV = [
     NavItem("records.new_customer", _l("New customer"), "user-plus"),
     NavItem("workshop_manage.end_of_day", _l("End of day"), "moon"),
     NavItem("workshop_manage.workshop_figures", _l("Workshop figures"), "chart"),
+    NavItem("calls.queue", _l("Follow-up calls"), "phone"),
     NavItem("admin.users", _l("Staff"), "users"),
     NavItem("admin.settings", _l("Settings"), "settings"),
     NavItem("admin.jobs", _l("Jobs"), "pulse"),

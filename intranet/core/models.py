@@ -167,6 +167,7 @@ class Customer(db.Model):
         Index("ix_customer_store_initials", "store_id", "name_initials"),
         Index("ix_customer_store_name", "store_id", "name"),
         Index("ix_customer_store_mobile_rev", "store_id", "mobile_rev"),
+        Index("ix_customer_store_last_visit", "store_id", "last_visit_on"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     store_id: Mapped[int] = mapped_column(ForeignKey("store.id"))
@@ -178,6 +179,11 @@ class Customer(db.Model):
     birthday: Mapped[date | None] = mapped_column(Date)
     preferred_contact_time: Mapped[str] = mapped_column(String(16), default=ContactTime.ANY)
     note: Mapped[str | None] = mapped_column(Text)
+    # the customer file (客户档案): what care needs beyond the advisor's card
+    wechat: Mapped[str | None] = mapped_column(String(64))
+    wishes: Mapped[str | None] = mapped_column(Text)  # what the customer asked us to keep in mind
+    last_visit_on: Mapped[date | None] = mapped_column(Date)  # store-local day of the last delivery
+    lost_cause: Mapped[str | None] = mapped_column(String(16))  # care.models.LostCause, from a win-back call
     created_at: Mapped[datetime] = mapped_column(DateTime, default=clock.utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=clock.utcnow, onupdate=clock.utcnow)
 
@@ -191,6 +197,9 @@ class Vehicle(db.Model):
         Index("ix_vehicle_store_plate_key", "store_id", "plate_key"),
         Index("ix_vehicle_store_plate_rev", "store_id", "plate_rev"),
         Index("ix_vehicle_store_vin_rev", "store_id", "vin_rev"),
+        Index("ix_vehicle_store_next_service", "store_id", "next_service_on"),
+        Index("ix_vehicle_store_insurance", "store_id", "insurance_expires_on"),
+        Index("ix_vehicle_store_inspection", "store_id", "inspection_due_on"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     store_id: Mapped[int] = mapped_column(ForeignKey("store.id"))
@@ -207,6 +216,17 @@ class Vehicle(db.Model):
     last_odometer_at: Mapped[datetime | None] = mapped_column(DateTime)
     # Open notes shown at every reception until cleared: a recall campaign, a pending warranty case…
     open_notes: Mapped[str | None] = mapped_column(Text)
+    # service interval (empty: the store's) and the next service, by date and by projected mileage
+    registered_on: Mapped[date | None] = mapped_column(Date)
+    service_interval_km: Mapped[int | None] = mapped_column(Integer)
+    service_interval_months: Mapped[int | None] = mapped_column(Integer)
+    last_service_on: Mapped[date | None] = mapped_column(Date)
+    next_service_km: Mapped[int | None] = mapped_column(Integer)
+    next_service_on: Mapped[date | None] = mapped_column(Date)  # the earlier of date and projected mileage
+    km_per_day: Mapped[Decimal | None] = mapped_column(Numeric(7, 1))  # from the odometer readings
+    insurer_name: Mapped[str | None] = mapped_column(String(64))
+    insurance_expires_on: Mapped[date | None] = mapped_column(Date)
+    inspection_due_on: Mapped[date | None] = mapped_column(Date)  # annual inspection (年审)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=clock.utcnow)
 
     customer: Mapped[Customer | None] = relationship(back_populates="vehicles")

@@ -101,6 +101,14 @@ JOBS: list[DeclaredJob] = [
         cron="20 0 * * *",
         queue="low",
     ),
+    DeclaredJob(
+        name="care-follow-up",
+        func="intranet.care.calls.follow_up_job",
+        description=_l("Expires follow-up calls whose window passed and reminds the supervisor of questions "
+                       "past their answer time."),
+        interval=900,
+        timeout=120,
+    ),
 ]
 
 

@@ -122,6 +122,9 @@ def deliver(ro_id: int, *, store_id: int, actor_id: int, work_explained: bool, o
     from intranet.keys.services import hand_back_keys
 
     hand_back_keys(store_id, ro.id, actor_id=actor_id)  # the key goes home; its tag is free again
+    from intranet.care.calls import on_delivered
+
+    on_delivered(ro.id)  # the customer file records the visit; the first follow-up call is made
     if bill.due(PayType.INSURANCE) > 0 and ro.insurer_payment == InsurerPayment.NONE:
         ro.insurer_payment = InsurerPayment.PENDING  # the insurer's share is now to be collected
     db.session.flush()

@@ -1,0 +1,229 @@
+"""The care agent's screens: the follow-up call queue, one call with its script and outcome, and
+the questions passed to the supervisor."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from intranet import clock
+from intranet.auth.access import guard
+from intranet.care import calls, questions
+from intranet.care.models import (
+    CALL_TOPIC_LABELS, CALL_TOPICS, AttemptOutcome, CallKind, CallStatus, QuestionStatus, Satisfaction,
+)
+from intranet.care.settings import settings_for
+from intranet.core.models import ContactTime, Role
+from intranet.errors import Conflict, DomainError, NotFound
+from intranet.extensions import db
+from intranet.web import current_store, form_int, run_action
+
+bp = guard(Blueprint("calls", __name__, url_prefix="/care/calls"), Role.CARE, Role.DIRECTOR, Role.MANAGER)
+questions_bp = guard(Blueprint("questions", __name__, url_prefix="/care/questions"),
+                     Role.CARE, Role.DIRECTOR, Role.MANAGER)
+BLUEPRINTS = [bp, questions_bp]
+
+
+def _status(refused: DomainError) -> int:
+    return 409 if isinstance(refused, Conflict) else 422
+
+
+def _local_now() -> datetime:
+    return clock.to_store_time(clock.utcnow(), current_store().timezone).replace(tzinfo=None)
+
+
+@bp.get("/")
+def queue():
+    store = current_store()
+    now = clock.utcnow()
+    is_agent = current_user.has_role(Role.CARE)
+    who = request.args.get("who", "mine" if is_agent else "all")
+    agent_id = current_user.id if who == "mine" else None
+    entries = calls.call_queue(store.id, now, agent_id=agent_id)
+    today = clock.store_today(store.timezone)
+    return render_template("care/calls/queue.html", entries=entries, who=who, is_agent=is_agent,
+                           counts=calls.queue_counts(store.id, today), today=today,
+                           local_now=_local_now(), now_utc=now)
+
+
+def _call_or_404(call_id: int):
+    try:
+        return calls.get_call(call_id, current_store().id)
+    except NotFound:
+        abort(404)
+
+
+def _script(call) -> dict:
+    """The script's lines, filled with this customer's visit."""
+    store = current_store()
+    ro = call.repair_order
+    work = [line.description for line in ro.lines if line.kind == "labour"][:3]
+    service = "、".join(work) if work else (ro.complaint or _("service"))
+    delivered = clock.to_store_time(ro.delivered_at, store.timezone) if ro.delivered_at else None
+    car = f"{call.vehicle.model} {call.vehicle.plate}" if call.vehicle else ""
+    agent = current_user.display_name
+    return {
+        "greeting": _("Hello, is that %(name)s? This is %(agent)s from %(store)s after-sales service.",
+                      name=call.customer.name, agent=agent, store=store.name),
+        "thanks": _("Thank you for bringing your %(car)s to us on %(date)s for %(service)s.", car=car,
+                    date=delivered.strftime("%m-%d") if delivered else "", service=service),
+        "question": _("Were you satisfied with our service this time?"),
+        "satisfied": _("Thank you! Is there anything we could do better?"),
+        "dissatisfied": _("We are sorry. Which part were you not happy with?"),
+        "close_satisfied": _("Thank you for your time. Drive safely, and see you next time!"),
+        "close_dissatisfied": _("We apologise again. We will look into it and call you back with an answer."),
+        "recall": _("We are calling about the problem you told us about after your visit on %(date)s: are you "
+                    "satisfied with how it was handled now?", date=delivered.strftime("%m-%d") if delivered else ""),
+    }
+
+
+def _retry_choices(call, local_now: datetime) -> list[tuple[str, str]]:
+    """Quick retry times: in one and two hours, and tomorrow at the start of the customer's time."""
+    start, _end = calls.contact_window(call.customer)
+    tomorrow = datetime.combine(local_now.date() + timedelta(days=1), start)
+    choices = [(local_now + timedelta(hours=1), _("In 1 hour")), (local_now + timedelta(hours=2), _("In 2 hours")),
+               (tomorrow, _("Tomorrow %(time)s", time=start.strftime("%H:%M")))]
+    return [(when.strftime("%Y-%m-%dT%H:%M"), label) for when, label in choices]
+
+
+def _call_page(call, *, error: str | None = None, typed=None, status: int = 200):
+    local_now = _local_now()
+    context = {
+        "call": call, "script": _script(call), "topics": [(t, CALL_TOPIC_LABELS[t]) for t in CALL_TOPICS],
+        "satisfaction": list(Satisfaction), "outcomes": [o for o in AttemptOutcome if o != AttemptOutcome.REACHED],
+        "in_time": calls.within_preferred_time(call.customer, local_now),
+        "window": calls.contact_window(call.customer),
+        "contact_label": ContactTime(call.customer.preferred_contact_time or ContactTime.ANY).label,
+        "history": calls.call_history(call.customer_id), "retry_choices": _retry_choices(call, local_now),
+        "customer_questions": questions.questions_of(call.customer_id),
+        "error": error, "typed": typed or {}, "local_now": local_now, "settings": settings_for(call.store_id),
+    }
+    return make_response(render_template("care/calls/call.html", **context), status)
+
+
+@bp.get("/<int:call_id>")
+def call(call_id: int):
+    return _call_page(_call_or_404(call_id))
+
+
+def _refused(call_id: int, refused: DomainError):
+    db.session.rollback()
+    typed = {**request.form.to_dict(), "field": refused.field}
+    return _call_page(_call_or_404(call_id), error=refused.message, typed=typed, status=_status(refused))
+
+
+def _parse_local(value: str | None) -> datetime | None:
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        local = datetime.fromisoformat(value)
+    except ValueError:
+        raise DomainError(_("That is not a time."), field="retry_at") from None
+    return clock.store_local_to_utc(local, current_store().timezone)
+
+
+@bp.post("/<int:call_id>/not-reached")
+def not_reached(call_id: int):
+    store = current_store()
+    try:
+        calls.record_not_reached(call_id, store_id=store.id, actor_id=current_user.id,
+                                 outcome=request.form.get("outcome", ""),
+                                 retry_at=_parse_local(request.form.get("retry_at")),
+                                 note=request.form.get("note"), version=form_int("version"),
+                                 override_reason=request.form.get("override_reason"))
+    except DomainError as refused:
+        return _refused(call_id, refused)
+    db.session.commit()
+    flash(_("Attempt recorded. The call comes back at the retry time."), "success")
+    return redirect(url_for("calls.queue"))
+
+
+@bp.post("/<int:call_id>/reached")
+def reached(call_id: int):
+    store = current_store()
+    form = request.form
+    answers = calls.Answers(satisfaction=form.get("satisfaction"),
+                            topics={t: form.get(f"topic_{t}") for t in CALL_TOPICS}, comments=form.get("comments"))
+    try:
+        done = calls.record_reached(call_id, store_id=store.id, actor_id=current_user.id, answers=answers,
+                                    version=form_int("version"), override_reason=form.get("override_reason"))
+    except DomainError as refused:
+        return _refused(call_id, refused)
+    db.session.commit()
+    if calls.dissatisfied(done) and done.complaint_id:
+        flash(_("Complaint opened and the customer will be called again until satisfied."), "warning")
+        return redirect(url_for("complaints.complaint", complaint_id=done.complaint_id))
+    flash(_("Call recorded."), "success")
+    return redirect(url_for("calls.queue"))
+
+
+@bp.post("/<int:call_id>/question")
+def ask(call_id: int):
+    store = current_store()
+    try:
+        questions.ask_supervisor(store_id=store.id, actor_id=current_user.id, call_id=call_id,
+                                 question=request.form.get("question", ""))
+    except DomainError as refused:
+        return _refused(call_id, refused)
+    db.session.commit()
+    flash(_("Passed to the supervisor, who answers within %(days)s days.",
+            days=settings_for(store.id).question_due_days), "success")
+    return redirect(url_for("calls.call", call_id=call_id))
+
+
+# ---------------------------------------------------------------- questions for the supervisor
+@questions_bp.get("/")
+def list_():
+    store = current_store()
+    return render_template("care/calls/questions.html", rows=questions.open_questions(store.id),
+                           now=clock.utcnow())
+
+
+@questions_bp.get("/<int:question_id>")
+def question(question_id: int):
+    try:
+        found = questions.get_question(question_id, current_store().id)
+    except NotFound:
+        abort(404)
+    return render_template("care/calls/question.html", q=found, now=clock.utcnow(),
+                           statuses=QuestionStatus)
+
+
+@questions_bp.post("/<int:question_id>/answer")
+def answer(question_id: int):
+    run_action(lambda: questions.answer(question_id, store_id=current_store().id, actor_id=current_user.id,
+                                        answer_text=request.form.get("answer", "")),
+               _("Answer saved: the agent tells the customer today."))
+    return redirect(url_for("questions.question", question_id=question_id))
+
+
+@questions_bp.post("/<int:question_id>/told")
+def told(question_id: int):
+    run_action(lambda: questions.mark_told(question_id, store_id=current_store().id, actor_id=current_user.id,
+                                           note=request.form.get("note")),
+               _("Recorded: the customer has the answer."))
+    return redirect(url_for("questions.list_"))
+
+
+# what the templates need to label things
+@bp.app_template_filter("call_kind_label")
+def _call_kind_label(value) -> str:
+    return str(CallKind(value).label) if value else ""
+
+
+@bp.app_template_filter("call_status_label")
+def _call_status_label(value) -> str:
+    return str(CallStatus(value).label) if value else ""
+
+
+@bp.app_template_filter("satisfaction_label")
+def _satisfaction_label(value) -> str:
+    return str(Satisfaction(value).label) if value else ""
+
+
+@bp.app_template_filter("attempt_outcome_label")
+def _attempt_outcome_label(value) -> str:
+    return str(AttemptOutcome(value).label) if value else ""
