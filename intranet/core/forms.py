@@ -2,7 +2,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from intranet.core.models import ContactTime
 
@@ -18,6 +18,9 @@ class CustomerForm(FlaskForm):
     address = StringField(_l("Address"), validators=[Optional()])
     birthday = DateField(_l("Birthday"), validators=[Optional()])
     preferred_contact_time = SelectField(_l("Best time to call"), choices=contact_time_choices)
+    wechat = StringField(_l("WeChat"), validators=[Optional(), Length(max=64)], render_kw={"autocomplete": "off"})
+    wishes = TextAreaField(_l("Wishes (what the customer asked us to keep in mind)"),
+                           validators=[Optional(), Length(max=1000)], render_kw={"rows": 2})
     note = TextAreaField(_l("Note"), validators=[Optional()])
 
 
@@ -34,6 +37,17 @@ class VehicleForm(FlaskForm):
                                render_kw={"inputmode": "numeric"})
     open_notes = TextAreaField(_l("Open notes (recall campaign, pending case…)"), validators=[Optional()],
                                render_kw={"rows": 2})
+    # the customer file: registration, service interval (empty: the store's), insurance, annual inspection
+    registered_on = DateField(_l("Registered on"), validators=[Optional()])
+    last_service_on = DateField(_l("Last service"), validators=[Optional()])
+    service_interval_km = IntegerField(_l("Service interval (km)"), validators=[Optional()],
+                                       render_kw={"inputmode": "numeric"})
+    service_interval_months = IntegerField(_l("Service interval (months)"), validators=[Optional()],
+                                           render_kw={"inputmode": "numeric"})
+    insurer_name = StringField(_l("Insurer"), validators=[Optional(), Length(max=64)],
+                               render_kw={"list": "insurer-names", "autocomplete": "off"})
+    insurance_expires_on = DateField(_l("Insurance expires on"), validators=[Optional()])
+    inspection_due_on = DateField(_l("Annual inspection due"), validators=[Optional()])
 
 
 class CustomerWithVehicleForm(CustomerForm, VehicleForm):

@@ -117,36 +117,69 @@ def _check_unique_mobile(store_id: int, mobile: str, exclude_id: int | None = No
                           name=clash.name), field="mobile")
 
 
+# An update keyword left at KEEP leaves the stored value as it is (callers that do not know a field).
+KEEP = object()
+
+
+def _text(value) -> str | None:
+    return (value or "").strip() or None
+
+
+def _contact_time(value) -> ContactTime:
+    try:
+        return ContactTime(value or ContactTime.ANY)
+    except ValueError:
+        raise DomainError(_l("Choose a time to call from the list."), field="preferred_contact_time") from None
+
+
+def _latest_day() -> date:
+    """Today in any store's time zone (a date-of-the-past check need not know which store)."""
+    return (clock.utcnow() + timedelta(hours=14)).date()
+
+
+def _check_birthday(birthday: date | None) -> None:
+    if birthday is not None and not date(1900, 1, 1) <= birthday <= _latest_day():
+        raise DomainError(_l("A birthday lies between 1900 and today."), field="birthday")
+
+
 def create_customer(*, store_id: int, name: str, mobile: str, address: str | None = None,
                     birthday: date | None = None, preferred_contact_time: str = ContactTime.ANY,
-                    note: str | None = None) -> Customer:
+                    note: str | None = None, wechat: str | None = None, wishes: str | None = None) -> Customer:
     name = (name or "").strip()
     if not name:
         raise DomainError(_l("Enter the customer's name."), field="name")
     mobile = validate_mobile(mobile)
     _check_unique_mobile(store_id, mobile)
+    _check_birthday(birthday)
     customer = Customer(store_id=store_id, name=name, name_initials=name_initials(name), mobile=mobile,
-                        mobile_rev=reverse_key(mobile), address=(address or "").strip() or None, birthday=birthday,
-                        preferred_contact_time=ContactTime(preferred_contact_time), note=note or None)
+                        mobile_rev=reverse_key(mobile), address=_text(address), birthday=birthday,
+                        preferred_contact_time=_contact_time(preferred_contact_time), note=note or None,
+                        wechat=_text(wechat), wishes=_text(wishes))
     db.session.add(customer)
     db.session.flush()
     return customer
 
 
 def update_customer(customer_id: int, *, store_id: int, name: str, mobile: str, address: str | None,
-                    birthday: date | None, preferred_contact_time: str, note: str | None) -> Customer:
+                    birthday: date | None, preferred_contact_time: str, note: str | None,
+                    wechat: str | None = KEEP, wishes: str | None = KEEP) -> Customer:
     customer = get_owned(Customer, customer_id, store_id, _l("No such customer."))
     name = (name or "").strip()
     if not name:
         raise DomainError(_l("Enter the customer's name."), field="name")
     mobile = validate_mobile(mobile)
     _check_unique_mobile(store_id, mobile, exclude_id=customer_id)
+    _check_birthday(birthday)
     customer.name, customer.name_initials = name, name_initials(name)
     customer.mobile, customer.mobile_rev = mobile, reverse_key(mobile)
-    customer.address = (address or "").strip() or None
+    customer.address = _text(address)
     customer.birthday = birthday
-    customer.preferred_contact_time = ContactTime(preferred_contact_time)
+    customer.preferred_contact_time = _contact_time(preferred_contact_time)
     customer.note = note or None
+    if wechat is not KEEP:
+        customer.wechat = _text(wechat)
+    if wishes is not KEEP:
+        customer.wishes = _text(wishes)
     db.session.flush()
     return customer
 
@@ -155,24 +188,74 @@ def _plate_fields(plate: str) -> dict:
     return {"plate": plate, "plate_key": plate[1:], "plate_rev": reverse_key(plate)}
 
 
+# The customer file's fields of a car (all optional): registration, service interval, insurance, inspection.
+FILE_FIELDS = ("registered_on", "service_interval_km", "service_interval_months", "last_service_on",
+               "insurer_name", "insurance_expires_on", "inspection_due_on")
+
+
+def check_file_fields(values: dict) -> dict:
+    """The car's file fields, cleaned; a value out of range is refused next to its field."""
+    values = dict(values)
+    if "insurer_name" in values:
+        values["insurer_name"] = _text(values["insurer_name"])
+    km, months = values.get("service_interval_km"), values.get("service_interval_months")
+    if km is not None and not 1000 <= km <= 100_000:
+        raise DomainError(_l("A service interval lies between 1,000 and 100,000 km."), field="service_interval_km")
+    if months is not None and not 1 <= months <= 36:
+        raise DomainError(_l("A service interval lies between 1 and 36 months."), field="service_interval_months")
+    registered = values.get("registered_on")
+    if registered is not None and not date(1980, 1, 1) <= registered <= _latest_day():
+        raise DomainError(_l("The registration date lies between 1980 and today."), field="registered_on")
+    last_service = values.get("last_service_on")
+    if last_service is not None and last_service > _latest_day():
+        raise DomainError(_l("The last service cannot be in the future."), field="last_service_on")
+    return values
+
+
+def refresh_service_plan(vehicle: Vehicle, before: tuple[int | None, date | None] | None = None) -> None:
+    """Recompute the car's next service after its file fields changed. `before`: its service
+    interval (km) and last service date as they were — a new last service restarts the count, a
+    new interval moves the kilometre target by the difference."""
+    from intranet.care.customer_file import plan_service
+    from intranet.care.settings import settings_for
+
+    settings = settings_for(vehicle.store_id)
+    interval_was = None
+    if before is not None:
+        old_interval_km, old_last_service = before
+        if vehicle.last_service_on != old_last_service:
+            vehicle.next_service_km = None
+        else:
+            interval_was = old_interval_km or settings.service_interval_km
+    plan_service(vehicle, settings, interval_was=interval_was)
+
+
 def create_vehicle(*, store_id: int, customer_id: int | None, plate: str, model: str, vin: str | None = None,
                    colour: str | None = None, model_year: int | None = None,
-                   odometer_km: int | None = None, open_notes: str | None = None) -> Vehicle:
+                   odometer_km: int | None = None, open_notes: str | None = None, **file_fields) -> Vehicle:
+    """`file_fields`: any of FILE_FIELDS (registration, service interval, insurance, inspection)."""
+    unknown = set(file_fields) - set(FILE_FIELDS)
+    if unknown:
+        raise TypeError(f"create_vehicle() got unexpected keywords {sorted(unknown)}")
     plate = validate_plate(plate)
     vin = validate_vin(vin) if vin else None
     model = (model or "").strip()
     if not model:
         raise DomainError(_l("Enter the car model."), field="model")
+    file_fields = check_file_fields(file_fields)
     _check_unique_vehicle(store_id, plate, vin)
     vehicle = Vehicle(store_id=store_id, customer_id=customer_id, model=model, colour=colour or None,
                       model_year=model_year, vin=vin, vin_rev=reverse_key(vin),
-                      open_notes=(open_notes or "").strip() or None, **_plate_fields(plate))
+                      open_notes=(open_notes or "").strip() or None, **_plate_fields(plate), **file_fields)
     if odometer_km is not None:
         if odometer_km < 0:
             raise DomainError(_l("The odometer cannot be negative."), field="odometer_km")
         vehicle.last_odometer_km, vehicle.last_odometer_at = odometer_km, clock.utcnow()
     db.session.add(vehicle)
     db.session.flush()
+    if any(value is not None for value in file_fields.values()):
+        refresh_service_plan(vehicle)
+        db.session.flush()
     return vehicle
 
 
@@ -190,18 +273,30 @@ def _check_unique_vehicle(store_id: int, plate: str, vin: str | None, exclude_id
 
 
 def update_vehicle(vehicle_id: int, *, store_id: int, plate: str, model: str, vin: str | None,
-                   colour: str | None, model_year: int | None, open_notes: str | None = None) -> Vehicle:
+                   colour: str | None, model_year: int | None, open_notes: str | None = None,
+                   **file_fields) -> Vehicle:
+    """`file_fields`: any of FILE_FIELDS; those not given keep their value. The next service
+    (by date and by projected mileage) is recomputed when they change."""
+    unknown = set(file_fields) - set(FILE_FIELDS)
+    if unknown:
+        raise TypeError(f"update_vehicle() got unexpected keywords {sorted(unknown)}")
     vehicle = get_owned(Vehicle, vehicle_id, store_id, _l("No such vehicle."))
     plate = validate_plate(plate)
     vin = validate_vin(vin) if vin else None
     if not (model or "").strip():
         raise DomainError(_l("Enter the car model."), field="model")
+    file_fields = check_file_fields(file_fields)
     _check_unique_vehicle(store_id, plate, vin, exclude_id=vehicle_id)
     for key, value in _plate_fields(plate).items():
         setattr(vehicle, key, value)
     vehicle.vin, vehicle.vin_rev = vin, reverse_key(vin)
     vehicle.model, vehicle.colour, vehicle.model_year = model.strip(), colour or None, model_year
     vehicle.open_notes = (open_notes or "").strip() or None
+    before = (vehicle.service_interval_km, vehicle.last_service_on)
+    for key, value in file_fields.items():
+        setattr(vehicle, key, value)
+    if file_fields:
+        refresh_service_plan(vehicle, before)
     db.session.flush()
     return vehicle
 

@@ -81,12 +81,27 @@ def _own_vehicle(vehicle_id: int) -> Vehicle:
 
 @bp.get("/customers/<int:customer_id>")
 def customer(customer_id: int):
-    found = db.session.scalar(
-        select(Customer).options(selectinload(Customer.vehicles))
-        .where(Customer.id == customer_id, Customer.store_id == current_store().id))
-    if found is None:
+    """The customer file: contact, wishes, each car's coming dates; for the roles that look after
+    customers also how complete the file is and the whole history."""
+    from intranet.auth.access import can_open
+    from intranet.care.customer_file import HISTORY_KINDS, customer_file
+    from intranet.errors import NotFound
+
+    store = current_store()
+    full = can_open(current_user, "customer_files.index")
+    try:
+        found = customer_file(customer_id, store.id, today=clock.store_today(store.timezone), tz=store.timezone,
+                              with_history=full)
+    except NotFound:
         abort(404)
-    return render_template("core/customer.html", customer=found)
+    kind = request.args.get("kind", "")
+    kind = kind if kind in HISTORY_KINDS else ""
+    kind_counts: dict[str, int] = {}
+    for entry in found.history:
+        kind_counts[entry.kind] = kind_counts.get(entry.kind, 0) + 1
+    history = [e for e in found.history if e.kind == kind] if kind else found.history
+    return render_template("core/customer.html", customer=found.customer, file=found, full=full, kind=kind,
+                           history=history, history_kinds=HISTORY_KINDS, kind_counts=kind_counts)
 
 
 @bp.get("/vehicles/<int:vehicle_id>")
@@ -116,13 +131,14 @@ def photo(photo_id: int):
 
 def _vehicle_fields(form) -> dict:
     return {"plate": form.plate.data, "model": form.model.data, "vin": form.vin.data, "colour": form.colour.data,
-            "model_year": form.model_year.data, "open_notes": form.open_notes.data}
+            "model_year": form.model_year.data, "open_notes": form.open_notes.data,
+            **{name: form[name].data for name in services.FILE_FIELDS}}
 
 
 def _customer_fields(form) -> dict:
     return {"name": form.name.data, "mobile": form.mobile.data, "address": form.address.data,
             "birthday": form.birthday.data, "preferred_contact_time": form.preferred_contact_time.data,
-            "note": form.note.data}
+            "note": form.note.data, "wechat": form.wechat.data, "wishes": form.wishes.data}
 
 
 @records_bp.route("/customers/new", methods=["GET", "POST"])
