@@ -1,17 +1,17 @@
 """The director's day (售后总监的一天): the work log filled in from what the intranet already knows
 — the day's rounds and findings, corrective actions, late cars, pending parts, the output value,
-overnight cars and their keys, overdue equipment checks, the repair orders' form quality — next
-to the director's own notes and the problems to raise at tomorrow's huddle; the huddle agenda
-(晨会) built from the same sources; and the pack for the Monday meeting on service quality, 6S,
-process compliance and repair quality (周例会).
+overnight cars and their keys, overdue equipment checks, the repair orders' form quality, the
+complaints and hot alerts from customer care — next to the director's own notes and the problems
+to raise at tomorrow's huddle; the huddle agenda (晨会) built from the same sources; and the pack
+for the Monday meeting on service quality, 6S, process compliance and repair quality (周例会).
 
 Nothing here computes a figure another area already computes: each section calls the area that
 owns it (rounds, actions, workshop, parts, keys, equipment, form quality, billing). Each page is
 a constant number of queries whatever the size of the store. Functions flush; the view commits.
 
 Some sections describe the day asked for (rounds, findings, actions opened and closed, output
-value, form quality, the log); others can only say how things are now (late cars, pending parts):
-on an earlier day the page says so."""
+value, form quality, complaints received, hot alerts, the log); others can only say how things are
+now (late cars, pending parts, complaints with a late step): on an earlier day the page says so."""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -235,6 +235,7 @@ class DaySheet:
     forms: form_quality.DayCheck
     insurers_behind: list  # insurers.InsurerProgress
     logs: list[WorkLog]
+    care: CareOfDay | None = None
 
     @property
     def is_today(self) -> bool:
@@ -302,6 +303,46 @@ def _overdue_checks(store_id: int, day: date) -> list:
     return overdue
 
 
+@dataclass
+class CareOfDay:
+    """What customer care brings to the director (step 8): the complaints received on the day,
+    the open complaints whose current step is late now, and the hot alerts — follow-up calls
+    reached on the day with a dissatisfied customer."""
+
+    received: list  # care.models.Complaint
+    late: list  # care.models.Complaint, open, step due before now: the LATE_SHOWN latest-due first
+    late_count: int  # all of them
+    hot: list  # care.models.FollowUpCall
+
+
+LATE_SHOWN = 5  # the page lists the most overdue complaints; the complaints list has them all
+
+def care_of_day(store_id: int, start: datetime, end: datetime, now: datetime) -> CareOfDay:
+    """Four queries."""
+    from intranet.care.models import COMPLAINT_OPEN, CallStatus, Complaint, FollowUpCall, Satisfaction
+
+    shown = (joinedload(Complaint.customer), joinedload(Complaint.vehicle), joinedload(Complaint.advisor),
+             joinedload(Complaint.handler))
+    received = list(db.session.scalars(
+        select(Complaint).options(*shown)
+        .where(Complaint.store_id == store_id, Complaint.received_at >= start, Complaint.received_at < end)
+        .order_by(Complaint.received_at, Complaint.id)))
+    is_late = (Complaint.store_id == store_id, Complaint.status.in_([str(s) for s in COMPLAINT_OPEN]),
+               Complaint.step_due_at < now)
+    late = list(db.session.scalars(select(Complaint).options(*shown).where(*is_late)
+                                   .order_by(Complaint.step_due_at, Complaint.id).limit(LATE_SHOWN)))
+    late_count = db.session.scalar(select(func.count()).select_from(Complaint).where(*is_late))
+    hot = list(db.session.scalars(
+        select(FollowUpCall).options(joinedload(FollowUpCall.customer), joinedload(FollowUpCall.vehicle),
+                                     joinedload(FollowUpCall.agent),
+                                     joinedload(FollowUpCall.repair_order).joinedload(RepairOrder.advisor))
+        .where(FollowUpCall.store_id == store_id, FollowUpCall.status == CallStatus.DONE,
+               FollowUpCall.satisfaction == Satisfaction.DISSATISFIED,
+               FollowUpCall.reached_at >= start, FollowUpCall.reached_at < end)
+        .order_by(FollowUpCall.reached_at, FollowUpCall.id)))
+    return CareOfDay(received=received, late=late, late_count=late_count, hot=hot)
+
+
 def key_collection_time(store: Store, day: date) -> datetime:
     return clock.store_local_to_utc(datetime.combine(day, store.key_collection_at), store.timezone)
 
@@ -333,6 +374,7 @@ def day_sheet(store: Store, day: date, now: datetime) -> DaySheet:
         insurers_behind=[p for p in insurers.month_progress(store.id, day.replace(day=1), today=day)
                          if p.state == "behind"],
         logs=logs_of(store.id, day),
+        care=care_of_day(store.id, start, end, now),
     )
 
 

@@ -11,11 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.routing import BuildError
 
 from intranet import clock
+from intranet.auth import access
 from intranet.auth.access import guard
 from intranet.core.models import Role
 from intranet.director import day as services
@@ -70,14 +72,37 @@ class LogForm:
                    updated_at=log.updated_at)
 
 
+# customer care's pages the complaints section links to (when the viewer may open them)
+COMPLAINT_ENDPOINTS = ("complaints.page",)
+COMPLAINT_LIST_ENDPOINTS = ("complaints.index",)
+CALL_ENDPOINTS = ("calls.call",)
+
+
+def _link(endpoints, **values) -> str | None:
+    """The URL of the first of `endpoints` that exists and the viewer may open; None otherwise."""
+    for endpoint in endpoints:
+        if endpoint in current_app.view_functions and access.can_open(current_user, endpoint):
+            try:
+                return url_for(endpoint, **values)
+            except BuildError:
+                continue
+    return None
+
+
 def _render_page(store, day: date, now, today, form: LogForm | None, status: int = 200):
+    from intranet.care.models import ComplaintCategory
+
     sheet = services.day_sheet(store, day, now)
     if form is None and current_user.has_role(Role.DIRECTOR):
         form = LogForm.of(day, sheet.log_of(current_user.id))
     others = [log for log in sheet.logs if log.author_id != current_user.id]
     return render_template("director/day/page.html", sheet=sheet, form=form, others=others,
                            previous_day=day - timedelta(days=1),
-                           next_day=day + timedelta(days=1) if day < today else None), status
+                           next_day=day + timedelta(days=1) if day < today else None,
+                           complaint_url=lambda complaint_id: _link(COMPLAINT_ENDPOINTS, complaint_id=complaint_id),
+                           complaints_url=_link(COMPLAINT_LIST_ENDPOINTS),
+                           call_url=lambda call_id: _link(CALL_ENDPOINTS, call_id=call_id),
+                           categories={c.value: c.label for c in ComplaintCategory}), status
 
 
 @bp.get("/")
