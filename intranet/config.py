@@ -31,6 +31,9 @@ def load_config(overrides: dict | None = None, instance_path: str | None = None)
         "REDIS_URL": os.environ.get("REDIS_URL", ""),
         "EMBEDDED_REDIS_FILE": str(instance / "redis.rdb"),
         "PHOTO_FOLDER": os.environ.get("PHOTO_FOLDER") or str(instance / "photos"),
+        # Customer care's SMS / WeChat gateway: "recording" writes each message to CARE_MESSAGE_LOG.
+        "CARE_MESSAGE_GATEWAY": os.environ.get("CARE_MESSAGE_GATEWAY", "recording"),
+        "CARE_MESSAGE_LOG": os.environ.get("CARE_MESSAGE_LOG") or str(instance / "outgoing-messages.log"),
         "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,  # several photos in one form
         "RQ_QUEUES": ["default", "low"],
         "HEARTBEAT_INTERVAL_SECONDS": int(os.environ.get("HEARTBEAT_INTERVAL_SECONDS", "60")),
