@@ -191,6 +191,7 @@ def seed_demo(customers: int = 300, history_days: int = 60) -> str:
     seed_keys(store, clock.store_day_bounds_utc(today - timedelta(days=history_days), store.timezone)[0])
     director_demo.seed_history(store, rng, today, history_days, director_demo.users_by_name())
     demo_office.seed_office(store, today, history_days)
+    _seed_care(store, today, history_days)
     db.session.commit()
     lines = [
         f"Demo store: {store.name} ({store.code})",
@@ -202,6 +203,20 @@ def seed_demo(customers: int = 300, history_days: int = 60) -> str:
     ]
     lines += [f"  {username:<11} {name}  ({', '.join(str(r.label) for r in roles)})" for username, name, roles in STAFF]
     return "\n".join(lines)
+
+
+def _seed_care(store: Store, today: date, history_days: int) -> None:
+    """Customer care: the customer files completed, the history's follow-up calls (made at each
+    delivery) worked through, complaints in every state, survey scores,
+    reminders and the message box, win-back lists and store events."""
+    from intranet.care import demo_calls, demo_complaints, demo_csi, demo_files, demo_reminders
+
+    with muted():
+        demo_files.seed_files(store, today)
+        demo_calls.seed_calls(store, today)
+        demo_complaints.seed_complaints(store, today, history_days)
+        demo_csi.seed_csi(store, today, history_days)
+        demo_reminders.seed_reminders(store, today, history_days)
 
 
 def _holder(store: Store, role: Role) -> User:

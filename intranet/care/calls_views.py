@@ -155,7 +155,7 @@ def reached(call_id: int):
     db.session.commit()
     if calls.dissatisfied(done) and done.complaint_id:
         flash(_("Complaint opened and the customer will be called again until satisfied."), "warning")
-        return redirect(url_for("complaints.complaint", complaint_id=done.complaint_id))
+        return redirect(url_for("complaints.page", complaint_id=done.complaint_id))
     flash(_("Call recorded."), "success")
     return redirect(url_for("calls.queue"))
 

@@ -121,7 +121,7 @@ class Satisfaction(Labelled):
 CALL_TOPICS = ("reception", "quality", "time", "price", "cleanliness")
 CALL_TOPIC_LABELS = {
     "reception": _l("Reception"), "quality": _l("Repair quality"), "time": _l("Time taken"),
-    "price": _l("Price"), "cleanliness": _l("Car returned clean"),
+    "price": _l("Price paid"), "cleanliness": _l("Car returned clean"),
 }
 
 
@@ -263,7 +263,7 @@ class ComplaintStatus(Labelled):
 
     @classmethod
     def _labels(cls):
-        return {cls.REGISTERED: _l("Registered"), cls.INVESTIGATING: _l("Investigating"),
+        return {cls.REGISTERED: _l("Complaint registered"), cls.INVESTIGATING: _l("Investigating"),
                 cls.PROPOSING: _l("Proposing solutions"), cls.APPROVING: _l("Awaiting approval"),
                 cls.CARRYING_OUT: _l("Carrying out"), cls.CONFIRMING: _l("Customer to confirm"),
                 cls.CALLING_BACK: _l("Call back"), cls.CLOSED: _l("Closed"),
@@ -445,7 +445,7 @@ class ReminderStatus(Labelled):
 
     @classmethod
     def _labels(cls):
-        return {cls.OPEN: _l("To do"), cls.DONE: _l("Done"), cls.DISMISSED: _l("Dismissed")}
+        return {cls.OPEN: _l("To do"), cls.DONE: _l("Reminder done"), cls.DISMISSED: _l("Dismissed")}
 
 
 class CareReminder(db.Model):
@@ -488,7 +488,7 @@ class MessageStatus(Labelled):
 
     @classmethod
     def _labels(cls):
-        return {cls.QUEUED: _l("Queued"), cls.SENT: _l("Sent"), cls.FAILED: _l("Failed")}
+        return {cls.QUEUED: _l("Queued"), cls.SENT: _l("Sent"), cls.FAILED: _l("Sending failed")}
 
 
 class OutgoingMessage(db.Model):

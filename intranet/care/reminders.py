@@ -288,8 +288,9 @@ def make_reminders(store_id: int, today: date) -> int:
 
 
 def _close_outdated(store_id: int, today: date, new_ids: list[int]) -> None:
-    """An open reminder is outdated when a newer step of its occasion arrived, or when its car's
-    date moved (insurance renewed, inspection done, next service recomputed)."""
+    """An open reminder is outdated when a newer step of its occasion arrived, when its car's
+    date moved (insurance renewed, inspection done, next service recomputed), or when the day it
+    reminds of has passed."""
     outdated: dict[int, str] = {}
     if new_ids:
         new = db.session.execute(select(CareReminder.customer_id, CareReminder.kind, CareReminder.vehicle_id,
@@ -312,6 +313,11 @@ def _close_outdated(store_id: int, today: date, new_ids: list[int]) -> None:
                    (column.is_(None)) | (column != CareReminder.occasion_on))).all()
         for reminder_id in moved:
             outdated.setdefault(reminder_id, _("The date changed since (renewed, done or rescheduled)."))
+    passed = db.session.scalars(select(CareReminder.id).where(
+        CareReminder.store_id == store_id, CareReminder.status == ReminderStatus.OPEN,
+        CareReminder.occasion_on < today)).all()
+    for reminder_id in passed:  # a birthday or an expiry already behind us: too late to remind
+        outdated.setdefault(reminder_id, _("The day passed before anyone got to it."))
     if outdated:
         for reminder in db.session.scalars(select(CareReminder).where(CareReminder.id.in_(list(outdated)))):
             _move(reminder, ReminderStatus.DISMISSED, actor_id=None, note=outdated[reminder.id])

@@ -13,9 +13,10 @@ from intranet.core.services import count_opened_on, on_site_counts, promise_risk
 from intranet.extensions import db
 
 (SUMMARY, CHECK_IN, ON_SITE, MY_CARS, FIND, TEAM, HEALTH, STAFF, ANSWERS, BOOKED, MY_JOBS, WORKSHOP, PARTS,
- MY_ACTIONS, ROUNDS) = (
+ MY_ACTIONS, ROUNDS, CALLS, QUESTIONS, COMPLAINTS, MY_REMINDERS) = (
     "summary", "check_in", "on_site", "my_cars", "find", "team", "health", "staff", "answers", "booked", "my_jobs",
-    "workshop", "parts", "my_actions", "rounds")
+    "workshop", "parts", "my_actions", "rounds", "calls", "questions", "complaints",
+    "my_reminders")
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,8 @@ class Layout:
 
 
 HOMES: dict[Role, Layout] = {
-    Role.DIRECTOR: Layout(top=(SUMMARY, ROUNDS), main=(ON_SITE,), side=(MY_ACTIONS, PARTS, TEAM, HEALTH)),
+    Role.DIRECTOR: Layout(top=(SUMMARY, ROUNDS), main=(ON_SITE,), side=(COMPLAINTS, QUESTIONS, MY_ACTIONS, PARTS, TEAM,
+                                                                                HEALTH)),
     Role.ADVISOR: Layout(top=(CHECK_IN,), main=(ANSWERS, MY_CARS), side=(MY_ACTIONS, BOOKED, SUMMARY)),
     Role.CONTROLLER: Layout(top=(WORKSHOP,), main=(ON_SITE,), side=(MY_ACTIONS, SUMMARY, TEAM)),
     Role.TECHNICIAN: Layout(main=(MY_JOBS,), side=(MY_ACTIONS, SUMMARY)),
@@ -40,8 +42,8 @@ HOMES: dict[Role, Layout] = {
     Role.PARTS: Layout(top=(PARTS,), main=(ON_SITE,), side=(MY_ACTIONS, FIND, SUMMARY)),
     Role.WARRANTY: Layout(top=(PARTS,), main=(ON_SITE,), side=(MY_ACTIONS, FIND, SUMMARY)),
     Role.ACCIDENT: Layout(top=(FIND,), main=(ON_SITE,), side=(MY_ACTIONS, SUMMARY)),
-    Role.CARE: Layout(top=(FIND,), main=(SUMMARY,), side=(MY_ACTIONS,)),
-    Role.MANAGER: Layout(top=(SUMMARY,), main=(ON_SITE,), side=(MY_ACTIONS, TEAM)),
+    Role.CARE: Layout(main=(CALLS, MY_REMINDERS), side=(COMPLAINTS, QUESTIONS, MY_ACTIONS, FIND)),
+    Role.MANAGER: Layout(top=(SUMMARY,), main=(ON_SITE,), side=(COMPLAINTS, MY_ACTIONS, TEAM)),
     Role.ADMIN: Layout(main=(HEALTH,), side=(MY_ACTIONS, STAFF, SUMMARY)),
 }
 
@@ -109,6 +111,24 @@ def home_data(store: Store, user: User, role: Role, config, only: str | None = N
 
         data["round_schedule"] = day_schedule(store, clock.store_today(store.timezone), clock.utcnow())
         data["action_counts"] = counts(store.id, clock.utcnow())
+    if CALLS in panels:
+        from intranet.care.calls import call_queue
+
+        data["calls_queue"] = call_queue(store.id, clock.utcnow(), agent_id=user.id, limit=60)
+        data["now"] = clock.utcnow()
+    if QUESTIONS in panels:
+        from intranet.care.questions import open_questions
+
+        data["care_questions"] = open_questions(store.id, limit=8)
+        data["now"] = clock.utcnow()
+    if COMPLAINTS in panels:
+        from intranet.care.complaints import open_complaints
+
+        data["complaints"] = open_complaints(store.id, clock.utcnow(), limit=8)
+    if MY_REMINDERS in panels:
+        from intranet.care.reminders import my_reminders
+
+        data["my_reminders"] = my_reminders(store.id, user.id, clock.store_today(store.timezone), limit=8)
     if TEAM in panels:
         data["online"] = users_online(store.id)
     if HEALTH in panels:

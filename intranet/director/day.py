@@ -27,6 +27,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from intranet import clock
+from intranet.care.csi import care_figures
 from intranet.core.billing import Totals, labour_by_team, totals
 from intranet.core.models import Photo, RepairOrder, RepairOrderLine, Role, ROStatus, Store, User
 from intranet.core.services import promise_risk
@@ -526,6 +527,8 @@ class WeekPack:
     parts: object  # parts.figures.PartsFigures
     pending: PendingSummary
     output: OutputValue
+    care: object = None  # care.csi.CareFigures of the week
+    complaints: list = field(default_factory=list)  # care.models.Complaint received in the week
 
     @property
     def previous_monday(self) -> date:
@@ -631,4 +634,17 @@ def week_pack(store: Store, any_day: date, now: datetime) -> WeekPack:
         findings=sum(a.findings for a in areas), schedule=schedule,
         actions=_action_figures(store.id, start, end, now), quality=_quality(store, monday, sunday), forms=forms,
         parts=parts_figures(store, monday, sunday), pending=pending_summary(store.id, clock.store_today(store.timezone)),
-        output=output_value(store, monday, sunday))
+        output=output_value(store, monday, sunday), care=care_figures(store.id, monday, sunday),
+        complaints=_week_complaints(store.id, start, end))
+
+
+def _week_complaints(store_id: int, start: datetime, end: datetime) -> list:
+    """The complaints received in the week, with who is responsible (the pack's "dissatisfied
+    customers and who is responsible")."""
+    from intranet.care.models import Complaint
+
+    return list(db.session.scalars(
+        select(Complaint).options(joinedload(Complaint.customer), joinedload(Complaint.responsible),
+                                  joinedload(Complaint.advisor))
+        .where(Complaint.store_id == store_id, Complaint.received_at >= start, Complaint.received_at < end)
+        .order_by(Complaint.received_at)))

@@ -109,6 +109,43 @@ JOBS: list[DeclaredJob] = [
         interval=900,
         timeout=120,
     ),
+    DeclaredJob(
+        name="care-complaint-reminders",
+        func="intranet.care.complaints.complaint_reminders_job",
+        description=_l("Reminds the handler of a complaint step past its time limit, then escalates to the "
+                       "supervisor and to management."),
+        interval=900,
+        timeout=120,
+    ),
+    DeclaredJob(
+        name="care-reminders",
+        func="intranet.care.reminders.reminders_job",
+        description=_l("Makes the night's maintenance, inspection, insurance and birthday reminders for the care "
+                       "agents and queues their messages; notes lapsed customers who came back."),
+        cron="10 2 * * *",
+        queue="low",
+    ),
+    DeclaredJob(
+        name="care-send-messages",
+        func="intranet.care.gateway.send_queued_messages_job",
+        description=_l("Sends the queued SMS and WeChat messages to customers and retries the failed ones."),
+        interval=300,
+        timeout=240,
+    ),
+    DeclaredJob(
+        name="care-event-invitations",
+        func="intranet.care.events.event_invitations_job",
+        description=_l("Sends the invitations of store events that are two weeks away (once each)."),
+        cron="30 9 * * *",
+        queue="low",
+    ),
+    DeclaredJob(
+        name="care-win-back-list",
+        func="intranet.care.lapsed.win_back_list_job",
+        description=_l("Makes the month's win-back call list of lapsed customers on the 1st."),
+        cron="40 2 1 * *",
+        queue="low",
+    ),
 ]
 
 
