@@ -3,23 +3,21 @@ the manufacturer's survey scores (care, the director, management), and the store
 settings (the director, the administrator)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from intranet import clock
 from intranet.auth import access
 from intranet.auth.access import guard
 from intranet.care import csi
-from intranet.care.settings import settings_for
-from intranet.core.models import Role, User, UserRole
+from intranet.care.settings import (
+    DAYS_HINT, GROUPS, SETTINGS, SettingsRefused, save_care_settings, settings_for, supervisor_choices,
+)
+from intranet.core.models import Role
 from intranet.errors import DomainError
 from intranet.extensions import db
 from intranet.web import current_store, period_from_args
@@ -96,126 +94,6 @@ def import_page():
 
 
 # ------------------------------------------------------------------ care settings
-
-@dataclass(frozen=True)
-class Setting:
-    name: str
-    label: object
-    kind: str  # "int", "days" (a list of days like 30,15,7), "percent", "user"
-    low: int | None = None
-    high: int | None = None
-    hint: object = None
-    group: str = ""
-
-
-GROUPS = (
-    ("calls", _l("Follow-up calls")),
-    ("complaints", _l("Complaints")),
-    ("reminders", _l("Reminders")),
-    ("other", _l("Lapsed customers, events and CSI")),
-)
-SETTINGS = (
-    Setting("first_call_from_day", _l("First call: from day"), "int", 0, 30,
-            _l("days after delivery; 0 = the delivery day"), "calls"),
-    Setting("first_call_to_day", _l("First call: until day"), "int", 0, 30, _l("days after delivery"), "calls"),
-    Setting("call_expires_days", _l("A call expires after (days)"), "int", 1, 60,
-            _l("counted from the day its window opens"), "calls"),
-    Setting("second_call_after_days", _l("Second call: days after the first"), "int", 1, 60, None, "calls"),
-    Setting("retry_minutes", _l("Not reached: try again after (minutes)"), "int", 1, 1440, None, "calls"),
-    Setting("hot_recall_days", _l("Dissatisfied: call again after (days)"), "int", 1, 30, None, "calls"),
-    Setting("question_due_days", _l("The supervisor answers within (days)"), "int", 1, 30, None, "calls"),
-    Setting("supervisor_id", _l("Supervisor"), "user", group="calls"),
-    Setting("complaint_step_hours", _l("Hours for each step"), "int", 1, 720,
-            _l("registering, judging, proposing, approving, confirming, calling back"), "complaints"),
-    Setting("complaint_investigate_hours", _l("Hours to investigate"), "int", 1, 720, None, "complaints"),
-    Setting("complaint_carry_out_hours", _l("Hours to carry out the solution"), "int", 1, 720, None, "complaints"),
-    Setting("complaint_escalation_hours", _l("A late step goes higher after (hours)"), "int", 1, 720, None,
-            "complaints"),
-    Setting("service_interval_km", _l("Service interval (km)"), "int", 1000, 100000,
-            _l("when the vehicle has none of its own"), "reminders"),
-    Setting("service_interval_months", _l("Service interval (months)"), "int", 1, 36,
-            _l("when the vehicle has none of its own"), "reminders"),
-    Setting("maintenance_days_before", _l("Maintenance: remind days before"), "days", 1, 365, None, "reminders"),
-    Setting("inspection_days_before", _l("Annual inspection: remind days before"), "days", 1, 365, None, "reminders"),
-    Setting("insurance_days_before", _l("Insurance renewal: remind days before"), "days", 1, 365, None, "reminders"),
-    Setting("birthday_days_before", _l("Birthday: remind days before"), "days", 1, 365, None, "reminders"),
-    Setting("lapsed_months", _l("Lapsed after (months without a visit)"), "int", 1, 60, None, "other"),
-    Setting("event_notice_days", _l("Event invitations: days ahead"), "int", 1, 90, None, "other"),
-    Setting("csi_target", _l("CSI target (%)"), "percent", 0, 100, None, "other"),
-)
-DAYS_HINT = _l("whole days from 1 to 365, separated by commas, e.g. 30,15,7")
-
-
-class SettingsRefused(DomainError):
-    """One or more values refused; `errors` maps each field to its message."""
-
-    def __init__(self, errors: dict):
-        super().__init__(_l("Some values were refused; nothing was saved. See the fields marked."))
-        self.errors = errors
-
-
-def supervisor_choices(store_id: int) -> list[User]:
-    """Who may be the care supervisor: active staff of the store in customer care, the director or
-    management."""
-    roles = (Role.CARE.value, Role.DIRECTOR.value, Role.MANAGER.value)
-    return list(db.session.scalars(select(User).where(
-        User.store_id == store_id, User.active.is_(True),
-        User.id.in_(select(UserRole.user_id).where(UserRole.role.in_(roles)))).order_by(User.display_name, User.id)))
-
-
-def _parse(setting: Setting, text: str, store_id: int):
-    text = (text or "").strip()
-    if setting.kind == "user":
-        if not text:
-            return None
-        allowed = {u.id for u in supervisor_choices(store_id)}
-        if not text.isdigit() or int(text) not in allowed:
-            raise DomainError(_l("The supervisor must be an active colleague of this store in customer care, the "
-                                 "director or management."))
-        return int(text)
-    if setting.kind == "days":
-        parts = [p.strip() for p in text.replace("，", ",").split(",")]
-        if not text or any(not p.isdigit() or not 1 <= int(p) <= 365 for p in parts):
-            raise DomainError(_l("“%(value)s” is not a list of whole days from 1 to 365.", value=text))
-        return ",".join(str(n) for n in sorted({int(p) for p in parts}, reverse=True))
-    if setting.kind == "percent":
-        try:
-            value = Decimal(text.rstrip("%"))
-        except InvalidOperation:
-            value = None
-        if value is None or not value.is_finite() or not 0 <= value <= 100:
-            raise DomainError(_l("A percentage from 0 to 100."))
-        return value.quantize(Decimal("0.1"))
-    if not text.isdigit() or not setting.low <= int(text) <= setting.high:
-        raise DomainError(_l("A whole number from %(low)s to %(high)s.", low=setting.low, high=setting.high))
-    return int(text)
-
-
-def save_care_settings(store_id: int, values: dict) -> object:
-    """Check every value of the store's care settings and save them all, or refuse them all
-    (SettingsRefused names each field refused). A value missing from `values` is left as it is.
-    Flushes; the caller commits."""
-    row = settings_for(store_id)
-    parsed, errors = {}, {}
-    for setting in SETTINGS:
-        if setting.name not in values:
-            continue
-        try:
-            parsed[setting.name] = _parse(setting, values[setting.name], store_id)
-        except DomainError as refused:
-            errors[setting.name] = refused.message
-    first = parsed.get("first_call_from_day", row.first_call_from_day)
-    last = parsed.get("first_call_to_day", row.first_call_to_day)
-    if "first_call_to_day" not in errors and "first_call_from_day" not in errors and first > last:
-        errors["first_call_to_day"] = _l("The first call's window must end on or after the day it opens "
-                                         "(day %(first)s).", first=first)
-    if errors:
-        raise SettingsRefused(errors)
-    for name, value in parsed.items():
-        setattr(row, name, value)
-    db.session.flush()
-    return row
-
 
 def _shown_values(row) -> dict:
     return {s.name: "" if getattr(row, s.name) is None else str(getattr(row, s.name)) for s in SETTINGS}
