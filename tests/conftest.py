@@ -81,11 +81,18 @@ def db(app):
         tables = [t.name for t in _db.metadata.sorted_tables if t.name != "alembic_version"]
         with _db.engine.begin() as conn:
             if conn.dialect.name == "postgresql":
-                # TRUNCATE costs a new file per table and index: empty only the tables the test used
+                # TRUNCATE costs new files for every table and index it touches (~0.5 s a test with
+                # 100 tables): DELETE the few rows of the tables the test used, children first, and
+                # restart their id sequences so ids begin at 1 again, as they do on SQLite
                 probe = " UNION ALL ".join(f"SELECT '{t}' WHERE EXISTS (SELECT 1 FROM \"{t}\")" for t in tables)
-                used = list(conn.execute(text(probe)).scalars())
+                used = set(conn.execute(text(probe)).scalars())
                 if used:
-                    conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in used) + " RESTART IDENTITY CASCADE"))
+                    ordered = [t for t in reversed(_db.metadata.sorted_tables) if t.name in used]
+                    statements = [f'DELETE FROM "{t.name}"' for t in ordered]
+                    statements += [f"SELECT setval(pg_get_serial_sequence('\"{t.name}\"', 'id'), 1, false)"
+                                   for t in ordered if "id" in t.c and t.c.id.autoincrement in (True, "auto")
+                                   and t.c.id.primary_key]
+                    conn.exec_driver_sql("; ".join(statements))
             else:
                 for table in reversed(_db.metadata.sorted_tables):
                     conn.execute(table.delete())
