@@ -12,8 +12,6 @@ ten-point file and each score is multiplied by 10; otherwise every score is perc
 importing may also name the scale; a ten-point file then refuses a score above 10."""
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -26,6 +24,7 @@ from intranet import clock
 from intranet.care.models import CallStatus, Complaint, CsiScore, FollowUpCall
 from intranet.care.settings import settings_for
 from intranet.core.models import RepairOrder, Role, ROStatus, Store, User, UserRole
+from intranet.core.uploads import csv_rows
 from intranet.errors import DomainError
 from intranet.extensions import db
 
@@ -82,15 +81,6 @@ class ImportReport:
         return self._of("refused")
 
 
-def _decode(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "gb18030"):  # gb18030 reads every GBK file
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise DomainError(_l("The file's text could not be read: save it as CSV (UTF-8 or GBK)."), field="file")
-
-
 def read_rows(data: bytes, filename: str) -> list[tuple[int, dict]]:
     """The file's rows as (row number, {column key: text}); refuses a file that cannot be read at all."""
     if not data:
@@ -100,11 +90,7 @@ def read_rows(data: bytes, filename: str) -> list[tuple[int, dict]]:
                              name=filename or "?"), field="file")
     if len(data) > MAX_BYTES:
         raise DomainError(_l("The file is larger than 5 MB."), field="file")
-    text = _decode(data)
-    first = text.split("\n", 1)[0]
-    delimiter = "\t" if "\t" in first and "," not in first else ";" if ";" in first and "," not in first else ","
-    lines = [(n, row) for n, row in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), start=1)
-             if any(cell.strip() for cell in row)]
+    lines = csv_rows(data, sniff=True)
     if not lines:
         raise DomainError(_l("The file is empty."), field="file")
     _heading_line, heading = lines[0]

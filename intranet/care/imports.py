@@ -22,6 +22,7 @@ from intranet.care.settings import settings_for
 from intranet.core import services
 from intranet.core.identifiers import validate_mobile, validate_plate
 from intranet.core.models import ContactTime, Customer, Store, Vehicle
+from intranet.core.uploads import read_table_file
 from intranet.errors import Conflict, DomainError
 from intranet.extensions import db
 
@@ -132,21 +133,7 @@ class ImportReport:
 # ---------------------------------------------------------------- reading the file
 def read_table(upload) -> Table:
     """The rows of an uploaded .csv (UTF-8 or GBK) or .xlsx. Excel dates stay dates."""
-    if upload is None or not getattr(upload, "filename", ""):
-        raise DomainError(_l("Choose a CSV or Excel file."), field="file")
-    data = upload.read(MAX_BYTES + 1)
-    if len(data) > MAX_BYTES:
-        raise DomainError(_l("The file is larger than 20 MB."), field="file")
-    name = upload.filename.lower()
-    if name.endswith(".xlsx"):
-        rows = _xlsx_rows(data)
-    elif name.endswith((".csv", ".txt")):
-        rows = _csv_rows(data)
-    else:
-        raise DomainError(_l("“%(name)s” is neither a CSV nor an Excel (.xlsx) file.", name=upload.filename),
-                          field="file")
-    if not rows:
-        raise DomainError(_l("The file is empty."), field="file")
+    rows = read_table_file(upload, max_bytes=MAX_BYTES)
     _first, heading_cells = rows[0]
     headings = [_cell_text(h) for h in heading_cells]
     keys = [_HEADINGS.get(_heading_key(h)) for h in headings]
@@ -167,30 +154,6 @@ def read_table(upload) -> Table:
                 values[key] = cell
         table_rows.append((line, values, list(cells)))
     return Table(headings, table_rows, columns)
-
-
-def _csv_rows(data: bytes) -> list[tuple[int, list]]:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise DomainError(_l("The file's text could not be read (save it as UTF-8 CSV)."), field="file")
-    return [(n, row) for n, row in enumerate(csv.reader(io.StringIO(text)), start=1)
-            if any(cell.strip() for cell in row)]
-
-
-def _xlsx_rows(data: bytes) -> list[tuple[int, list]]:
-    from openpyxl import load_workbook
-
-    try:
-        sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
-    except Exception:  # openpyxl raises a variety of errors for a file that is not a workbook
-        raise DomainError(_l("This Excel file could not be opened."), field="file") from None
-    return [(n, list(row)) for n, row in enumerate(sheet.iter_rows(values_only=True), start=1)
-            if any(cell not in (None, "") for cell in row)]
 
 
 def _cell_text(value) -> str:

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from intranet.core.uploads import read_table_file
 from intranet.errors import DomainError
 from intranet.extensions import db
 from intranet.parts import ledger, services
@@ -45,21 +46,7 @@ class ImportRow:
 
 def read_table(upload) -> list[dict]:
     """The rows of an uploaded .csv (UTF-8 or GBK) or .xlsx as dicts keyed by column key."""
-    if upload is None or not getattr(upload, "filename", ""):
-        raise DomainError(_l("Choose a CSV or Excel file."), field="file")
-    data = upload.read(MAX_BYTES + 1)
-    if len(data) > MAX_BYTES:
-        raise DomainError(_l("The file is larger than 20 MB."), field="file")
-    name = upload.filename.lower()
-    if name.endswith(".xlsx"):
-        rows = _xlsx_rows(data)
-    elif name.endswith((".csv", ".txt")):
-        rows = _csv_rows(data)
-    else:
-        raise DomainError(_l("“%(name)s” is neither a CSV nor an Excel (.xlsx) file.", name=upload.filename),
-                          field="file")
-    if not rows:
-        raise DomainError(_l("The file is empty."), field="file")
+    rows = [cells for _n, cells in read_table_file(upload, max_bytes=MAX_BYTES)]
     keys = [_HEADINGS.get(str(h or "").strip().lower()) for h in rows[0]]
     if "number" not in keys or "name" not in keys:
         raise DomainError(_l("The first row must name the columns; at least the part number (配件编号) and the name "
@@ -68,29 +55,6 @@ def read_table(upload) -> list[dict]:
         raise DomainError(_l("At most %(n)d rows at a time.", n=MAX_ROWS), field="file")
     return [{key: ("" if value is None else str(value).strip()) for key, value in zip(keys, row) if key}
             for row in rows[1:]]
-
-
-def _csv_rows(data: bytes) -> list[list]:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise DomainError(_l("The file's text could not be read (save it as UTF-8 CSV)."), field="file")
-    return [row for row in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in row)]
-
-
-def _xlsx_rows(data: bytes) -> list[list]:
-    from openpyxl import load_workbook
-
-    try:
-        sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).active
-    except Exception:  # openpyxl raises a variety of errors for a file that is not a workbook
-        raise DomainError(_l("This Excel file could not be opened."), field="file") from None
-    return [list(row) for row in sheet.iter_rows(values_only=True)
-            if any(cell not in (None, "") for cell in row)]
 
 
 def import_catalogue(rows: list[dict], *, store_id: int, actor_id: int | None) -> list[ImportRow]:
