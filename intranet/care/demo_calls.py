@@ -11,7 +11,7 @@ from sqlalchemy import func, select, true
 
 from intranet import clock
 from intranet.care import calls, questions
-from intranet.care.models import CallAttempt, CallKind, CallStatus, FollowUpCall
+from intranet.care.models import CallAttempt, CallKind, CallStatus, Complaint, FollowUpCall
 from intranet.core.models import Role, Store
 from intranet.core.services import holders_of
 from intranet.extensions import db
@@ -84,6 +84,10 @@ def _work_call(call: FollowUpCall, store: Store, rng: random.Random, cutoff: dat
         unhappy_chance = 0.2 if call.kind == CallKind.RECALL else 0.03
         if rng.random() < unhappy_chance:
             topic, said = rng.choice(GRIPES)
+            if call.kind == CallKind.RECALL and call.complaint_id:  # still the same problem
+                first = db.session.get(Complaint, call.complaint_id)
+                topic = next((t for t, words in GRIPES if words == first.description), topic)
+                said = f"还没解决：{first.description}"
             answers = calls.Answers("dissatisfied" if rng.random() < 0.5 else "neutral",
                                     {t: "satisfied" for t in ("reception", "quality", "time", "price",
                                                               "cleanliness") if t != topic} | {topic: "dissatisfied"},
