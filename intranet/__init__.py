@@ -50,12 +50,14 @@ def _import_models() -> None:
     import intranet.live.models  # noqa: F401
     import intranet.parts.models  # noqa: F401
     import intranet.reception.models  # noqa: F401
+    import intranet.reports.models  # noqa: F401
     import intranet.workshop.models  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
     from intranet.admin.views import bp as admin_bp
     from intranet.care import blueprints as care_blueprints
+    from intranet.reports import blueprints as report_blueprints
     from intranet.auth.views import bp as auth_bp
     from intranet.core.views import bp as core_bp
     from intranet.core.views import records_bp
@@ -75,5 +77,5 @@ def _register_blueprints(app: Flask) -> None:
                parts.warranty_bp, purchasing_views.bp, count_views.counts_bp, count_views.write_offs_bp,
                keys.bp, keys.tags_bp, keys.overnight_bp,
                director.bp, director.checklists_bp, director.actions_bp, director.new_action_bp,
-               day_views.bp, day_views.log_bp, *office_views.BLUEPRINTS, *care_blueprints()):
+               day_views.bp, day_views.log_bp, *office_views.BLUEPRINTS, *care_blueprints(), *report_blueprints()):
         app.register_blueprint(bp)
