@@ -326,6 +326,7 @@ class RepairOrder(db.Model):
     __table_args__ = (
         UniqueConstraint("store_id", "number"),
         Index("ix_repair_order_store_opened", "store_id", "opened_at"),
+        Index("ix_repair_order_store_delivered", "store_id", "delivered_at"),  # the figures count deliveries
         Index("ix_repair_order_store_status", "store_id", "status"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
