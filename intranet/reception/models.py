@@ -122,7 +122,7 @@ class Appointment(db.Model):
     estimated_hours: Mapped[Decimal] = mapped_column(Numeric(6, 1), default=Decimal("1.0"))
     parts_wanted: Mapped[str | None] = mapped_column(Text)  # sent to the parts store as a pre-pick request
     status: Mapped[str] = mapped_column(String(16), default=AppointmentStatus.BOOKED)
-    repair_order_id: Mapped[int | None] = mapped_column(ForeignKey("repair_order.id"))
+    repair_order_id: Mapped[int | None] = mapped_column(ForeignKey("repair_order.id"), index=True)
     booked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     booked_at: Mapped[datetime] = mapped_column(DateTime, default=clock.utcnow)
     note: Mapped[str | None] = mapped_column(String(200))

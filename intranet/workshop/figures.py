@@ -31,6 +31,7 @@ class PersonFigures:
     clocked_hours: float = 0.0
     reworks: int = 0
     comebacks: int = 0
+    user_id: int | None = None  # the technician (None on a team's total row)
 
     @property
     def efficiency(self) -> float | None:
@@ -56,7 +57,8 @@ def technician_figures(store: Store, start: date, end: date) -> dict[Team, TeamF
     since, _ = clock.store_day_bounds_utc(start, store.timezone)
     _, until = clock.store_day_bounds_utc(end, store.timezone)
     now = clock.utcnow()
-    people = {t.user_id: PersonFigures(t.user.display_name, t.team) for t in technicians(store.id, active_only=False)}
+    people = {t.user_id: PersonFigures(t.user.display_name, t.team, user_id=t.user_id)
+              for t in technicians(store.id, active_only=False)}
     reworked = aliased(Job)
     done = db.session.execute(
         select(Job.technician_id, Job.rework_of_id.is_(None), func.count(), func.sum(Job.sold_hours),

@@ -126,7 +126,8 @@ class Job(db.Model):
     """One dispatched unit of work: a repair order's labour for one team, done by a technician
     (or a whole team), clocked while it runs."""
 
-    __table_args__ = (Index("ix_job_store_status", "store_id", "status"),)
+    __table_args__ = (Index("ix_job_store_status", "store_id", "status"),
+                      Index("ix_job_store_created", "store_id", "created_at"))
     id: Mapped[int] = mapped_column(primary_key=True)
     store_id: Mapped[int] = mapped_column(ForeignKey("store.id"))
     repair_order_id: Mapped[int] = mapped_column(ForeignKey("repair_order.id", ondelete="CASCADE"), index=True)
@@ -199,6 +200,7 @@ class ClockSpan(db.Model):
         Index("uq_clock_span_running", "technician_id", unique=True,
               sqlite_where=text("ended_at IS NULL"), postgresql_where=text("ended_at IS NULL")),
         Index("ix_clock_span_started", "technician_id", "started_at"),
+        Index("ix_clock_span_store_started", "store_id", "started_at"),  # technician figures by period
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     store_id: Mapped[int] = mapped_column(ForeignKey("store.id"))
@@ -227,7 +229,8 @@ OPEN_PARTS_REQUEST = (PartsRequestStatus.REQUESTED, PartsRequestStatus.SHORTAGE)
 class PartsRequest(db.Model):
     """A technician asks the parts counter for a part, always against the repair order (领料)."""
 
-    __table_args__ = (Index("ix_parts_request_store_status", "store_id", "status"),)
+    __table_args__ = (Index("ix_parts_request_store_status", "store_id", "status"),
+                      Index("ix_parts_request_store_requested", "store_id", "requested_at"))
     id: Mapped[int] = mapped_column(primary_key=True)
     store_id: Mapped[int] = mapped_column(ForeignKey("store.id"))
     repair_order_id: Mapped[int] = mapped_column(ForeignKey("repair_order.id", ondelete="CASCADE"), index=True)
