@@ -546,3 +546,16 @@ def test_a_repair_order_series_is_a_fixed_number_of_queries(db, shop):
     assert _count(db, lambda: kpis.series(shop["store"], "output_value", days)) <= 3
     month = [day_of(MONDAY - timedelta(days=n)) for n in range(30)]
     assert _count(db, lambda: kpis.series(shop["store"], "same_day", month)) <= 3
+
+
+def test_the_csi_target_is_customer_cares_setting(db, store):
+    from intranet.care.settings import settings_for
+
+    assert kpis.target_for(store.id, "csi") == Decimal("93.0") == kpis.targets(store.id)["csi"]
+    kpis.set_target(store.id, "csi", "95")
+    db.session.commit()
+    assert settings_for(store.id).csi_target == Decimal("95")  # the CSI pages show the same target
+    assert kpis.targets(store.id)["csi"] == Decimal("95") == kpis.target_for(store.id, "csi")
+    kpis.set_target(store.id, "csi", None)
+    db.session.commit()
+    assert kpis.targets(store.id)["csi"] == Decimal("93")

@@ -217,27 +217,60 @@ def kpi(key: str) -> Kpi:
 
 # ------------------------------------------------------------------ targets
 
+def _care_csi_target(store_id: int) -> Decimal:
+    """CSI's target is customer care's setting (the CSI pages show it): one value, not two."""
+    from intranet.care.settings import settings_for
+
+    return Decimal(settings_for(store_id).csi_target)
+
+
 def targets(store_id: int) -> dict[str, Decimal | None]:
-    """Every KPI's target: the store's own, else the documents' default. One query."""
-    own = dict(db.session.execute(select(KpiTarget.kpi_key, KpiTarget.target)
-                                  .where(KpiTarget.store_id == store_id)).all())
+    """Every KPI's target: the store's own, else the documents' default; CSI's is customer care's
+    setting. One query."""
+    from sqlalchemy import literal, union_all
+
+    from intranet.care.models import CareSettings
+
+    own = dict(db.session.execute(union_all(
+        select(KpiTarget.kpi_key, KpiTarget.target).where(KpiTarget.store_id == store_id,
+                                                          KpiTarget.kpi_key != "csi"),
+        select(literal("csi"), CareSettings.csi_target).where(CareSettings.store_id == store_id))).all())
     return {key: (Decimal(own[key]) if key in own else k.default_target) for key, k in KPIS.items()}
 
 
 def target_for(store_id: int, key: str) -> Decimal | None:
-    found = db.session.get(KpiTarget, (store_id, kpi(key).key))
+    if kpi(key).key == "csi":
+        return _care_csi_target(store_id)
+    found = db.session.get(KpiTarget, (store_id, key))
     return Decimal(found.target) if found is not None else KPIS[key].default_target
 
 
 def set_target(store_id: int, key: str, value: Decimal | None) -> None:
     """The store's own target for `key`; None goes back to the default. Flushes."""
     kpi(key)
+    if key == "csi":
+        from intranet.care.settings import settings_for
+
+        settings_for(store_id).csi_target = (KPIS["csi"].default_target if value is None or
+                                             (isinstance(value, str) and not value.strip())
+                                             else _checked_target(value))
+        db.session.flush()
+        return
     found = db.session.get(KpiTarget, (store_id, key))
     if value is None or (isinstance(value, str) and not value.strip()):
         if found is not None:
             db.session.delete(found)
         db.session.flush()
         return
+    number = _checked_target(value)
+    if found is None:
+        db.session.add(KpiTarget(store_id=store_id, kpi_key=key, target=number))
+    else:
+        found.target = number
+    db.session.flush()
+
+
+def _checked_target(value) -> Decimal:
     from intranet.core.billing import decimal_from
 
     number = decimal_from(value, "target")
@@ -245,12 +278,7 @@ def set_target(store_id: int, key: str, value: Decimal | None) -> None:
         raise DomainError(_l("A target cannot be negative."), field="target")
     if number >= Decimal(10000000000):
         raise DomainError(_l("That target is too large."), field="target")
-    number = number.quantize(CENT, rounding=ROUND_HALF_UP)
-    if found is None:
-        db.session.add(KpiTarget(store_id=store_id, kpi_key=key, target=number))
-    else:
-        found.target = number
-    db.session.flush()
+    return number.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 # ------------------------------------------------------------------ small helpers
