@@ -34,6 +34,16 @@ def load_config(overrides: dict | None = None, instance_path: str | None = None)
         # Customer care's SMS / WeChat gateway: "recording" writes each message to CARE_MESSAGE_LOG.
         "CARE_MESSAGE_GATEWAY": os.environ.get("CARE_MESSAGE_GATEWAY", "recording"),
         "CARE_MESSAGE_LOG": os.environ.get("CARE_MESSAGE_LOG") or str(instance / "outgoing-messages.log"),
+        # Management digests by email (SMTP). No MAIL_SERVER: digests are built and kept, not sent.
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
+        "MAIL_USE_TLS": os.environ.get("MAIL_USE_TLS", "") in {"1", "true", "yes"},  # STARTTLS
+        "MAIL_USE_SSL": os.environ.get("MAIL_USE_SSL", "") in {"1", "true", "yes"},
+        "MAIL_FROM": os.environ.get("MAIL_FROM", ""),
+        "MAIL_TIMEOUT": int(os.environ.get("MAIL_TIMEOUT", "30")),
+        "PUBLIC_URL": os.environ.get("PUBLIC_URL", ""),  # e.g. https://intranet.example.cn — digests link to it
         "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,  # several photos in one form
         "RQ_QUEUES": ["default", "low"],
         "HEARTBEAT_INTERVAL_SECONDS": int(os.environ.get("HEARTBEAT_INTERVAL_SECONDS", "60")),

@@ -61,5 +61,14 @@ def check(config) -> dict:
     result["scheduler"] = {"ok": scheduler_age is not None and scheduler_age <= stale_after,
                            "last_run_age_seconds": scheduler_age}
     result["queue"] = {"jobs_kept_while_redis_down": kept}
+    try:  # digests waiting after a failed send (SMTP down or refusing): shown, not a readiness failure
+        from intranet.reports.mail import mail_problem
+
+        problem = mail_problem() if result["database"]["ok"] else None
+        result["mail"] = {"ok": problem is None, "digests_waiting": problem["waiting"] if problem else 0,
+                          "last_error": problem["last_error"] if problem else None}
+    except Exception:  # noqa: BLE001 - never raise from the health check
+        db.session.rollback()
+        result["mail"] = {"ok": None, "digests_waiting": None, "last_error": None}
     result["ok"] = all(result[k]["ok"] for k in ("database", "redis", "worker", "scheduler"))
     return result
