@@ -192,6 +192,10 @@ def seed_demo(customers: int = 300, history_days: int = 60) -> str:
     director_demo.seed_history(store, rng, today, history_days, director_demo.users_by_name())
     demo_office.seed_office(store, today, history_days)
     _seed_care(store, today, history_days)
+    from intranet.reports.demo_digests import seed_digests
+
+    with muted():
+        seed_digests(store, today)  # the digests the jobs would have built, waiting for a mail server
     db.session.commit()
     lines = [
         f"Demo store: {store.name} ({store.code})",

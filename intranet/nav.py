@@ -44,6 +44,8 @@ NAV = [
     NavItem("reminders.index", _l("Reminders"), "bell"),
     NavItem("lapsed.index", _l("Lapsed customers"), "flag"),
     NavItem("events.index", _l("Events"), "calendar"),
+    NavItem("dashboard.index", _l("Dashboard"), "chart"),
+    NavItem("digests.index", _l("Digests"), "bell"),
     NavItem("admin.users", _l("Staff"), "users"),
     NavItem("admin.settings", _l("Settings"), "settings"),
     NavItem("admin.jobs", _l("Jobs"), "pulse"),

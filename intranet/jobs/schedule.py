@@ -146,6 +146,37 @@ JOBS: list[DeclaredJob] = [
         cron="40 2 1 * *",
         queue="low",
     ),
+    DeclaredJob(
+        name="reports-daily-digest",
+        func="intranet.reports.digests.daily_digest_job",
+        description=_l("Builds yesterday's daily digest of each store before the morning meeting and emails it."),
+        cron="0 7 * * *",
+        queue="low",
+    ),
+    DeclaredJob(
+        name="reports-weekly-digest",
+        func="intranet.reports.digests.weekly_digest_job",
+        description=_l("On Monday builds last week's meeting pack (a section per role) and emails it."),
+        cron="10 7 * * 1",
+        queue="low",
+    ),
+    DeclaredJob(
+        name="reports-monthly-digest",
+        func="intranet.reports.digests.monthly_digest_job",
+        description=_l("On the 1st builds last month's analysis against the month before and the targets, and "
+                       "emails it."),
+        cron="20 7 1 * *",
+        queue="low",
+        timeout=900,
+    ),
+    DeclaredJob(
+        name="reports-send-digests",
+        func="intranet.reports.digests.send_due_digests_job",
+        description=_l("Sends the digests still waiting (mail server down or refusing) once their next attempt "
+                       "has come, waiting longer after each failure."),
+        interval=300,
+        timeout=240,
+    ),
 ]
 
 
