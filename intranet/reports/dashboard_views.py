@@ -463,11 +463,12 @@ def dashboard():
     if refused:
         return refused
     store, period = current_store(), choice.period
-    values = kpis.compute(store, period)
-    previous = kpis.compute(store, choice.previous)
-    lines, bars = _charts(store, period, _today())
-    breakdowns = [(by, label, breakdown_table(store, period, by, choice)) for by, label in BREAKDOWNS
-                  if by != "pay_type" and any(by in k.breakdowns for k in kpis.KPIS.values())]
+    with kpis.shared_reads():  # dozens of figures of the same few periods: their repair orders read once
+        values = kpis.compute(store, period)
+        previous = kpis.compute(store, choice.previous)
+        lines, bars = _charts(store, period, _today())
+        breakdowns = [(by, label, breakdown_table(store, period, by, choice)) for by, label in BREAKDOWNS
+                      if by != "pay_type" and any(by in k.breakdowns for k in kpis.KPIS.values())]
     breakdowns = [(by, label, table) for by, label, table in breakdowns if table.columns]
     stores = _all_stores()
     group = stores_table(stores, period, choice) if len(stores) > 1 else None

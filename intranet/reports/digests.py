@@ -544,7 +544,8 @@ def build_digest(store_id: int, kind: str, period_start: date, *, now: datetime 
         compared = period.previous()
         content = Content(kind=str(kind), store=store, period=period, compared=compared, title=_title(kind),
                           period_text=_period_text(period), compared_text=_period_text(compared))
-        BUILDERS[kind](content, store, now)
+        with kpis.shared_reads():
+            BUILDERS[kind](content, store, now)
         subject = _("%(store)s · %(title)s · %(period)s", store=store.name, title=content.title,
                     period=content.period_text)
         digest = Digest(store_id=store_id, kind=str(kind), period_start=period.start, period_end=period.end,

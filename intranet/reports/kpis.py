@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -337,7 +339,33 @@ class _Ro:
         return self.labour + self.parts
 
 
+_shared: ContextVar[dict | None] = ContextVar("kpis_shared_reads", default=None)
+
+
+@contextmanager
+def shared_reads():
+    """Within the block, the repair orders of a span are read once however many figures,
+    breakdowns and series of it are asked for — for a page or a digest that shows dozens. The
+    rows are only read, never changed, so sharing them is safe; outside the block nothing is kept."""
+    token = _shared.set({})
+    try:
+        yield
+    finally:
+        _shared.reset(token)
+
+
 def _ro_rows(store: Store, since: datetime, until: datetime, *, lines: bool) -> list[_Ro]:
+    cache = _shared.get()
+    if cache is None:
+        return _read_ro_rows(store, since, until, lines=lines)
+    for key in ((store.id, since, until, lines), (store.id, since, until, True)):
+        if key in cache:
+            return cache[key]
+    rows = cache[(store.id, since, until, lines)] = _read_ro_rows(store, since, until, lines=lines)
+    return rows
+
+
+def _read_ro_rows(store: Store, since: datetime, until: datetime, *, lines: bool) -> list[_Ro]:
     """The repair orders (not cancelled) opened or delivered in [since, until) — one query — and,
     with `lines`, their line amounts (one more query, the lines of those delivered in the span)."""
     from intranet.reception.models import Appointment, AppointmentStatus
