@@ -301,7 +301,7 @@ def _role_blocks(store: Store, period: Period, now: datetime) -> list[Block]:
     if pack.complaints:
         blocks.append(Block(title=_("Dissatisfied customers and who is responsible"), role="info",
                             columns=[_("No."), _("Customer"), _("Category"), _("Responsible")],
-                            rows=[[c.number, c.customer.name if c.customer else "—", _label(c, "category"),
+                            rows=[[c.number, c.customer.name if c.customer else "—", _category(c.category),
                                    (c.responsible.display_name if c.responsible else
                                     (c.advisor.display_name if c.advisor else "—"))] for c in pack.complaints[:12]]))
 
