@@ -23,7 +23,7 @@ from intranet.core.models import RepairOrder, RepairOrderLine, Role, ROStatus
 from intranet.errors import DomainError
 from intranet.jobs import queue
 from intranet.jobs.schedule import get_job
-from intranet.reports import digests, mail
+from intranet.reports import digests, kpis, mail
 from intranet.reports.chart_spec import BAR, LINE, Chart, Series
 from intranet.reports.digest_charts import to_png
 from intranet.reports.models import (
@@ -359,3 +359,20 @@ def test_charts_are_small_pngs_and_survive_empty_data():
     empty = to_png(Chart(LINE, "空", [], []))
     for png in (line, bar, empty):
         assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) < 60_000
+
+
+def test_with_two_stores_the_digest_compares_them_side_by_side(db, shop):
+    from intranet.core.models import Store
+    from intranet.reports import digests
+
+    store = shop["store"]
+    second = Store(code="TS02", name="浦西店", timezone="Asia/Shanghai")
+    db.session.add(second)
+    db.session.commit()
+    digest = digests.build_digest(store.id, DigestKind.DAILY, SUNDAY, now=JOB_TIME)
+    db.session.commit()
+    lines = digest.text.splitlines()
+    heading = next(n for n, line in enumerate(lines) if "测试4S店 | 浦西店" in line)
+    output = str(kpis.KPIS["output_value"].name)
+    assert f"  {output} | ¥900 | ¥0" in lines[heading:heading + 8]  # each store in its own column
+    assert "浦西店" in digest.html

@@ -4,7 +4,7 @@ to the repair orders (calls, complaints…) behind it, and every table downloads
 With more than one store in the database, the stores are compared side by side."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 

@@ -180,6 +180,18 @@ def _kpi_blocks(store: Store, period: Period, previous: Period) -> tuple[list[Li
     return headline, blocks
 
 
+def _stores_block(period: Period) -> Block | None:
+    """With more than one store configured: the headline figures of every store side by side."""
+    stores = list(db.session.scalars(select(Store).order_by(Store.code)))
+    if len(stores) < 2:
+        return None
+    keys = _known(HEADLINE)
+    values = {s.id: kpis.compute(s, period, keys=keys) for s in stores}
+    return Block(title=_("Stores side by side"), columns=[_("KPI"), *(s.name for s in stores)],
+                 rows=[[str(kpis.KPIS[k].name), *(fmt(values[s.id][k].value, kpis.KPIS[k].unit) for s in stores)]
+                       for k in keys])
+
+
 def _trend_chart(content: Content, store: Store, key: str, periods: list[Period], labels: list[str],
                  title: str, *, kind: str = LINE, compare: list[Period] | None = None,
                  compare_name: str | None = None) -> Block | None:
@@ -546,6 +558,9 @@ def build_digest(store_id: int, kind: str, period_start: date, *, now: datetime 
                           period_text=_period_text(period), compared_text=_period_text(compared))
         with kpis.shared_reads():
             BUILDERS[kind](content, store, now)
+        group = _stores_block(period)
+        if group is not None:
+            content.blocks.append(group)
         subject = _("%(store)s · %(title)s · %(period)s", store=store.name, title=content.title,
                     period=content.period_text)
         digest = Digest(store_id=store_id, kind=str(kind), period_start=period.start, period_end=period.end,
