@@ -76,8 +76,10 @@ def test_a_full_round_with_a_failed_item_its_photo_and_the_wifi_lost_midway(db, 
     expect(page.locator("#rnd-progress")).to_contain_text("2")
     shot(page, f"director-round-area1-{size}")
 
-    # area 2: the lift fails; the photo is asked for, taken, and the finding written down
-    page.get_by_test_id("next-area").tap()
+    # area 2: the lift fails; the photo is asked for, taken, and the finding written down. "Next area"
+    # is a link: wait for the new page to load (htmx wires its buttons on load) before tapping on it
+    with page.expect_navigation():
+        page.get_by_test_id("next-area").tap()
     lift = item(page, items["举升机锁止"])
     lift.locator(".rnd-choice.is-fail").tap()
     expect(lift).to_have_class(re.compile(r"\bis-failed\b"))
