@@ -423,7 +423,7 @@ def test_htmx_entry_answers_with_the_entry_fragment_and_a_second_entry_is_refuse
     response = client.post(f"/parts/counts/{count.id}/enter", headers={"HX-Request": "true"},
                            data={"line_id": first.id, "stage": "first", "quantity": "10"})
     assert response.status_code == 200
-    assert "count-entered" in response.headers["HX-Trigger"]
+    assert "count-entered" in response.headers["HX-Trigger-After-Settle"]
     body = response.get_data(as_text=True)
     assert 'id="cnt-entry"' in body and "<html" not in body
     assert "A-03-1-01" in body  # the next bin in walking order is ready to count

@@ -185,7 +185,9 @@ def enter(count_id: int):
     count = _count_or_404(count_id)
     following = counts.next_line(count.id, seq, stage) if count.status_enum == CountStatus.COUNTING else None
     response = make_response(render_entry(count, following, done=done))
-    add_trigger(response, ENTERED, {"line": line_id})
+    # after the settle: the sheet refreshes once the next entry panel is in place, so a part number
+    # typed straight away goes into the new panel's field, not the old one about to be replaced
+    add_trigger(response, ENTERED, {"line": line_id}, header="HX-Trigger-After-Settle")
     return response
 
 
