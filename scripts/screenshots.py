@@ -28,6 +28,11 @@ PAGES = {
               "/parts/figures", "/parts/import", "/parts/new", "/parts/purchasing/", "/parts/purchasing/discrepancies",
               "/parts/counts/", "/parts/write-offs/"],
     "warranty": ["/parts/warranty/", "/parts/warranty/old-parts", "/parts/write-offs/"],
+    "care": ["/", "/care/calls/", "/care/questions/", "/care/complaints/", "/care/complaints/stats",
+             "/care/customers/", "/care/customers/import", "/care/reminders/", "/care/messages/", "/care/lapsed/",
+             "/care/events/", "/care/csi/"],
+    "manager": ["/", "/reports/", "/reports/?period=week", "/reports/?period=month", "/reports/kpi/cars_out",
+                "/reports/digests/", "/reports/targets/"],
 }
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run", "--disable-quic"]

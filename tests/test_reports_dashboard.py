@@ -400,3 +400,11 @@ def test_a_running_period_is_compared_with_the_same_days_before(client, director
     assert "2025-03-03 – 2025-03-07" in page
     tile = page.split('data-testid="tile-output_value"')[1].split("</a>")[0]
     assert "¥450" in tile and "¥2,700" not in tile
+
+
+def test_managements_home_shows_this_months_figures_opening_their_drill_down(client, login_as, db, store):
+    login_as(Role.MANAGER)
+    page = client.get("/").get_data(as_text=True)
+    panel = page.split('data-testid="panel-figures"')[1].split("</section>")[0]
+    for key in ("cars_in", "output_value", "one_time_fix", "on_time", "comeback_rate", "csi"):
+        assert f'data-testid="figure-{key}"' in panel and f"/reports/kpi/{key}?period=month" in panel

@@ -81,7 +81,7 @@ def _work_call(call: FollowUpCall, store: Store, rng: random.Random, cutoff: dat
     if day >= cutoff:
         return
     with clock.frozen(_at(call, day, rng, store.timezone)):
-        unhappy_chance = 0.2 if call.kind == CallKind.RECALL else 0.03
+        unhappy_chance = {CallKind.RECALL: 0.2, CallKind.FIRST: 0.015}.get(CallKind(call.kind), 0.005)
         if rng.random() < unhappy_chance:
             topic, said = rng.choice(GRIPES)
             if call.kind == CallKind.RECALL and call.complaint_id:  # still the same problem

@@ -312,7 +312,7 @@ class ComplaintCategory(Labelled):
     @classmethod
     def _labels(cls):
         return {cls.QUALITY: _l("Repair quality"), cls.SERVICE: _l("Service attitude"),
-                cls.TIME: _l("Time / delay"), cls.PRICE: _l("Price"), cls.PARTS: _l("Parts"),
+                cls.TIME: _l("Time / delay"), cls.PRICE: _l("Price paid"), cls.PARTS: _l("Parts"),
                 cls.CLEANLINESS: _l("Cleanliness"), cls.OTHER: _l("Other")}
 
 

@@ -13,10 +13,10 @@ from intranet.core.services import count_opened_on, on_site_counts, promise_risk
 from intranet.extensions import db
 
 (SUMMARY, CHECK_IN, ON_SITE, MY_CARS, FIND, TEAM, HEALTH, STAFF, ANSWERS, BOOKED, MY_JOBS, WORKSHOP, PARTS,
- MY_ACTIONS, ROUNDS, CALLS, QUESTIONS, COMPLAINTS, MY_REMINDERS) = (
+ MY_ACTIONS, ROUNDS, CALLS, QUESTIONS, COMPLAINTS, MY_REMINDERS, FIGURES) = (
     "summary", "check_in", "on_site", "my_cars", "find", "team", "health", "staff", "answers", "booked", "my_jobs",
     "workshop", "parts", "my_actions", "rounds", "calls", "questions", "complaints",
-    "my_reminders")
+    "my_reminders", "figures")
 
 
 @dataclass(frozen=True)
@@ -43,9 +43,13 @@ HOMES: dict[Role, Layout] = {
     Role.WARRANTY: Layout(top=(PARTS,), main=(ON_SITE,), side=(MY_ACTIONS, FIND, SUMMARY)),
     Role.ACCIDENT: Layout(top=(FIND,), main=(ON_SITE,), side=(MY_ACTIONS, SUMMARY)),
     Role.CARE: Layout(main=(CALLS, MY_REMINDERS), side=(COMPLAINTS, QUESTIONS, MY_ACTIONS, FIND)),
-    Role.MANAGER: Layout(top=(SUMMARY,), main=(ON_SITE,), side=(COMPLAINTS, MY_ACTIONS, TEAM)),
+    Role.MANAGER: Layout(top=(FIGURES, SUMMARY), main=(ON_SITE,), side=(COMPLAINTS, MY_ACTIONS, TEAM)),
     Role.ADMIN: Layout(main=(HEALTH,), side=(MY_ACTIONS, STAFF, SUMMARY)),
 }
+
+
+# management's home: this month's headline figures, each opening its drill-down
+HOME_FIGURES = ("cars_in", "output_value", "one_time_fix", "on_time", "comeback_rate", "csi")
 
 
 def _on_site(store_id: int, advisor_id: int | None = None, limit: int = 60) -> list[RepairOrder]:
@@ -129,6 +133,12 @@ def home_data(store: Store, user: User, role: Role, config, only: str | None = N
         from intranet.care.reminders import my_reminders
 
         data["my_reminders"] = my_reminders(store.id, user.id, clock.store_today(store.timezone), limit=8)
+    if FIGURES in panels:
+        from intranet.reports import kpis
+        from intranet.reports.periods import month_of
+
+        month = kpis.compute(store, month_of(clock.store_today(store.timezone)), keys=HOME_FIGURES)
+        data["month_figures"] = [month[key] for key in HOME_FIGURES]
     if TEAM in panels:
         data["online"] = users_online(store.id)
     if HEALTH in panels:
