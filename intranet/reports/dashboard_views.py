@@ -21,6 +21,7 @@ from intranet.errors import DomainError
 from intranet.extensions import db
 from intranet.reports import charts, export, kpis
 from intranet.reports.chart_spec import BAR, LINE, Chart, Series
+from intranet.reports.numbers import change_text, decimal_or_none, kpi_number, term_number
 from intranet.reports.periods import DAY, MONTH, RANGE, WEEK, Period, day_of, month_of, period_for, week_of
 from intranet.reports.tables import DECIMAL, INT, MONEY, PERCENT, TEXT, Column, Table
 from intranet.web import current_store
@@ -41,44 +42,9 @@ CURRENT_COLOUR, PREVIOUS_COLOUR = "#1456c8", "#9aa9c4"
 
 # ------------------------------------------------------------------ numbers as people read them
 
-def _dec(value) -> Decimal | None:
-    return None if value is None else Decimal(str(value))
-
-
-@dashboard_bp.app_template_global("kpi_number")
-def kpi_number(value, unit: str) -> str:
-    """A KPI's value the way a tile shows it: 12 · ¥123,456 · 95.5% · 7.5 h · 4.6; None → —."""
-    value = _dec(value)
-    if value is None:
-        return "—"
-    if unit == "money":
-        return ("-¥" if value < 0 else "¥") + format_decimal(abs(value), format="#,##0")
-    if unit == "percent":
-        return format_decimal(value, format="#,##0.0") + "%"
-    if unit == "hours":
-        return _("%(hours)s h", hours=format_decimal(value, format="#,##0.0"))
-    if unit == "count":
-        return format_decimal(value, format="#,##0.#")
-    return format_decimal(value, format="#,##0.0#")
-
-
-@dashboard_bp.app_template_global("term_number")
-def term_number(value) -> str:
-    """A formula's term (numerator or denominator): a count or an amount."""
-    value = _dec(value)
-    return "—" if value is None else format_decimal(value, format="#,##0.##")
-
-
-@dashboard_bp.app_template_global("change_text")
-def change_text(change, unit: str) -> str:
-    """+3 · -¥1,200 · +2.1 pts: the difference from the previous period, signed."""
-    change = _dec(change)
-    if change is None:
-        return ""
-    sign = "+" if change > 0 else "-" if change < 0 else "±"
-    if unit == "percent":
-        return _("%(sign)s%(points)s pts", sign=sign, points=format_decimal(abs(change), format="#,##0.0"))
-    return sign + kpi_number(abs(change), unit)
+dashboard_bp.add_app_template_global(kpi_number, "kpi_number")
+dashboard_bp.add_app_template_global(term_number, "term_number")
+dashboard_bp.add_app_template_global(change_text, "change_text")
 
 
 def chart_unit(unit: str) -> str:
@@ -90,7 +56,7 @@ def cell_text(value, kind: str) -> str:
     if value is None or value == "":
         return "—"
     if kind == MONEY:  # whole yuan as ¥1,832, and the fen only when there are some: ¥98.50
-        amount = _dec(value)
+        amount = decimal_or_none(value)
         pattern = "#,##0" if amount == amount.to_integral_value() else "#,##0.00"
         return ("-¥" if amount < 0 else "¥") + format_decimal(abs(amount), format=pattern)
     if kind == PERCENT:
@@ -98,7 +64,7 @@ def cell_text(value, kind: str) -> str:
     if kind == INT:
         return format_decimal(value, format="#,##0")
     if kind == DECIMAL:
-        return format_decimal(_dec(value), format="#,##0.0#")
+        return format_decimal(decimal_or_none(value), format="#,##0.0#")
     if isinstance(value, datetime):  # the page is short (the export keeps the year)
         return value.strftime("%m-%d %H:%M")
     if isinstance(value, date):

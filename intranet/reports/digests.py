@@ -34,6 +34,7 @@ from intranet.core.models import (
 from intranet.errors import DomainError, NotFound
 from intranet.extensions import db
 from intranet.reports import kpis
+from intranet.reports.numbers import change_text, kpi_number
 from intranet.reports.chart_spec import BAR, LINE, Chart, Series
 from intranet.reports.digest_charts import to_png
 from intranet.reports.models import (
@@ -100,28 +101,11 @@ class Content:
 
 # ------------------------------------------------------------------ formatting
 
-def fmt(value, unit: str) -> str:
-    if value is None:
-        return "—"
-    value = Decimal(value)
-    if unit == "money":
-        return f"¥{value:,.0f}"
-    if unit == "percent":
-        return f"{value:.1f}%"
-    if unit in ("hours", "score"):
-        return f"{value:,.1f}"
-    return f"{value:,.0f}" if value == value.to_integral_value() else f"{value:,.1f}"
+fmt = kpi_number  # the digests read their numbers as the dashboard does
 
 
 def fmt_change(change, unit: str) -> str | None:
-    if change is None:
-        return None
-    change = Decimal(change)
-    sign = "+" if change > 0 else ("−" if change < 0 else "±")
-    body = fmt(abs(change), unit)
-    if unit == "percent":
-        body = body[:-1] + _("pt")  # percentage points
-    return sign + body
+    return change_text(change, unit) or None
 
 
 def _state(value: kpis.Value) -> str | None:
