@@ -17,7 +17,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from intranet import clock
-from intranet.core.models import Customer, Labelled, Photo, RepairOrder, User, Vehicle
+from intranet.core.models import Customer, Labelled, Photo, RepairOrder, StatusEvent, User, Vehicle
 from intranet.extensions import db
 
 
@@ -57,22 +57,11 @@ class CareSettings(db.Model):
     csi_target: Mapped[Decimal] = mapped_column(Numeric(5, 1), default=Decimal("93.0"))
 
 
-class CareEvent(db.Model):
+class CareEvent(StatusEvent, db.Model):
     """Every move of a follow-up call, complaint or question: who, when, from, to, and the words."""
 
     __tablename__ = "care_event"
     __table_args__ = (Index("ix_care_event_subject", "subject", "subject_id", "id"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    store_id: Mapped[int] = mapped_column(ForeignKey("store.id"))
-    subject: Mapped[str] = mapped_column(String(16))  # "call", "complaint", "question"
-    subject_id: Mapped[int] = mapped_column(Integer)
-    from_status: Mapped[str | None] = mapped_column(String(24))
-    to_status: Mapped[str] = mapped_column(String(24))
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    at: Mapped[datetime] = mapped_column(DateTime, default=clock.utcnow)
-    note: Mapped[str | None] = mapped_column(String(400))
-
-    actor: Mapped[User | None] = relationship()
 
 
 # ---------------------------------------------------------------- follow-up calls (回访)

@@ -10,7 +10,7 @@ from flask_login import UserMixin
 from sqlalchemy import (
     Boolean, Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Text, Time, UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from intranet import clock
@@ -486,6 +486,26 @@ class Photo(db.Model):
     write_off_id: Mapped[int | None] = mapped_column(ForeignKey("write_off.id", ondelete="CASCADE"), index=True)
     round_answer_id: Mapped[int | None] = mapped_column(ForeignKey("round_answer.id", ondelete="CASCADE"), index=True)
     action_id: Mapped[int | None] = mapped_column(ForeignKey("corrective_action.id", ondelete="CASCADE"), index=True)
+
+
+class StatusEvent:
+    """The columns of an area's event table (`PartsEvent`, `DirectorEvent`, `CareEvent`): every move
+    of one of its subjects — who, when, from, to, and the words that came with it. One table per
+    area keeps each area's history apart; `core.transitions` writes them all."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("store.id"))
+    subject: Mapped[str] = mapped_column(String(16))
+    subject_id: Mapped[int] = mapped_column(Integer)
+    from_status: Mapped[str | None] = mapped_column(String(24))
+    to_status: Mapped[str] = mapped_column(String(24))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    at: Mapped[datetime] = mapped_column(DateTime, default=clock.utcnow)
+    note: Mapped[str | None] = mapped_column(String(400))
+
+    @declared_attr
+    def actor(cls) -> Mapped[User | None]:
+        return relationship(User)
 
 
 class Notice(db.Model):

@@ -1,7 +1,6 @@
 """One way for a record with a status to move: check the move against its table of legal moves,
 set the status, and write who moved it, when, from where to where into the area's event table
-(`PartsEvent`, `DirectorEvent` — tables of the same shape: store, subject, subject_id, from, to,
-actor, at, note)."""
+(`PartsEvent`, `DirectorEvent`, `CareEvent` — each a `core.models.StatusEvent`)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping

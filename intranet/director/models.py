@@ -16,7 +16,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from intranet import clock
-from intranet.core.models import Labelled, Photo, User
+from intranet.core.models import Labelled, Photo, StatusEvent, User
 from intranet.extensions import db
 
 
@@ -41,21 +41,10 @@ class DirectorSettings(db.Model):
     spot_checks_per_day: Mapped[int] = mapped_column(Integer, default=2)
 
 
-class DirectorEvent(db.Model):
+class DirectorEvent(StatusEvent, db.Model):
     """Every move of a round or a corrective action: who, when, from, to, and the words with it."""
 
     __table_args__ = (Index("ix_director_event_subject", "subject", "subject_id", "id"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    store_id: Mapped[int] = mapped_column(ForeignKey("store.id"))
-    subject: Mapped[str] = mapped_column(String(16))  # "round", "action"
-    subject_id: Mapped[int] = mapped_column(Integer)
-    from_status: Mapped[str | None] = mapped_column(String(24))
-    to_status: Mapped[str] = mapped_column(String(24))
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    at: Mapped[datetime] = mapped_column(DateTime, default=clock.utcnow)
-    note: Mapped[str | None] = mapped_column(String(400))
-
-    actor: Mapped[User | None] = relationship()
 
 
 # ---------------------------------------------------------------- templates

@@ -16,7 +16,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from intranet import clock
-from intranet.core.models import Labelled, RepairOrder, SearchKey, User
+from intranet.core.models import Labelled, RepairOrder, SearchKey, StatusEvent, User
 from intranet.extensions import db
 
 ZERO = Decimal("0")
@@ -618,19 +618,9 @@ class OldPart(db.Model):
         return OldPartStatus(self.status)
 
 
-class PartsEvent(db.Model):
+class PartsEvent(StatusEvent, db.Model):
     """Every move of a purchase order, a discrepancy claim, a stock count or a write-off: who, when,
     from, to, and the words that came with it (a refusal's reason, a claim's outcome)."""
 
     __table_args__ = (Index("ix_parts_event_subject", "subject", "subject_id", "id"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    store_id: Mapped[int] = mapped_column(ForeignKey("store.id"))
-    subject: Mapped[str] = mapped_column(String(16))  # "order", "claim", "count", "write_off"
-    subject_id: Mapped[int] = mapped_column(Integer)
-    from_status: Mapped[str | None] = mapped_column(String(24))
-    to_status: Mapped[str] = mapped_column(String(24))
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    at: Mapped[datetime] = mapped_column(DateTime, default=clock.utcnow)
     note: Mapped[str | None] = mapped_column(String(200))
-
-    actor: Mapped[User | None] = relationship()
