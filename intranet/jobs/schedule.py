@@ -26,6 +26,11 @@ class DeclaredJob:
         return getattr(__import__(module, fromlist=[attr]), attr)
 
 
+# Jobs whose function moved: old dotted path -> new one. A job queued (or kept in pending_enqueue) under
+# the old path before an upgrade still runs (`worker.MovedAwareJob`). Add a line whenever a job moves.
+MOVED_JOBS: dict[str, str] = {}
+
+
 JOBS: list[DeclaredJob] = [
     DeclaredJob(
         name="heartbeat",

@@ -8,11 +8,23 @@ import time
 from flask import Flask
 from rq import Worker
 from rq.cron import CronScheduler
+from rq.job import Job
+from rq.utils import import_attribute
 
 from intranet.extensions import db
 from intranet.jobs.connection import REDIS_ERRORS, get_redis
+from intranet.jobs.schedule import MOVED_JOBS
 
 log = logging.getLogger(__name__)
+
+
+class MovedAwareJob(Job):
+    """A job queued under a function's old dotted path runs the function where it lives now."""
+
+    @property
+    def func(self):
+        moved = MOVED_JOBS.get(self.func_name or "")
+        return import_attribute(moved) if moved else super().func
 
 
 def run_worker(app: Flask, queues: list[str] | None = None, *, burst: bool = False) -> bool:
@@ -20,7 +32,7 @@ def run_worker(app: Flask, queues: list[str] | None = None, *, burst: bool = Fal
     with app.app_context():
         conn = get_redis()
         _flush_kept_jobs()
-        worker = Worker(queues or app.config["RQ_QUEUES"], connection=conn)
+        worker = Worker(queues or app.config["RQ_QUEUES"], connection=conn, job_class=MovedAwareJob)
         return worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
 
 

@@ -1,0 +1,10 @@
+"""The advisors: appointments, check-in, the repair order, findings, settlement and delivery."""
+from __future__ import annotations
+
+
+def init_app(app) -> None:
+    """Wire the area into the app: its blueprints (and what it registers with the kernel)."""
+    from intranet.reception.views import bp, findings_bp
+    blueprints = [bp, findings_bp]
+    for blueprint in blueprints:
+        app.register_blueprint(blueprint)

@@ -13,3 +13,9 @@ def blueprints() -> list:
     for name in VIEW_MODULES:
         found.extend(importlib.import_module(f"intranet.reports.{name}").BLUEPRINTS)
     return found
+
+
+def init_app(app) -> None:
+    """Wire the area into the app: its blueprints (and what it registers with the kernel)."""
+    for blueprint in blueprints():
+        app.register_blueprint(blueprint)

@@ -1,0 +1,10 @@
+"""The live "store today" board."""
+from __future__ import annotations
+
+
+def init_app(app) -> None:
+    """Wire the area into the app: its blueprints (and what it registers with the kernel)."""
+    from intranet.today.views import bp
+    blueprints = [bp]
+    for blueprint in blueprints:
+        app.register_blueprint(blueprint)
