@@ -3,7 +3,8 @@ from datetime import datetime, timedelta
 
 from intranet import clock
 from intranet.core.models import Role, ROStatus
-from intranet.core.services import AT_RISK, LATE, promise_risk, transition_repair_order
+from intranet.core.services import transition_repair_order
+from intranet.workshop.promise import AT_RISK, LATE, promise_risk
 from intranet.reception import services
 
 

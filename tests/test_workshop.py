@@ -261,7 +261,7 @@ def test_time_control_blames_the_technician_in_repair_and_allows_the_sold_hours(
 
 
 def test_promise_risk_follows_the_clocked_work(store, crew, make_vehicle, db):
-    from intranet.core.services import AT_RISK, promise_risk
+    from intranet.workshop.promise import AT_RISK, promise_risk
 
     ro = _car(store, crew, make_vehicle, db, ("大修", "3", "mechanical"), promised_hours=5)
     assert promise_risk([ro], MORNING) == {}  # 3 h of work + finishing fit in 5 h

@@ -19,3 +19,6 @@ def init_app(app) -> None:
     """Wire the area into the app: its blueprints (and what it registers with the kernel)."""
     for blueprint in blueprints():
         app.register_blueprint(blueprint)
+    from intranet.care import reactions
+
+    reactions.connect()

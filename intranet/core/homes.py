@@ -9,7 +9,8 @@ from sqlalchemy.orm import joinedload
 
 from intranet import clock
 from intranet.core.models import RO_ON_SITE, RepairOrder, Role, Store, User
-from intranet.core.services import count_opened_on, on_site_counts, promise_risk, users_online
+from intranet.core.services import count_opened_on, on_site_counts, users_online
+from intranet.workshop.promise import promise_risk
 from intranet.extensions import db
 
 (SUMMARY, CHECK_IN, ON_SITE, MY_CARS, FIND, TEAM, HEALTH, STAFF, ANSWERS, BOOKED, MY_JOBS, WORKSHOP, PARTS,

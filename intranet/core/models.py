@@ -378,6 +378,27 @@ class RepairOrder(db.Model):
         return ROStatus(self.status)
 
 
+class Team(enum.StrEnum):
+    """The workshop team a labour line is for (the workshop area runs the teams)."""
+
+    MECHANICAL = "mechanical"
+    BODY = "body"
+    PAINT = "paint"
+
+    @property
+    def label(self):
+        return TEAM_LABELS[self]
+
+    @property
+    def sequence(self) -> int:
+        """An accident car goes body → paint → mechanical (reassembly, alignment)."""
+        return TEAM_SEQUENCE[self]
+
+
+TEAM_LABELS = {Team.MECHANICAL: _l("Mechanical"), Team.BODY: _l("Body"), Team.PAINT: _l("Paint")}
+TEAM_SEQUENCE = {Team.BODY: 1, Team.PAINT: 2, Team.MECHANICAL: 3}
+
+
 class LineKind(enum.StrEnum):
     LABOUR = "labour"
     PART = "part"

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from intranet import clock
+from intranet.core import hooks
 from intranet.core.identifiers import (
     PROVINCES, name_initials, normalize_mobile, normalize_plate, normalize_vin, reverse_key, validate_mobile,
     validate_plate, validate_vin,
@@ -213,21 +214,10 @@ def check_file_fields(values: dict) -> dict:
 
 
 def refresh_service_plan(vehicle: Vehicle, before: tuple[int | None, date | None] | None = None) -> None:
-    """Recompute the car's next service after its file fields changed. `before`: its service
-    interval (km) and last service date as they were — a new last service restarts the count, a
-    new interval moves the kilometre target by the difference."""
-    from intranet.care.customer_file import plan_service
-    from intranet.care.settings import settings_for
-
-    settings = settings_for(vehicle.store_id)
-    interval_was = None
-    if before is not None:
-        old_interval_km, old_last_service = before
-        if vehicle.last_service_on != old_last_service:
-            vehicle.next_service_km = None
-        else:
-            interval_was = old_interval_km or settings.service_interval_km
-    plan_service(vehicle, settings, interval_was=interval_was)
+    """The car's file fields changed: whoever plans its service replans it (customer care connects
+    to `hooks.vehicle_file_changed`). `before`: its service interval (km) and last service date as
+    they were, or None for a new car."""
+    hooks.vehicle_file_changed.send(vehicle=vehicle, before=before)
 
 
 def create_vehicle(*, store_id: int, customer_id: int | None, plate: str, model: str, vin: str | None = None,
@@ -487,52 +477,3 @@ def find_vehicle_by_plate(store_id: int, plate: str) -> Vehicle:
         raise NotFound(_l("No car with plate %(plate)s is on file. Add the customer and car first.", plate=plate),
                        field="plate")
     return vehicle
-
-
-# Once the repair is done a car still needs its final inspection and wash before it is ready.
-FINISHING_HOURS = 0.5
-LATE, AT_RISK = "late", "at_risk"
-
-
-def promise_risk(ros: list[RepairOrder], now: datetime) -> dict[int, str]:
-    """Which repair orders are late (promise passed, car not ready) or at risk (the work still to do,
-    plus finishing, does not fit before the promise). Work still to do is each open job's sold hours
-    less the time already clocked on it — so the risk moves as the workshop progresses; a car not
-    yet dispatched counts all its labour. At most three queries for the whole list."""
-    from intranet.core.models import LineKind, RepairOrderLine
-    from intranet.workshop.models import OPEN_JOB, Job
-    from intranet.workshop.services import clocked_hours
-
-    ids = [ro.id for ro in ros if ro.promised_at is not None]
-    if not ids:
-        return {}
-    labour = dict(db.session.execute(
-        select(RepairOrderLine.repair_order_id, func.sum(RepairOrderLine.quantity))
-        .where(RepairOrderLine.repair_order_id.in_(ids), RepairOrderLine.kind == LineKind.LABOUR)
-        .group_by(RepairOrderLine.repair_order_id)).all())
-    jobs = db.session.execute(select(Job.id, Job.repair_order_id, Job.sold_hours, Job.status).where(
-        Job.repair_order_id.in_(ids))).all()
-    has_jobs = {ro_id for _id, ro_id, _h, _s in jobs}
-    open_jobs = [(job_id, ro_id, sold) for job_id, ro_id, sold, status in jobs if status in OPEN_JOB]
-    clocked = clocked_hours([job_id for job_id, _ro, _h in open_jobs], now)
-    to_do: dict[int, float] = {}
-    for job_id, ro_id, sold in open_jobs:
-        to_do[ro_id] = to_do.get(ro_id, 0.0) + max(float(sold or 0) - clocked.get(job_id, 0.0), 0.0)
-    risk = {}
-    for ro in ros:
-        status = ro.status_enum
-        if ro.promised_at is None or status in (ROStatus.READY, ROStatus.DELIVERED, ROStatus.CLOSED,
-                                                ROStatus.CANCELLED, ROStatus.BOOKED):
-            continue
-        if now > ro.promised_at:
-            risk[ro.id] = LATE
-            continue
-        if status in (ROStatus.QUALITY_CHECK, ROStatus.WASHING):
-            remaining = FINISHING_HOURS
-        elif ro.id in has_jobs:
-            remaining = to_do.get(ro.id, 0.0) + FINISHING_HOURS
-        else:
-            remaining = float(labour.get(ro.id) or 0) + FINISHING_HOURS
-        if now + timedelta(hours=remaining) > ro.promised_at:
-            risk[ro.id] = AT_RISK
-    return risk

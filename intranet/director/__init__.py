@@ -9,3 +9,6 @@ def init_app(app) -> None:
                   *office_views.BLUEPRINTS]
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
+    from intranet.director import reactions
+
+    reactions.connect()

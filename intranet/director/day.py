@@ -30,7 +30,7 @@ from intranet import clock
 from intranet.care.csi import care_figures
 from intranet.core.billing import Totals, labour_by_team, totals
 from intranet.core.models import Photo, RepairOrder, RepairOrderLine, Role, ROStatus, Store, User
-from intranet.core.services import promise_risk
+from intranet.workshop.promise import promise_risk
 from intranet.director import actions, equipment, form_quality, insurers, rounds
 from intranet.director.models import (
     ActionStatus, CorrectiveAction, Equipment, RoundAnswer, RoundStatus, TemplateItem, WorkLog,

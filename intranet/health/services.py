@@ -17,6 +17,15 @@ def _age(at: datetime | None, now: datetime) -> int | None:
     return None if at is None else max(0, int((now - at).total_seconds()))
 
 
+# More parts of the health card, added by the areas: name -> a function answering a dict with "ok"
+# (True, False, or None when unknown) and its figures. They are shown, never a readiness failure.
+PARTS: dict = {}
+
+
+def register_part(name: str, check_part) -> None:
+    PARTS[name] = check_part
+
+
 def check(config) -> dict:
     now = clock.utcnow()
     interval = get_job("heartbeat").interval
@@ -61,14 +70,11 @@ def check(config) -> dict:
     result["scheduler"] = {"ok": scheduler_age is not None and scheduler_age <= stale_after,
                            "last_run_age_seconds": scheduler_age}
     result["queue"] = {"jobs_kept_while_redis_down": kept}
-    try:  # digests waiting after a failed send (SMTP down or refusing): shown, not a readiness failure
-        from intranet.reports.mail import mail_problem
-
-        problem = mail_problem() if result["database"]["ok"] else None
-        result["mail"] = {"ok": problem is None, "digests_waiting": problem["waiting"] if problem else 0,
-                          "last_error": problem["last_error"] if problem else None}
-    except Exception:  # noqa: BLE001 - never raise from the health check
-        db.session.rollback()
-        result["mail"] = {"ok": None, "digests_waiting": None, "last_error": None}
+    for name, check_part in PARTS.items():  # what the areas add (the mail card: reports)
+        try:
+            result[name] = check_part() if result["database"]["ok"] else {"ok": None}
+        except Exception:  # noqa: BLE001 - never raise from the health check
+            db.session.rollback()
+            result[name] = {"ok": None}
     result["ok"] = all(result[k]["ok"] for k in ("database", "redis", "worker", "scheduler"))
     return result

@@ -8,3 +8,6 @@ def init_app(app) -> None:
     blueprints = [views.bp, views.tags_bp, views.overnight_bp]
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
+    from intranet.keys import reactions
+
+    reactions.connect()

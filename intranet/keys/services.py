@@ -23,6 +23,7 @@ from intranet.core.models import RO_ON_SITE, Notice, RepairOrder, Role, ROStatus
 from intranet.core.services import get_owned, get_store, holders_of
 from intranet.errors import Conflict, DomainError, NotFound
 from intranet.extensions import db
+from intranet.keys import hooks
 from intranet.keys.models import KeyMovement, KeyPlace, KeyReminder, KeyTag, OvernightCar
 from intranet.live.services import bump
 
@@ -465,8 +466,6 @@ def collect_keys(store_id: int, now: datetime) -> CollectionRun:
     holds one of their keys; from `key_report_minutes` later, report to the director the keys still
     not back and the overnight cars with no key tag. Each reminder and report line is sent once:
     a rerun sends only what is new (a key taken out again, a holder changed)."""
-    from intranet.director.settings import settings_for
-
     store = get_store(store_id)
     local = clock.to_store_time(now, store.timezone).replace(tzinfo=None)
     day = local.date()
@@ -511,7 +510,7 @@ def collect_keys(store_id: int, now: datetime) -> CollectionRun:
                         "time": store.key_collection_at.strftime("%H:%M")}, link="/keys/")
         run.reminded.append(user_id)
 
-    report_at = collection + timedelta(minutes=settings_for(store_id).key_report_minutes)
+    report_at = collection + timedelta(minutes=hooks.report_minutes(store_id))
     if local >= report_at:
         run.reported = _report(store, day, now, out, by_ro, tags, sent)
     db.session.flush()

@@ -9,3 +9,6 @@ def init_app(app) -> None:
                   count_views.write_offs_bp]
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
+    from intranet.parts import reactions
+
+    reactions.connect()

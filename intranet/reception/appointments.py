@@ -16,6 +16,7 @@ from intranet.core.identifiers import normalize_mobile, validate_plate
 from intranet.errors import Conflict, DomainError, NotFound
 from intranet.extensions import db
 from intranet.live.services import bump
+from intranet.reception import hooks
 from intranet.reception.models import Appointment, AppointmentStatus
 
 ACTIVE = (AppointmentStatus.BOOKED, AppointmentStatus.ARRIVED)
@@ -172,9 +173,9 @@ def arrive(appointment_id: int, *, store_id: int, actor_id: int):
     ro = check_in(store_id=store_id, vehicle_id=appointment.vehicle_id, actor_id=actor_id,
                   complaint=appointment.work_wanted)
     ro.advisor_id = appointment.advisor_id
-    from intranet.parts.services import carry_pre_pick
-
-    carry_pre_pick(appointment.id, ro.id)  # before the menu's part lines, which then hold only what is missing
+    # the pre-picked parts move to the repair order before the menu's part lines, which then hold only
+    # what is missing
+    hooks.appointment_arrived.send(appointment_id=appointment.id, repair_order_id=ro.id)
     if appointment.canned_job_id:
         apply_canned_job(ro.id, appointment.canned_job_id, store_id=store_id, actor_id=actor_id)
     appointment.status, appointment.repair_order_id = AppointmentStatus.ARRIVED, ro.id
@@ -187,9 +188,7 @@ def set_status(appointment_id: int, status: AppointmentStatus, *, store_id: int)
     if appointment.status_enum != AppointmentStatus.BOOKED:
         raise Conflict(_l("This appointment is %(status)s.", status=appointment.status_enum.label))
     appointment.status = status
-    from intranet.parts.services import drop_pre_pick
-
-    drop_pre_pick(appointment.id)
+    hooks.appointment_dropped.send(appointment_id=appointment.id)
     db.session.flush()
     bump(store_id, "today")
     return appointment
@@ -200,11 +199,9 @@ def mark_no_shows(store_id: int, *, grace: timedelta = timedelta(hours=2)) -> in
     overdue = db.session.scalars(select(Appointment).where(
         Appointment.store_id == store_id, Appointment.status == AppointmentStatus.BOOKED,
         Appointment.starts_at < clock.utcnow() - grace)).all()
-    from intranet.parts.services import drop_pre_pick
-
     for appointment in overdue:
         appointment.status = AppointmentStatus.NO_SHOW
-        drop_pre_pick(appointment.id)
+        hooks.appointment_dropped.send(appointment_id=appointment.id)
     db.session.flush()
     return len(overdue)
 

@@ -6,13 +6,11 @@ from wtforms import BooleanField, DateField, DateTimeLocalField, DecimalField, H
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, NumberRange, Optional
 
-from intranet.core.models import InsurerPayment, LineKind, PayType
+from intranet.core.models import InsurerPayment, LineKind, PayType, Team
 from intranet.reception.models import AnswerChannel, OldParts, PaymentMethod
 
 
 def team_choices():
-    from intranet.workshop.models import Team
-
     return [SelectChoice(t.value, t.label) for t in Team]
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from intranet import clock
+from intranet.core import hooks
 from intranet.core.billing import decimal_from, money
 from intranet.core.models import (
     CannedJob, InsurerPayment, LineKind, PayType, RepairOrder, RepairOrderEvent, RepairOrderLine, ROStatus,
@@ -135,10 +136,9 @@ def update_repair_order(ro_id: int, *, store_id: int, actor_id: int, expected_ve
     if values["pay_type"] == PayType.WARRANTY and not (values.get("warranty_claim_ref") or "").strip():
         raise DomainError(_l("A warranty repair order needs the claim reference."), field="warranty_claim_ref")
     if "key_tag" in values:  # the key gets its numbered tag: the key board follows it from here
-        from intranet.keys.services import attach_tag
-
-        tag = attach_tag(store_id, ro.id, values["key_tag"], actor_id=actor_id)
-        values["key_tag"] = tag.code if tag else None
+        typed = (values["key_tag"] or "").strip() or None
+        answers = hooks.key_tag_set.send(store_id=store_id, repair_order_id=ro.id, code=typed, actor_id=actor_id)
+        values["key_tag"] = answers[0] if answers else typed
     tz = get_store(store_id).timezone
     changes = []
     for name in (n for n in HEADER_FIELDS if n in values):  # history lists fields in the form's order
@@ -220,14 +220,7 @@ def add_line(ro_id: int, *, store_id: int, actor_id: int, kind: str, description
     ro.lines.append(line)
     _log_lines(ro, actor_id, f"+ {line.description}")
     db.session.flush()
-    if kind == LineKind.LABOUR:
-        from intranet.workshop.services import attach_line
-
-        attach_line(line)
-    elif line.code:
-        from intranet.parts.services import reserve_estimate_line
-
-        reserve_estimate_line(line, store_id, actor_id)
+    hooks.line_added.send(line=line, store_id=store_id, actor_id=actor_id)  # labour joins a job, a part is held
     return line
 
 
@@ -240,11 +233,7 @@ def remove_line(ro_id: int, line_id: int, *, store_id: int, actor_id: int) -> No
     if line.part_id:
         raise DomainError(_l("This part was issued by the parts counter: it comes off the bill when it is "
                              "returned there."))
-    from intranet.parts.services import release_estimate_line
-    from intranet.workshop.services import detach_line
-
-    detach_line(line)
-    release_estimate_line(line)
+    hooks.line_removed.send(line=line)  # its job shrinks, what was held for it goes back
     ro.lines.remove(line)
     _log_lines(ro, actor_id, f"− {line.description}")
     db.session.flush()

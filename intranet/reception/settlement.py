@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from intranet import clock
+from intranet.core import hooks
 from intranet.core.billing import Totals, money, totals
 from intranet.core.models import InsurerPayment, PayType, RepairOrder, ROStatus
 from intranet.core.services import get_store, transition_repair_order
@@ -119,12 +120,9 @@ def deliver(ro_id: int, *, store_id: int, actor_id: int, work_explained: bool, o
     db.session.add(delivery)
     transition_repair_order(ro.id, ROStatus.DELIVERED, actor_id=actor_id, note=delivery.note)
     delivery.delivered_at = ro.delivered_at  # one moment for both
-    from intranet.keys.services import hand_back_keys
-
-    hand_back_keys(store_id, ro.id, actor_id=actor_id)  # the key goes home; its tag is free again
-    from intranet.care.calls import on_delivered
-
-    on_delivered(ro.id)  # the customer file records the visit; the first follow-up call is made
+    # the keys go home (their tags are free again); the customer file records the visit and the first
+    # follow-up call is made
+    hooks.repair_order_delivered.send(store_id=store_id, repair_order_id=ro.id, actor_id=actor_id)
     if bill.due(PayType.INSURANCE) > 0 and ro.insurer_payment == InsurerPayment.NONE:
         ro.insurer_payment = InsurerPayment.PENDING  # the insurer's share is now to be collected
     db.session.flush()

@@ -8,6 +8,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from wtforms.fields.choices import SelectChoice
 
 from intranet import clock
+from intranet.core import hooks
 from intranet.auth.access import guard
 from intranet.core.billing import totals
 from intranet.core.models import RO_TRANSITIONS, RepairOrder, RepairOrderEvent, Role, ROStatus, Vehicle
@@ -86,14 +87,12 @@ def _header_form(ro: RepairOrder) -> RepairOrderForm:
 
 
 def _workshop_progress(ro: RepairOrder) -> dict:
-    """The car's jobs with their technicians and clocked hours, its parts requests and inspections."""
-    from intranet.workshop import services as workshop
-
-    jobs = workshop.jobs_of(ro.id)
-    return {"jobs": [job for job in jobs if job.status != "cancelled"],
-            "clocked": workshop.clocked_hours([job.id for job in jobs], clock.utcnow()),
-            "requests": workshop.parts_requests(ro.store_id, ro_ids=[ro.id]),
-            "inspections": workshop.inspections_of(ro.id)}
+    """What is being done on the car (its jobs, clocked hours, parts requests, inspections), as the
+    areas above reception answer `hooks.repair_order_progress`."""
+    progress = {"jobs": [], "clocked": {}, "requests": [], "inspections": []}
+    for answer in hooks.repair_order_progress.send(repair_order=ro):
+        progress.update(answer or {})
+    return progress
 
 
 def _page(ro: RepairOrder, form: RepairOrderForm, *, error=None, stale=None, status: int = 200,

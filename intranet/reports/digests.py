@@ -219,7 +219,7 @@ def _breakdown_chart(content: Content, store: Store, key: str, by: str, title: s
 def _now_block(store: Store, now: datetime) -> list[Block]:
     """How things stand this morning: cars on site and late, open complaints, pending parts."""
     from intranet.care.complaints import open_complaints
-    from intranet.core.services import promise_risk
+    from intranet.workshop.promise import promise_risk
     from intranet.director.day import pending_summary
     from intranet.workshop.closing import unfinished_cars
 

@@ -8,3 +8,6 @@ def init_app(app) -> None:
     blueprints = [views.bp, views.dispatch_bp, views.tech_bp, views.qc_bp, views.manage_bp]
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
+    from intranet.workshop import reactions
+
+    reactions.connect()

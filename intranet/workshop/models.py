@@ -13,27 +13,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from intranet import clock
-from intranet.core.models import RepairOrder, ROStatus, User
+from intranet.core.models import TEAM_LABELS, TEAM_SEQUENCE, RepairOrder, ROStatus, Team, User  # noqa: F401
 from intranet.extensions import db
-
-
-class Team(enum.StrEnum):
-    MECHANICAL = "mechanical"
-    BODY = "body"
-    PAINT = "paint"
-
-    @property
-    def label(self):
-        return TEAM_LABELS[self]
-
-    @property
-    def sequence(self) -> int:
-        """An accident car goes body → paint → mechanical (reassembly, alignment)."""
-        return TEAM_SEQUENCE[self]
-
-
-TEAM_LABELS = {Team.MECHANICAL: _l("Mechanical"), Team.BODY: _l("Body"), Team.PAINT: _l("Paint")}
-TEAM_SEQUENCE = {Team.BODY: 1, Team.PAINT: 2, Team.MECHANICAL: 3}
 
 
 class Technician(db.Model):

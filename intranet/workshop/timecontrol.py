@@ -15,7 +15,7 @@ from sqlalchemy.orm import joinedload
 from intranet import clock
 from intranet.core import notices
 from intranet.core.models import RepairOrder, Role, ROStatus, Store, User, UserRole
-from intranet.core.services import promise_risk
+from intranet.workshop.promise import promise_risk
 from intranet.errors import DomainError
 from intranet.extensions import db
 from intranet.workshop.models import (
