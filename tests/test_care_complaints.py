@@ -15,7 +15,7 @@ from rq import SimpleWorker
 from sqlalchemy import func, select
 
 from intranet import clock
-from intranet.care import complaints
+from intranet.care import complaint_figures, complaints
 from intranet.care.models import (
     CareEvent, Complaint, ComplaintChannel, ComplaintReminder, ComplaintStatus,
 )
@@ -496,7 +496,7 @@ def test_statistics_and_the_months_analysis(db, store, staff, ro):
     with clock.frozen(NOW):
         walk(db, store, staff, register(db, store, ro, category="time"), ComplaintStatus.CLOSED)
         register(db, store, ro, category="time", channel="follow_up")
-    stats = complaints.statistics(store.id, date(2026, 11, 1))
+    stats = complaint_figures.statistics(store.id, date(2026, 11, 1))
     assert stats.this.count == 2 and stats.last.count == 2
     assert stats.this.closed == 1 and stats.this.on_time_share == 1.0 and stats.this.open_now == 1
     assert stats.last.justified_share == 0.5

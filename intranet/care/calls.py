@@ -13,14 +13,16 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from intranet import clock
+from intranet.care.complaints import register_complaint
 from intranet.care.models import (
     CALL_TOPICS, CALL_TRANSITIONS, AttemptOutcome, CallAttempt, CallKind, CallStatus, CareEvent, CareSettings,
     ComplaintCategory, ComplaintChannel, FollowUpCall, Satisfaction,
 )
 from intranet.care.service_due import record_service
 from intranet.care.settings import settings_for
+from intranet.care.staff import agents, supervisor_of, supervisors  # noqa: F401 (calls.supervisor_of: the demo reads it there)
 from intranet.core import notices, transitions
-from intranet.core.models import ContactTime, Customer, RepairOrder, Role, Store, User, UserRole
+from intranet.core.models import ContactTime, Customer, RepairOrder, Store, User
 from intranet.core.services import get_owned, get_store
 from intranet.errors import Conflict, DomainError
 from intranet.extensions import db
@@ -49,12 +51,6 @@ def _move(call: FollowUpCall, to: CallStatus, *, actor_id: int | None, note: str
 
 
 # ---------------------------------------------------------------- who calls
-def agents(store_id: int) -> list[User]:
-    """The store's active care agents, in a stable order."""
-    return list(db.session.scalars(select(User).join(UserRole).where(
-        User.store_id == store_id, User.active.is_(True), UserRole.role == Role.CARE.value).order_by(User.id)))
-
-
 def balanced_agent(store_id: int) -> int | None:
     """The agent with the fewest calls still to make (ties: the one who has had fewest in all,
     then the lowest id), so queues stay even as calls arrive."""
@@ -295,8 +291,6 @@ def _hot_alert(call: FollowUpCall, unhappy: list[str], comments: str, *, actor_i
                today: date) -> None:
     """Open the complaint (once per visit: a recall that is still unhappy adds to the same case)
     and call the customer again until satisfied."""
-    from intranet.care.complaints import register_complaint
-
     if call.complaint_id is None:
         category = TOPIC_CATEGORY[unhappy[0]] if unhappy else ComplaintCategory.OTHER
         complaint = register_complaint(
@@ -304,7 +298,7 @@ def _hot_alert(call: FollowUpCall, unhappy: list[str], comments: str, *, actor_i
             channel=ComplaintChannel.FOLLOW_UP, category=category, description=comments,
             repair_order_id=call.repair_order_id, vehicle_id=call.vehicle_id)
         call.complaint_id = complaint.id
-        notices.notify(call.store_id, _supervisors(call.store_id, settings), "care_hot_alert",
+        notices.notify(call.store_id, supervisors(call.store_id, settings), "care_hot_alert",
                        {"name": call.customer.name, "number": complaint.number, "comments": comments[:80]},
                        link=f"/care/complaints/{complaint.id}")
     round_ = call.round + 1 if call.kind_enum == CallKind.RECALL else 1
@@ -312,17 +306,6 @@ def _hot_alert(call: FollowUpCall, unhappy: list[str], comments: str, *, actor_i
     _new_call(call.repair_order, CallKind.RECALL, from_day, from_day + timedelta(days=1),
               from_day + timedelta(days=settings.call_expires_days), round_=round_, agent_id=call.agent_id,
               complaint_id=call.complaint_id)
-
-
-def _supervisors(store_id: int, settings: CareSettings) -> list[int]:
-    from intranet.core.services import holders_of
-
-    return [settings.supervisor_id] if settings.supervisor_id else holders_of(store_id, Role.DIRECTOR)
-
-
-def supervisor_of(store_id: int) -> int | None:
-    ids = _supervisors(store_id, settings_for(store_id))
-    return ids[0] if ids else None
 
 
 # ---------------------------------------------------------------- the window closing
@@ -334,26 +317,6 @@ def expire_calls(store_id: int, today: date) -> int:
         _move(call, CallStatus.EXPIRED, actor_id=None)
     db.session.flush()
     return len(calls)
-
-
-def follow_up_job() -> int:
-    """RQ job (every 15 minutes): in every store, expire the calls whose window passed and tell the
-    supervisor once about each question past its answer time. Safe to rerun."""
-    from intranet.care.questions import remind_overdue
-
-    done = 0
-    try:
-        now = clock.utcnow()
-        for store in db.session.scalars(select(Store)).all():
-            done += expire_calls(store.id, clock.store_today(store.timezone))
-            done += remind_overdue(store.id, now)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
-    finally:
-        db.session.remove()
-    return done
 
 
 notices.register("care_hot_alert", lambda p: _("Dissatisfied customer %(name)s: complaint %(number)s opened — "

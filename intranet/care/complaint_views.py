@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from intranet import clock
 from intranet.auth.access import guard
+from intranet.care import complaint_figures
 from intranet.care import complaints as service
 from intranet.care.models import (
     Complaint, ComplaintCategory, ComplaintChannel, ComplaintStatus, Department,
@@ -269,10 +270,10 @@ def stats():
     month = _month_arg() or today.replace(day=1)
     if month > today:
         month = today.replace(day=1)
-    figures = service.statistics(store.id, month)
+    figures = complaint_figures.statistics(store.id, month)
     following = service.month_bounds(month, "UTC")[1].date().replace(day=1)
     return render_template("care/complaints/stats.html", s=figures, month=month,
-                           previous=service.previous_month(month),
+                           previous=complaint_figures.previous_month(month),
                            following=following if following <= today else None,
                            department_label=_enum_label(Department), category_label=_enum_label(ComplaintCategory),
                            channel_label=_enum_label(ComplaintChannel), status_label=_enum_label(ComplaintStatus))

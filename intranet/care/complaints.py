@@ -8,14 +8,13 @@ step is late, the supervisor later, management later still. Every move is a Care
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
@@ -29,14 +28,15 @@ from intranet.care.models import (
     Complaint,
     ComplaintCategory,
     ComplaintChannel,
-    ComplaintReminder,
     ComplaintSolution,
     ComplaintStatus,
     Department,
 )
 from intranet.care.settings import settings_for
+from intranet.care.staff import supervisor_of
 from intranet.core import notices, transitions
-from intranet.core.models import Customer, RepairOrder, Role, Store, User, Vehicle
+from intranet.core.photos import save_photo
+from intranet.core.models import Customer, RepairOrder, Role, User, Vehicle
 from intranet.core.services import get_owned, get_store, holders_of, next_number
 from intranet.errors import Conflict, DomainError, IllegalTransition, NotFound
 from intranet.extensions import db
@@ -44,13 +44,11 @@ from intranet.extensions import db
 SUBJECT = "complaint"
 
 
-def _link(complaint: Complaint) -> str:
+def page_link(complaint: Complaint) -> str:
     return f"/care/complaints/{complaint.id}"
 
 
 def supervisor_id(store_id: int) -> int | None:
-    from intranet.care.calls import supervisor_of
-
     return supervisor_of(store_id)
 
 
@@ -120,7 +118,7 @@ def register_complaint(*, store_id: int, customer_id: int, actor_id: int | None,
     if complaint.handler_id:
         notices.notify(store_id, [complaint.handler_id], "complaint_assigned",
                        {"number": complaint.number, "name": customer.name, "step": str(complaint.status)},
-                       link=_link(complaint))
+                       link=page_link(complaint))
     db.session.flush()
     return complaint
 
@@ -231,7 +229,7 @@ def _move(complaint: Complaint, to: ComplaintStatus, *, actor_id: int | None, no
             complaint.handler_id != previous or to == ComplaintStatus.APPROVING):
         notices.notify(complaint.store_id, [complaint.handler_id], "complaint_assigned",
                        {"number": complaint.number, "name": complaint.customer.name, "step": str(to)},
-                       link=_link(complaint))
+                       link=page_link(complaint))
 
 
 def _flush(complaint: Complaint) -> Complaint:
@@ -396,8 +394,6 @@ def confirm(complaint_id: int, *, store_id: int, actor_id: int | None, version, 
         name = _text(signed_name, "signed_name", _l("Write the name of the person signing."), 64)
         if not signature_png:
             raise DomainError(_l("The customer has not signed yet: ask them to sign on the pad."), field="signature")
-        from intranet.core.photos import save_photo
-
         photo = save_photo(io.BytesIO(signature_png), store_id=store_id, taken_by_id=actor_id,
                            folder=photo_folder, field="signature")
         complaint.signature_photo_id, complaint.confirmed_name = photo.id, name
@@ -567,191 +563,6 @@ def open_complaints(store_id: int, now: datetime, limit: int = 8) -> dict:
 def customer_complaints(customer_id: int) -> list[Complaint]:
     return list(db.session.scalars(select(Complaint).where(Complaint.customer_id == customer_id)
                                    .order_by(Complaint.received_at.desc())))
-
-
-# ---------------------------------------------------------------- statistics and the month's analysis
-def _grouped(store_id: int, column, start: datetime, end: datetime) -> list[tuple]:
-    return [tuple(r) for r in db.session.execute(
-        select(column, func.count()).where(Complaint.store_id == store_id, Complaint.received_at >= start,
-                                           Complaint.received_at < end)
-        .group_by(column).order_by(func.count().desc(), column))]
-
-
-@dataclass
-class MonthFigures:
-    month: date
-    count: int = 0
-    judged: int = 0
-    justified: int = 0
-    closed: int = 0
-    closed_on_time: int = 0
-    average_days: float | None = None
-    open_now: int = 0
-
-    @property
-    def justified_share(self) -> float | None:
-        return self.justified / self.judged if self.judged else None
-
-    @property
-    def on_time_share(self) -> float | None:
-        return self.closed_on_time / self.closed if self.closed else None
-
-
-def allowed_hours(settings: CareSettings) -> int:
-    """The whole loop's time limit: the sum of its steps' hours (judge, investigate, propose, approve,
-    carry out, confirm, call back)."""
-    return settings.complaint_step_hours * 5 + settings.complaint_investigate_hours + settings.complaint_carry_out_hours
-
-
-def month_figures(store_id: int, month: date) -> MonthFigures:
-    store = get_store(store_id)
-    start, end = month_bounds(month, store.timezone)
-    limit = timedelta(hours=allowed_hours(settings_for(store_id)))
-    rows = db.session.execute(
-        select(Complaint.status, Complaint.justified, Complaint.received_at, Complaint.closed_at)
-        .where(Complaint.store_id == store_id, Complaint.received_at >= start, Complaint.received_at < end)).all()
-    figures = MonthFigures(month=month.replace(day=1), count=len(rows))
-    days = []
-    for status, justified, received, closed in rows:
-        if justified is not None:
-            figures.judged += 1
-            figures.justified += 1 if justified else 0
-        if status == ComplaintStatus.CLOSED and closed:
-            figures.closed += 1
-            figures.closed_on_time += 1 if closed - received <= limit else 0
-            days.append((closed - received).total_seconds() / 86400)
-        elif status in [s.value for s in COMPLAINT_OPEN]:
-            figures.open_now += 1
-    figures.average_days = round(sum(days) / len(days), 1) if days else None
-    return figures
-
-
-@dataclass
-class Statistics:
-    month: date
-    by_category: list = field(default_factory=list)
-    by_department: list = field(default_factory=list)
-    by_advisor: list = field(default_factory=list)
-    by_channel: list = field(default_factory=list)
-    by_status: list = field(default_factory=list)
-    causes: list = field(default_factory=list)
-    this: MonthFigures | None = None
-    last: MonthFigures | None = None
-    improvements: list = field(default_factory=list)
-    months: list = field(default_factory=list)  # (month, count) for the last six months
-
-
-def previous_month(month: date) -> date:
-    return (month.replace(day=1) - timedelta(days=1)).replace(day=1)
-
-
-def statistics(store_id: int, month: date) -> Statistics:
-    """The month's complaints by category, department, advisor, channel and status; the causes found;
-    this month against last; the improvements recorded; the six months' counts. Fixed number of queries."""
-    store = get_store(store_id)
-    month = month.replace(day=1)
-    start, end = month_bounds(month, store.timezone)
-    stats = Statistics(month=month)
-    stats.by_category = _grouped(store_id, Complaint.category, start, end)
-    stats.by_department = _grouped(store_id, Complaint.department, start, end)
-    stats.by_channel = _grouped(store_id, Complaint.channel, start, end)
-    stats.by_status = _grouped(store_id, Complaint.status, start, end)
-    stats.by_advisor = [tuple(r) for r in db.session.execute(
-        select(User.display_name, func.count()).select_from(Complaint)
-        .join(User, User.id == Complaint.advisor_id, isouter=True)
-        .where(Complaint.store_id == store_id, Complaint.received_at >= start, Complaint.received_at < end)
-        .group_by(User.display_name).order_by(func.count().desc(), User.display_name))]
-    stats.causes = list(db.session.execute(
-        select(Complaint.cause, Complaint.department, func.count().label("n"))
-        .where(Complaint.store_id == store_id, Complaint.received_at >= start, Complaint.received_at < end,
-               Complaint.cause.is_not(None))
-        .group_by(Complaint.cause, Complaint.department)
-        .order_by(func.count().desc(), Complaint.cause).limit(12)))
-    stats.this = month_figures(store_id, month)
-    stats.last = month_figures(store_id, previous_month(month))
-    stats.improvements = list(db.session.execute(
-        select(Complaint.improvement, Complaint.department, func.count().label("n"))
-        .where(Complaint.store_id == store_id, Complaint.closed_at >= start, Complaint.closed_at < end,
-               Complaint.improvement.is_not(None))
-        .group_by(Complaint.improvement, Complaint.department)
-        .order_by(func.count().desc(), Complaint.improvement).limit(20)))
-    six_start = month
-    for _i in range(5):
-        six_start = previous_month(six_start)
-    first, _end = month_bounds(six_start, store.timezone)
-    received = db.session.scalars(select(Complaint.received_at).where(
-        Complaint.store_id == store_id, Complaint.received_at >= first, Complaint.received_at < end)).all()
-    counts: dict[date, int] = {}
-    for value in received:
-        local = clock.to_store_time(value, store.timezone).date().replace(day=1)
-        counts[local] = counts.get(local, 0) + 1
-    m, stats.months = six_start, []
-    while m <= month:
-        stats.months.append((m, counts.get(m, 0)))
-        m = (m + timedelta(days=32)).replace(day=1)
-    return stats
-
-
-# ---------------------------------------------------------------- reminders and escalation
-def remind_late(store_id: int, now: datetime) -> int:
-    """Each late step: level 0 tells its handler at the due time, level 1 the supervisor after the
-    escalation hours, level 2 the managers after twice that. Once per complaint, step, level and due
-    time (the unique key). Returns the number of reminders sent."""
-    settings = settings_for(store_id)
-    store = get_store(store_id)
-    late = list(db.session.scalars(
-        select(Complaint).options(joinedload(Complaint.customer))
-        .where(Complaint.store_id == store_id, Complaint.status.in_([s.value for s in COMPLAINT_OPEN]),
-               Complaint.step_due_at.is_not(None), Complaint.step_due_at <= now)
-        .order_by(Complaint.step_due_at)))
-    if not late:
-        return 0
-    sent_keys = set(db.session.execute(
-        select(ComplaintReminder.complaint_id, ComplaintReminder.status, ComplaintReminder.level,
-               ComplaintReminder.due_at).where(ComplaintReminder.complaint_id.in_([c.id for c in late]))).all())
-    escalation = timedelta(hours=settings.complaint_escalation_hours)
-    supervisor = supervisor_id(store_id)
-    managers = holders_of(store_id, Role.MANAGER) or holders_of(store_id, Role.DIRECTOR)
-    sent = 0
-    for complaint in late:
-        for level, after, kind in ((0, timedelta(0), "complaint_late"), (1, escalation, "complaint_escalated"),
-                                   (2, escalation * 2, "complaint_escalated")):
-            if now < complaint.step_due_at + after:
-                break
-            key = (complaint.id, complaint.status, level, complaint.step_due_at)
-            if key in sent_keys:
-                continue
-            try:
-                with db.session.begin_nested():
-                    db.session.add(ComplaintReminder(complaint_id=complaint.id, status=complaint.status, level=level,
-                                                     due_at=complaint.step_due_at, sent_at=now))
-            except IntegrityError:  # another run sent it first
-                continue
-            recipients = ([complaint.handler_id or supervisor] if level == 0 else
-                          [supervisor] if level == 1 else managers)
-            due = clock.to_store_time(complaint.step_due_at, store.timezone).strftime("%m-%d %H:%M")
-            notices.notify(store_id, [r for r in recipients if r], kind,
-                           {"number": complaint.number, "name": complaint.customer.name,
-                            "step": complaint.status, "due": due, "level": level}, link=_link(complaint))
-            sent += 1
-    db.session.flush()
-    return sent
-
-
-def complaint_reminders_job() -> int:
-    """RQ job (every 15 minutes): remind and escalate late complaint steps in every store. Safe to rerun."""
-    total = 0
-    try:
-        for store_id in db.session.scalars(select(Store.id).order_by(Store.id)).all():
-            total += remind_late(store_id, clock.utcnow())
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
-    finally:
-        db.session.remove()
-    return total
-
 
 
 def _step_label(value) -> str:

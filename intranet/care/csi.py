@@ -19,6 +19,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import joinedload
 
 from intranet import clock
 from intranet.care.models import CallStatus, Complaint, CsiScore, FollowUpCall
@@ -238,8 +239,6 @@ def _import_row(row: dict, number: str, store: Store, orders, existing, seen, li
 
 def recent_imports(store_id: int, limit: int = 20) -> list[CsiScore]:
     """The scores imported last, newest first, with their repair order and advisor."""
-    from sqlalchemy.orm import joinedload
-
     return list(db.session.scalars(
         select(CsiScore).options(joinedload(CsiScore.advisor), joinedload(CsiScore.repair_order))
         .where(CsiScore.store_id == store_id).order_by(CsiScore.imported_at.desc(), CsiScore.id.desc()).limit(limit)))

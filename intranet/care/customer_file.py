@@ -45,6 +45,7 @@ from intranet.care.service_due import (
     service_due,
 )
 from intranet.care.settings import settings_for
+from intranet.core.identifiers import normalize_mobile, normalize_plate
 from intranet.core.models import Customer, LineKind, RepairOrder, ROStatus, Vehicle
 from intranet.errors import NotFound
 from intranet.extensions import db
@@ -162,8 +163,6 @@ def _filter_condition(name: str, today: date):
 
 
 def _search_condition(store_id: int, query: str):
-    from intranet.core.identifiers import normalize_mobile, normalize_plate
-
     raw = query.strip()
     key = normalize_plate(raw)
     digits = normalize_mobile(raw)

@@ -18,11 +18,10 @@ from intranet.care.models import (
 from intranet.care.reminders import insert_missing, invitation_body, message_rows, valid_mobile
 from intranet.care.service_due import add_months
 from intranet.care.settings import settings_for
-from intranet.core.models import Customer, Store, Vehicle
+from intranet.core.models import Customer, Vehicle
 from intranet.core.services import get_owned, get_store
 from intranet.errors import Conflict, DomainError, NotFound
 from intranet.extensions import db
-from intranet.jobs.runtime import unit_of_work
 
 MAX_GUESTS = 10
 
@@ -152,15 +151,6 @@ def notify_due(store_id: int, today: date) -> int:
         StoreEvent.store_id == store_id, StoreEvent.held_on >= today,
         StoreEvent.held_on <= today + timedelta(days=days))).all()
     return sum(notify_event(e, today) for e in events)
-
-
-@unit_of_work
-def event_invitations_job() -> int:
-    """The "care-event-invitations" job (daily): invitations go out two weeks before each event."""
-    sent = 0
-    for store_id, tz in db.session.execute(select(Store.id, Store.timezone)).all():
-        sent += notify_due(store_id, clock.store_today(tz))
-    return sent
 
 
 # ---------------------------------------------------------------- replies

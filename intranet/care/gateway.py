@@ -24,7 +24,6 @@ from intranet.core.models import Store
 from intranet.core.services import get_owned
 from intranet.errors import Conflict
 from intranet.extensions import db
-from intranet.jobs.runtime import unit_of_work
 
 CHANNELS = ("sms", "wechat")
 SEND_HOURS = (time(9, 0), time(20, 0))  # store-local: no message to a customer at night
@@ -146,20 +145,6 @@ def within_send_hours(store: Store, now) -> bool:
     """Customers get messages in the day only: the night's reminders wait for the morning."""
     local = clock.to_store_time(now, store.timezone).time()
     return SEND_HOURS[0] <= local < SEND_HOURS[1]
-
-
-@unit_of_work
-def send_queued_messages_job() -> int:
-    """The "care-send-messages" job (every 5 minutes): in each store whose day has begun, hand the
-    queued messages to the gateway and retry the failed ones (up to three tries). A sent message is
-    never sent again."""
-    gateway = get_gateway()
-    now = clock.utcnow()
-    sent = 0
-    for store in db.session.scalars(select(Store)).all():
-        if within_send_hours(store, now):
-            sent += send_queued_messages(store_id=store.id, gateway=gateway, commit_each_batch=True)[0]
-    return sent
 
 
 # ---------------------------------------------------------------- the box page

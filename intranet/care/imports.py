@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 from flask_babel import lazy_gettext as _l
+from openpyxl import Workbook
+from openpyxl.styles import Font
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -389,9 +391,6 @@ def export_csv(store_id: int) -> bytes:
 
 
 def _workbook(rows, *, notes: bool = False) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
     book = Workbook()
     sheet = book.active
     sheet.title = "客户档案"

@@ -14,17 +14,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from intranet import clock
-from intranet.care.calls import agents
+from intranet.care.staff import agents
 from intranet.care.models import CareEvent, LostCause, WinBackCall, WinBackStatus
 from intranet.care.reminders import insert_missing, record_events
 from intranet.care.service_due import add_months
 from intranet.care.settings import settings_for
 from intranet.core import transitions
-from intranet.core.models import Customer, Store
+from intranet.core.models import Customer
 from intranet.core.services import get_owned
 from intranet.errors import Conflict, DomainError
 from intranet.extensions import db
-from intranet.jobs.runtime import unit_of_work
 
 WIN_BACK_TRANSITIONS = {
     WinBackStatus.TO_CALL: frozenset({WinBackStatus.NOT_REACHED, WinBackStatus.REACHED, WinBackStatus.WON_BACK}),
@@ -131,16 +130,6 @@ def mark_won_back(store_id: int) -> int:
         _move(call, WinBackStatus.WON_BACK, actor_id=None)
     db.session.flush()
     return len(calls)
-
-
-@unit_of_work
-def win_back_list_job() -> int:
-    """The "care-win-back-list" job (the 1st of the month): each store's list for the new month."""
-    made = 0
-    for store_id, tz in db.session.execute(select(Store.id, Store.timezone)).all():
-        mark_won_back(store_id)
-        made += make_win_back_list(store_id, clock.store_today(tz))
-    return made
 
 
 def _move(call: WinBackCall, to: WinBackStatus, *, actor_id: int | None, note: str | None = None) -> None:

@@ -10,7 +10,8 @@ from sqlalchemy import case, select
 from sqlalchemy.orm import joinedload
 
 from intranet import clock
-from intranet.care.calls import get_call, supervisor_of
+from intranet.care.calls import get_call
+from intranet.care.staff import supervisor_of
 from intranet.care.models import CareEvent, CareQuestion, QuestionStatus
 from intranet.care.settings import settings_for
 from intranet.core import notices, transitions

@@ -14,7 +14,7 @@ from intranet import clock
 from intranet.auth import access
 from intranet.auth.access import guard
 from intranet.care import events, gateway, lapsed, reminders
-from intranet.care.calls import agents
+from intranet.care.staff import agents
 from intranet.care.models import (
     InvitationReply, LostCause, MessageStatus, ReminderKind, ReminderStatus, WinBackStatus,
 )

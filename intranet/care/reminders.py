@@ -25,7 +25,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload
 
 from intranet import clock
-from intranet.care.calls import agents
+from intranet.care.staff import agents
 from intranet.care.models import (
     CareEvent, CareReminder, MessageStatus, OutgoingMessage, ReminderKind, ReminderStatus,
 )
@@ -36,7 +36,6 @@ from intranet.core.models import Customer, Store, Vehicle
 from intranet.core.services import get_owned, get_store
 from intranet.errors import DomainError
 from intranet.extensions import db
-from intranet.jobs.runtime import unit_of_work
 
 REMINDER_TRANSITIONS = {
     ReminderStatus.OPEN: frozenset({ReminderStatus.DONE, ReminderStatus.DISMISSED}),
@@ -323,20 +322,6 @@ def _close_outdated(store_id: int, today: date, new_ids: list[int]) -> None:
             _move(reminder, ReminderStatus.DISMISSED, actor_id=None, note=outdated[reminder.id])
             reminder.outcome = outdated[reminder.id]
             reminder.done_at = clock.utcnow()
-
-
-@unit_of_work
-def reminders_job() -> int:
-    """The "care-reminders" job (02:10): each store's reminders due today, in its own time zone,
-    and the lapsed customers who came back since their win-back call. Safe to rerun."""
-    from intranet.care.lapsed import mark_won_back
-
-    made = 0
-    for store_id, tz in db.session.execute(select(Store.id, Store.timezone)).all():
-        today = clock.store_today(tz)
-        made += make_reminders(store_id, today)
-        mark_won_back(store_id)
-    return made
 
 
 # ---------------------------------------------------------------- the task list

@@ -28,7 +28,14 @@ class DeclaredJob:
 
 # Jobs whose function moved: old dotted path -> new one. A job queued (or kept in pending_enqueue) under
 # the old path before an upgrade still runs (`worker.MovedAwareJob`). Add a line whenever a job moves.
-MOVED_JOBS: dict[str, str] = {}
+MOVED_JOBS: dict[str, str] = {
+    "intranet.care.calls.follow_up_job": "intranet.care.jobs.follow_up_job",
+    "intranet.care.complaints.complaint_reminders_job": "intranet.care.jobs.complaint_reminders_job",
+    "intranet.care.reminders.reminders_job": "intranet.care.jobs.reminders_job",
+    "intranet.care.gateway.send_queued_messages_job": "intranet.care.jobs.send_queued_messages_job",
+    "intranet.care.events.event_invitations_job": "intranet.care.jobs.event_invitations_job",
+    "intranet.care.lapsed.win_back_list_job": "intranet.care.jobs.win_back_list_job",
+}
 
 
 JOBS: list[DeclaredJob] = [
@@ -108,7 +115,7 @@ JOBS: list[DeclaredJob] = [
     ),
     DeclaredJob(
         name="care-follow-up",
-        func="intranet.care.calls.follow_up_job",
+        func="intranet.care.jobs.follow_up_job",
         description=_l("Expires follow-up calls whose window passed and reminds the supervisor of questions "
                        "past their answer time."),
         interval=900,
@@ -116,7 +123,7 @@ JOBS: list[DeclaredJob] = [
     ),
     DeclaredJob(
         name="care-complaint-reminders",
-        func="intranet.care.complaints.complaint_reminders_job",
+        func="intranet.care.jobs.complaint_reminders_job",
         description=_l("Reminds the handler of a complaint step past its time limit, then escalates to the "
                        "supervisor and to management."),
         interval=900,
@@ -124,7 +131,7 @@ JOBS: list[DeclaredJob] = [
     ),
     DeclaredJob(
         name="care-reminders",
-        func="intranet.care.reminders.reminders_job",
+        func="intranet.care.jobs.reminders_job",
         description=_l("Makes the night's maintenance, inspection, insurance and birthday reminders for the care "
                        "agents and queues their messages; notes lapsed customers who came back."),
         cron="10 2 * * *",
@@ -132,21 +139,21 @@ JOBS: list[DeclaredJob] = [
     ),
     DeclaredJob(
         name="care-send-messages",
-        func="intranet.care.gateway.send_queued_messages_job",
+        func="intranet.care.jobs.send_queued_messages_job",
         description=_l("Sends the queued SMS and WeChat messages to customers and retries the failed ones."),
         interval=300,
         timeout=240,
     ),
     DeclaredJob(
         name="care-event-invitations",
-        func="intranet.care.events.event_invitations_job",
+        func="intranet.care.jobs.event_invitations_job",
         description=_l("Sends the invitations of store events that are two weeks away (once each)."),
         cron="30 9 * * *",
         queue="low",
     ),
     DeclaredJob(
         name="care-win-back-list",
-        func="intranet.care.lapsed.win_back_list_job",
+        func="intranet.care.jobs.win_back_list_job",
         description=_l("Makes the month's win-back call list of lapsed customers on the 1st."),
         cron="40 2 1 * *",
         queue="low",

@@ -449,7 +449,7 @@ def _weekly(content: Content, store: Store, now: datetime) -> None:
 
 
 def _monthly(content: Content, store: Store, now: datetime) -> None:
-    from intranet.care.complaints import statistics
+    from intranet.care.complaint_figures import statistics
 
     period = content.period
     content.headline, kpi_blocks = _kpi_blocks(store, period, content.compared)
