@@ -29,6 +29,9 @@ class DeclaredJob:
 # Jobs whose function moved: old dotted path -> new one. A job queued (or kept in pending_enqueue) under
 # the old path before an upgrade still runs (`worker.MovedAwareJob`). Add a line whenever a job moves.
 MOVED_JOBS: dict[str, str] = {
+    "intranet.parts.purchasing.suggest_orders_job": "intranet.parts.jobs.suggested_orders_job",
+    "intranet.parts.counts.overnight_job": "intranet.parts.jobs.overnight_counts_job",
+    "intranet.parts.counts.generate_sheets_job": "intranet.parts.jobs.count_sheets_job",
     "intranet.care.calls.follow_up_job": "intranet.care.jobs.follow_up_job",
     "intranet.care.complaints.complaint_reminders_job": "intranet.care.jobs.complaint_reminders_job",
     "intranet.care.reminders.reminders_job": "intranet.care.jobs.reminders_job",
@@ -63,14 +66,14 @@ JOBS: list[DeclaredJob] = [
     ),
     DeclaredJob(
         name="parts-suggested-orders",
-        func="intranet.parts.purchasing.suggest_orders_job",
+        func="intranet.parts.jobs.suggested_orders_job",
         description=_l("Works out tonight's suggested purchase orders from reorder points and shortages."),
         cron="30 1 * * *",
         queue="low",
     ),
     DeclaredJob(
         name="parts-overnight-counts",
-        func="intranet.parts.counts.overnight_job",
+        func="intranet.parts.jobs.overnight_counts_job",
         description=_l("Opens the scheduled cycle and full counts and checks every part's on-hand against its "
                        "ledger, reporting any drift."),
         cron="45 1 * * *",
@@ -78,7 +81,7 @@ JOBS: list[DeclaredJob] = [
     ),
     DeclaredJob(
         name="parts-count-sheets",
-        func="intranet.parts.counts.generate_sheets_job",
+        func="intranet.parts.jobs.count_sheets_job",
         description=_l("Generates a stock count's sheets in bin-walking order."),
         queue="low",
         timeout=900,

@@ -32,7 +32,7 @@ from intranet.core.models import Notice, Role, Store, User, UserRole
 from intranet.core.services import get_owned, next_number
 from intranet.errors import Conflict, DomainError, IllegalTransition, NotFound
 from intranet.extensions import db
-from intranet.jobs.runtime import unit_of_work
+from intranet.jobs import queue
 from intranet.parts import history, ledger
 from intranet.parts.models import (
     ZERO, AbcClass, CountKind, CountLine, CountStatus, MovementKind, Part, StockCount,
@@ -200,8 +200,6 @@ def open_count(*, store_id: int, actor_id: int | None, kind: str, classes=None, 
 def request_sheets(count_id: int):
     """Hand the sheet generation to the worker. Call after the count is committed (the worker must
     see it); when Redis is down the job is kept and sent later (the caller commits that)."""
-    from intranet.jobs import queue
-
     return queue.enqueue("parts-count-sheets", count_id=count_id)
 
 
@@ -253,12 +251,6 @@ def generate_sheets(count_id: int, *, batch_size: int = SHEET_BATCH,
         _move(count, CountStatus.COUNTING, None)
         db.session.flush()
     return len(missing)
-
-
-@unit_of_work
-def generate_sheets_job(count_id: int) -> int:
-    """The "parts-count-sheets" job: commits after every batch so the progress shows."""
-    return generate_sheets(count_id, on_batch=db.session.commit)
 
 
 # ------------------------------------------------------------------ the sheet and its entry
@@ -633,9 +625,9 @@ def report_drift(store_id: int, day: date) -> tuple[list, int]:
 
 
 def overnight(now=None) -> dict:
-    """For every store: open the counts due today and enqueue their sheets, then check the ledger."""
-    from intranet.jobs import queue
-
+    """For every store: open the counts due today and enqueue their sheets, then check the ledger.
+    Commits each store's new counts before enqueueing their sheets (the worker must find them); the
+    caller (`parts.jobs.overnight_counts_job`) commits the rest."""
     summary = {"stores": 0, "opened": [], "enqueued": 0, "drifting": 0, "notices": 0}
     for store in db.session.scalars(select(Store).order_by(Store.id)).all():
         summary["stores"] += 1
@@ -651,10 +643,3 @@ def overnight(now=None) -> dict:
         summary["drifting"] += len(drift)
         summary["notices"] += sent
     return summary
-
-
-@unit_of_work
-def overnight_job() -> dict:
-    """The "parts-overnight-counts" job (01:45). Idempotent: a rerun opens no count and sends no
-    notice twice. Returns a summary."""
-    return overnight()

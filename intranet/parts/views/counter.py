@@ -1,7 +1,6 @@
-"""The parts counter, the catalogue and bin cards, the pending parts list, the warranty clerk's
-sign-offs and old parts, and the parts figures."""
+"""The parts counter, the catalogue and bin cards, import/export and the parts figures (blueprint
+"parts"), and the parts area's tabs."""
 from __future__ import annotations
-
 
 from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -18,16 +17,10 @@ from intranet.live.http import announce, board_etag, conditional_board
 from intranet.parts import figures as parts_figures
 from intranet.parts import history, ledger, services, transfer
 from intranet.parts.forms import PartForm, ReserveForm, ReturnForm
-from intranet.parts.models import (
-    AbcClass, ClaimStatus, CountStatus, OldPartOutcome, OldPartStatus, OrderStatus, WriteOffStatus,
-)
+from intranet.parts.models import AbcClass, ClaimStatus, CountStatus, OldPartOutcome, OrderStatus, WriteOffStatus
 from intranet.web import current_store, period_from_args, run_action, run_form, toast
 
 bp = guard(Blueprint("parts", __name__, url_prefix="/parts"), Role.PARTS, Role.DIRECTOR)
-pending_bp = guard(Blueprint("pending", __name__, url_prefix="/parts/pending"),
-                   Role.PARTS, Role.DIRECTOR, Role.ADVISOR, Role.CONTROLLER, Role.MANAGER)
-warranty_bp = guard(Blueprint("warranty_parts", __name__, url_prefix="/parts/warranty"),
-                    Role.WARRANTY, Role.PARTS, Role.DIRECTOR)
 
 
 # The parts area's tabs, in the order of a parts day; each person sees those their roles open.
@@ -310,58 +303,3 @@ def figures():
     start, end = period_from_args()
     return render_template("parts/figures.html", start=start, end=end,
                            f=parts_figures.figures(store, start, end))
-
-
-# ------------------------------------------------------------------ pending parts (待缺料)
-
-def render_pending(store, etag: str | None = None) -> str:
-    today = clock.store_today(store.timezone)
-    return render_template("parts/_pending.html", rows=services.pending_list(store.id, today=today), today=today,
-                           etag=etag or board_etag("pending", store.id, today.isoformat()))
-
-
-@pending_bp.get("/")
-def tracker():
-    return render_template("parts/pending.html", board=render_pending(current_store()))
-
-
-@pending_bp.get("/live")
-def tracker_live():
-    store = current_store()
-    today = clock.store_today(store.timezone)
-    return conditional_board("pending", store.id, lambda etag: render_pending(store, etag), extra=today.isoformat())
-
-
-# ------------------------------------------------------------------ warranty sign-off and old parts
-
-@warranty_bp.get("/")
-def sign_offs():
-    store = current_store()
-    return render_template("parts/warranty.html", requests=services.warranty_waiting(store.id))
-
-
-@warranty_bp.post("/requests/<int:request_id>/sign")
-def sign(request_id: int):
-    store = current_store()
-    run_action(lambda: services.sign_warranty(request_id, store_id=store.id, actor=current_user),
-               _("Signed off: the counter can issue it."))
-    return redirect(url_for(".sign_offs"))
-
-
-@warranty_bp.get("/old-parts")
-def old_parts():
-    store = current_store()
-    which = request.args.get("show", "warranty")
-    rows = services.old_parts(store.id, warranty=True if which == "warranty" else None,
-                              open_only=request.args.get("closed") != "1")
-    return render_template("parts/old_parts.html", rows=rows, which=which, closed=request.args.get("closed") == "1",
-                           statuses=[s for s in OldPartStatus if s != OldPartStatus.HELD])
-
-
-@warranty_bp.post("/old-parts/<int:old_part_id>")
-def move_old_part(old_part_id: int):
-    store = current_store()
-    run_action(lambda: services.close_old_part(old_part_id, request.form.get("to", ""), store_id=store.id,
-                                               actor=current_user, claim_number=request.form.get("claim_number"),
-                                               note=request.form.get("note")), _("Recorded."))
-    return redirect(url_for(".old_parts", show=request.form.get("show", "warranty")))
