@@ -4,10 +4,15 @@ from __future__ import annotations
 
 def init_app(app) -> None:
     """Wire the area into the app: its blueprints (and what it registers with the kernel)."""
-    from intranet.workshop import views
-    blueprints = [views.bp, views.dispatch_bp, views.tech_bp, views.qc_bp, views.manage_bp]
-    for blueprint in blueprints:
-        app.register_blueprint(blueprint)
-    from intranet.workshop import reactions
+    # Imported here, not at the top: importing the package (say for its models) must not pull in
+    # its panels, views and reactions and, through them, the plumbing and the areas they read.
+    from intranet.web import add_label_filters
+    from intranet.workshop import panels, reactions
+    from intranet.workshop.models import JobStatus, PauseReason, Stage
+    from intranet.workshop.views import BLUEPRINTS
 
+    panels.register()
+    add_label_filters(app, {"job_status_label": JobStatus, "pause_reason_label": PauseReason, "stage_label": Stage})
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
     reactions.connect()

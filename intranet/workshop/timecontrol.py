@@ -18,6 +18,8 @@ from intranet.core.models import RepairOrder, Role, ROStatus, Store, User, UserR
 from intranet.workshop.promise import promise_risk
 from intranet.errors import DomainError
 from intranet.extensions import db
+from intranet.live.services import bump
+from intranet.web import minutes_text
 from intranet.workshop.models import (
     DEFAULT_STAGE_MINUTES, OPEN_JOB, STAGE_OF_STATUS, Job, JobStatus, Stage, StageFlag, StageStandard,
 )
@@ -183,8 +185,6 @@ def check_stage_times(store_id: int, now: datetime) -> list[StageFlag]:
             raised.append(_raise(car, PROMISE, car.ro.promised_at, 0, 0, now, holders))
     db.session.flush()
     if raised:
-        from intranet.live.services import bump
-
         bump(store_id, "workshop")
     return raised
 
@@ -229,8 +229,6 @@ def _stage_label(code: str) -> str:
 
 
 def _overdue_text(p: dict) -> str:
-    from intranet.web import minutes_text
-
     text = _("%(plate)s has been “%(stage)s” for %(time)s (standard %(standard)s).",
              plate=p.get("plate"), stage=_stage_label(p.get("stage", "")), time=minutes_text(p.get("minutes")),
              standard=minutes_text(p.get("standard")))
