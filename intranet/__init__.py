@@ -7,15 +7,15 @@ import os
 
 from flask import Flask
 
-from intranet.config import PROJECT_ROOT, load_config
+from intranet.config import instance_folder, load_config, site_folder
 
 
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(
         __name__,
-        instance_path=str((config or {}).get("INSTANCE_PATH") or PROJECT_ROOT / "instance"),
-        template_folder=str(PROJECT_ROOT / "templates"),
-        static_folder=str(PROJECT_ROOT / "static"),
+        instance_path=str((config or {}).get("INSTANCE_PATH") or instance_folder()),
+        template_folder=str(site_folder("templates")),
+        static_folder=str(site_folder("static")),
     )
     app.config.update(load_config(config, instance_path=app.instance_path))
     os.makedirs(app.instance_path, exist_ok=True)  # SQLite and the embedded Redis live there
@@ -24,7 +24,7 @@ def create_app(config: dict | None = None) -> Flask:
     from intranet.extensions import babel, csrf, db, htmx, login_manager, migrate
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), compare_type=True)
+    migrate.init_app(app, db, directory=str(site_folder("migrations")), compare_type=True)
     login_manager.init_app(app)
     csrf.init_app(app)
     htmx.init_app(app)
@@ -42,7 +42,7 @@ def create_app(config: dict | None = None) -> Flask:
 
 # The areas, in the order their blueprints are registered. Each package's `init_app(app)` wires it in
 # (blueprints, home panels, hooks); the app factory is the one place that knows them all.
-AREAS = ("auth", "core_pages", "admin", "today", "reception", "health", "workshop", "parts", "keys", "director", "care",
+AREAS = ("auth", "nav", "home", "admin", "today", "reception", "health", "workshop", "parts", "keys", "director", "care",
          "reports")
 # Packages whose models make up the schema (Alembic and relationship strings need all of them).
 MODEL_PACKAGES = ("auth", "care", "core", "director", "jobs", "keys", "live", "parts", "reception", "reports", "workshop")
@@ -55,10 +55,4 @@ def _import_models() -> None:
 
 def _register_areas(app: Flask) -> None:
     for name in AREAS:
-        if name == "core_pages":  # the kernel's pages until they move to the composition layer
-            from intranet.core.views import bp, records_bp
-
-            app.register_blueprint(bp)
-            app.register_blueprint(records_bp)
-            continue
         importlib.import_module(f"intranet.{name}").init_app(app)

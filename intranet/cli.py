@@ -158,11 +158,9 @@ def up_command(host: str, port: int, no_demo: bool):
         click.echo(seed_demo())
     get_redis().ping()  # start the embedded Redis here, so the worker and scheduler share it
     env = {**os.environ, "INTRANET_ENV": app.config["INTRANET_ENV"]}
-    children = [
-        subprocess.Popen([sys.executable, "worker.py"], env=env, cwd=app.root_path + "/.."),
-        subprocess.Popen([sys.executable, "-m", "flask", "--app", "intranet", "jobs", "scheduler"], env=env,
-                         cwd=app.root_path + "/.."),
-    ]
+    # `flask jobs worker` rather than worker.py: a wheel installs the package, not the checkout's scripts
+    children = [subprocess.Popen([sys.executable, "-m", "flask", "--app", "intranet", "jobs", command], env=env)
+                for command in ("worker", "scheduler")]
     click.echo(f"\nIntranet running at http://{host}:{port}/  (Ctrl-C stops web, worker and scheduler)\n")
 
     def stop(signum, frame):  # SIGTERM (kill, systemd) stops the children too, like Ctrl-C

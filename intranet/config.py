@@ -7,10 +7,25 @@ Production refuses to start without a real SECRET_KEY.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_ROOT = Path(__file__).resolve().parent
+PROJECT_ROOT = PACKAGE_ROOT.parent  # the checkout — or site-packages when installed from a wheel
+# Run from a checkout (editable install, tests, `flask` in the project folder): the top-level folders
+# are used where they are. Installed from a wheel they ship inside the package (see setup.py).
+IN_CHECKOUT = (PROJECT_ROOT / "pyproject.toml").is_file() and (PROJECT_ROOT / "templates").is_dir()
 DEV_SECRET = "dev-only-not-secret"  # noqa: S105 - only ever used outside production
+
+
+def site_folder(name: str) -> Path:
+    """`templates`, `static` or `migrations`: the checkout's top-level folder, else the wheel's copy."""
+    return PROJECT_ROOT / name if IN_CHECKOUT else PACKAGE_ROOT / "_site" / name
+
+
+def instance_folder() -> Path:
+    """instance/ in the checkout; installed from a wheel, Flask's own place for it: <venv>/var/intranet-instance."""
+    return PROJECT_ROOT / "instance" if IN_CHECKOUT else Path(sys.prefix) / "var" / "intranet-instance"
 
 
 class ConfigError(RuntimeError):
@@ -21,7 +36,7 @@ def load_config(overrides: dict | None = None, instance_path: str | None = None)
     env = (overrides or {}).get("INTRANET_ENV") or os.environ.get("INTRANET_ENV", "production")
     if env not in {"production", "development", "test"}:
         raise ConfigError(f"INTRANET_ENV must be production, development or test, not {env!r}")
-    instance = Path(instance_path or PROJECT_ROOT / "instance")
+    instance = Path(instance_path or instance_folder())
     cfg: dict = {
         "INTRANET_ENV": env,
         "SECRET_KEY": os.environ.get("SECRET_KEY") or (DEV_SECRET if env != "production" else None),
