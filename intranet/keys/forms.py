@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField
+from wtforms import HiddenField, StringField
 from wtforms.validators import DataRequired, Optional
 
 
@@ -9,3 +9,10 @@ class TagRangeForm(FlaskForm):
                         render_kw={"inputmode": "numeric", "autocomplete": "off", "placeholder": "001"})
     last = StringField(_l("To number"), validators=[Optional()],
                        render_kw={"inputmode": "numeric", "autocomplete": "off", "placeholder": "060"})
+
+
+class OvernightForm(FlaskForm):
+    """The closing round confirms an overnight car's key and where it is parked."""
+
+    day = HiddenField()
+    parking_spot = StringField(_l("Parking spot"))

@@ -1,11 +1,5 @@
-"""The key board, a tag's page (what scanning its QR code opens) with the moves of its key, the
-tags and their printed QR labels, and the overnight cars of the closing round.
-
-The board and the tag page are live like the workshop's: a move answers with the fresh panel and
-a `board-changed` event; other tablets poll and get 304 while no key moved."""
+"""The key board, its search box, and a tag's page with the taps that move its key."""
 from __future__ import annotations
-
-from datetime import date, datetime, timedelta
 
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -17,26 +11,20 @@ from intranet.core.models import Role
 from intranet.errors import Conflict, DomainError
 from intranet.extensions import db, htmx
 from intranet.keys import services
-from intranet.keys.forms import TagRangeForm
 from intranet.keys.models import KeyPlace
 from intranet.live.http import announce, board_etag, conditional_board
-from intranet.web import current_store, form_int, one_time_token, run_action, run_form, toast
+from intranet.web import current_store, form_int, one_time_token, toast
 
 BOARD = services.BOARD
 FILTERS = ("technician", "reception", "wash", "board", "free")
 
 bp = guard(Blueprint("keys", __name__, url_prefix="/keys"),
            Role.DIRECTOR, Role.ADVISOR, Role.CONTROLLER, Role.TECHNICIAN, Role.INSPECTOR, Role.ADMIN)
-tags_bp = guard(Blueprint("key_tags", __name__, url_prefix="/keys/tags"), Role.DIRECTOR, Role.ADVISOR, Role.ADMIN)
-overnight_bp = guard(Blueprint("overnight", __name__, url_prefix="/keys/overnight"),
-                     Role.DIRECTOR, Role.CONTROLLER, Role.ADVISOR)
 
 
 def _minute() -> str:
     # a key still out turns red at the key-collection time, with no move to announce it
     return clock.utcnow().strftime("%H%M")
-
-
 
 
 def _is_htmx() -> bool:
@@ -130,6 +118,7 @@ def tag_live(code: str):
 
 @bp.post("/t/<code>/move")
 def move(code: str):
+    """A tap on the tag's page: a button posting where to, to whom, the key's version and a token."""
     store = current_store()
     found = _tag_or_404(store, code)
     to = request.form.get("to", "")
@@ -156,100 +145,3 @@ def move(code: str):
         return redirect(url_for(".tag", code=code))
     fresh = _tag_or_404(store, code)
     return announce(toast(make_response(render_tag(store, fresh)), done, "success"), BOARD)
-
-
-# ------------------------------------------------------------------ tags and their QR labels
-
-def _tags_page(form: TagRangeForm, *, error=None, status: int = 200):
-    return render_template("keys/tags.html", tags=services.all_tags(current_store().id), form=form,
-                           error=error), status
-
-
-@tags_bp.get("/")
-def tags():
-    return _tags_page(TagRangeForm())
-
-
-@tags_bp.post("/")
-def add_tags():
-    store = current_store()
-    form = TagRangeForm()
-    outcome = run_form(form, lambda: services.add_tags(store.id, form.first.data, form.last.data))
-    if outcome.done:
-        flash(_("%(n)d key tags added.", n=len(outcome.result)) if outcome.result
-              else _("Those tags are already there."), "success")
-        return redirect(url_for(".tags"))
-    return _tags_page(form, error=outcome.error, status=outcome.status)
-
-
-@tags_bp.post("/<int:tag_id>/<any(retire, restore):action>")
-def set_active(tag_id: int, action: str):
-    store = current_store()
-    run_action(lambda: services.set_tag_active(store.id, tag_id, action == "restore"),
-               _("Tag retired.") if action == "retire" else _("Tag back in use."))
-    return redirect(url_for(".tags"))
-
-
-def _qr_svg(text: str) -> str:
-    import segno
-
-    return segno.make(text, error="m").svg_inline(scale=3, border=1)
-
-
-@tags_bp.get("/labels")
-def labels():
-    """A sheet of labels to print: each tag's number and the QR code of its page's address."""
-    store = current_store()
-    first, last = services.normalize_code(request.args.get("first")), services.normalize_code(request.args.get("last"))
-    chosen = [t for t in services.all_tags(store.id) if t.active
-              and (not first or (len(t.code), t.code) >= (len(first), first))
-              and (not last or (len(t.code), t.code) <= (len(last), last))]
-    labels = [(t.code, _qr_svg(url_for("keys.tag", code=t.code, _external=True))) for t in chosen]
-    return render_template("keys/labels.html", labels=labels, first=first, last=last, store=store)
-
-
-# ------------------------------------------------------------------ overnight cars
-
-def _day(value: str | None) -> date:
-    today = clock.store_today(current_store().timezone)
-    try:
-        day = datetime.strptime(value or "", "%Y-%m-%d").date()
-    except ValueError:
-        return today
-    return min(day, today)
-
-
-@overnight_bp.get("/")
-def overnight():
-    store = current_store()
-    day = _day(request.args.get("day"))
-    today = clock.store_today(store.timezone)
-    return render_template("keys/overnight.html", rows=services.overnight_cars(store, day), day=day, today=today,
-                           previous=day - timedelta(days=1), following=day + timedelta(days=1) if day < today else None)
-
-
-@overnight_bp.post("/<int:ro_id>")
-def confirm(ro_id: int):
-    store = current_store()
-    day = _day(request.form.get("day"))
-    spot = request.form.get("parking_spot", "")
-    error = None
-    try:
-        services.confirm_overnight(store, day, ro_id, parking_spot=spot, actor_id=current_user.id)
-    except DomainError as refused:
-        db.session.rollback()
-        error = refused.message
-    else:
-        db.session.commit()
-    rows = services.overnight_cars(store, day, ro_id=ro_id)
-    if not rows:
-        message = error or _("This car is no longer staying overnight.")
-        return toast(make_response("", 404), message)
-    row = rows[0]
-    row.error, row.typed_spot = error, (spot if error else None)
-    response = make_response(render_template("keys/_overnight_row.html", row=row), 422 if error else 200)
-    if error:
-        return toast(response, error)
-    return announce(toast(response, _("%(plate)s: key collected, parked at %(spot)s.", plate=row.ro.vehicle.plate,
-                                      spot=row.spot), "success"), BOARD)
-
