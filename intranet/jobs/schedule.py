@@ -32,6 +32,10 @@ MOVED_JOBS: dict[str, str] = {
     "intranet.parts.purchasing.suggest_orders_job": "intranet.parts.jobs.suggested_orders_job",
     "intranet.parts.counts.overnight_job": "intranet.parts.jobs.overnight_counts_job",
     "intranet.parts.counts.generate_sheets_job": "intranet.parts.jobs.count_sheets_job",
+    "intranet.reports.digests.daily_digest_job": "intranet.reports.jobs.daily_digest_job",
+    "intranet.reports.digests.weekly_digest_job": "intranet.reports.jobs.weekly_digest_job",
+    "intranet.reports.digests.monthly_digest_job": "intranet.reports.jobs.monthly_digest_job",
+    "intranet.reports.digests.send_due_digests_job": "intranet.reports.jobs.send_due_digests_job",
     "intranet.care.calls.follow_up_job": "intranet.care.jobs.follow_up_job",
     "intranet.care.complaints.complaint_reminders_job": "intranet.care.jobs.complaint_reminders_job",
     "intranet.care.reminders.reminders_job": "intranet.care.jobs.reminders_job",
@@ -163,21 +167,21 @@ JOBS: list[DeclaredJob] = [
     ),
     DeclaredJob(
         name="reports-daily-digest",
-        func="intranet.reports.digests.daily_digest_job",
+        func="intranet.reports.jobs.daily_digest_job",
         description=_l("Builds yesterday's daily digest of each store before the morning meeting and emails it."),
         cron="0 7 * * *",
         queue="low",
     ),
     DeclaredJob(
         name="reports-weekly-digest",
-        func="intranet.reports.digests.weekly_digest_job",
+        func="intranet.reports.jobs.weekly_digest_job",
         description=_l("On Monday builds last week's meeting pack (a section per role) and emails it."),
         cron="10 7 * * 1",
         queue="low",
     ),
     DeclaredJob(
         name="reports-monthly-digest",
-        func="intranet.reports.digests.monthly_digest_job",
+        func="intranet.reports.jobs.monthly_digest_job",
         description=_l("On the 1st builds last month's analysis against the month before and the targets, and "
                        "emails it."),
         cron="20 7 1 * *",
@@ -186,7 +190,7 @@ JOBS: list[DeclaredJob] = [
     ),
     DeclaredJob(
         name="reports-send-digests",
-        func="intranet.reports.digests.send_due_digests_job",
+        func="intranet.reports.jobs.send_due_digests_job",
         description=_l("Sends the digests still waiting (mail server down or refusing) once their next attempt "
                        "has come, waiting longer after each failure."),
         interval=300,

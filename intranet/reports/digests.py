@@ -23,6 +23,9 @@ from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 
 from intranet import clock
+from intranet.care.complaint_figures import statistics
+from intranet.care.complaints import open_complaints
+from intranet.care.models import ComplaintCategory
 from intranet.core.models import (
     InsurerPayment,
     PayType,
@@ -31,11 +34,13 @@ from intranet.core.models import (
     Store,
     User,
 )
+from intranet.director.day import day_bounds, pending_summary, week_pack
 from intranet.errors import DomainError, NotFound
 from intranet.extensions import db
-from intranet.reports import kpis
-from intranet.reports.numbers import change_text, kpi_number
+from intranet.reception.models import Finding, FindingStatus
+from intranet.reports import kpis, mail
 from intranet.reports.chart_spec import BAR, LINE, Chart, Series
+from intranet.reports.numbers import change_text, kpi_number
 from intranet.reports.digest_charts import to_png
 from intranet.reports.models import (
     Digest,
@@ -45,6 +50,9 @@ from intranet.reports.models import (
     DigestStatus,
 )
 from intranet.reports.periods import Period, day_of, month_of, week_of
+from intranet.workshop.closing import unfinished_cars
+from intranet.workshop.models import Team
+from intranet.workshop.promise import promise_risk
 
 log = logging.getLogger(__name__)
 
@@ -218,11 +226,6 @@ def _breakdown_chart(content: Content, store: Store, key: str, by: str, title: s
 
 def _now_block(store: Store, now: datetime) -> list[Block]:
     """How things stand this morning: cars on site and late, open complaints, pending parts."""
-    from intranet.care.complaints import open_complaints
-    from intranet.workshop.promise import promise_risk
-    from intranet.director.day import pending_summary
-    from intranet.workshop.closing import unfinished_cars
-
     today = clock.store_today(store.timezone)
     cars = unfinished_cars(store, today)
     risk = promise_risk([c.ro for c in cars], now)
@@ -269,9 +272,6 @@ def _count_line(key: str, name: str, value, formula: str | None = None, state: s
 
 def _role_blocks(store: Store, period: Period, now: datetime) -> list[Block]:
     """The Monday meeting pack: one block per role, as in the domain's weekly pack (周例会)."""
-    from intranet.director.day import day_bounds, week_pack
-    from intranet.reception.models import Finding, FindingStatus
-
     pack = week_pack(store, period.start, now)
     start, end = day_bounds(store, period.start, period.end)
     opened = (RepairOrder.store_id == store.id, RepairOrder.opened_at >= start, RepairOrder.opened_at < end,
@@ -407,8 +407,6 @@ def _role_blocks(store: Store, period: Period, now: datetime) -> list[Block]:
 
 
 def team_label(team) -> str:
-    from intranet.workshop.models import Team
-
     try:
         return str(Team(team).label)
     except (ValueError, AttributeError):
@@ -449,8 +447,6 @@ def _weekly(content: Content, store: Store, now: datetime) -> None:
 
 
 def _monthly(content: Content, store: Store, now: datetime) -> None:
-    from intranet.care.complaint_figures import statistics
-
     period = content.period
     content.headline, kpi_blocks = _kpi_blocks(store, period, content.compared)
     days = [day_of(d) for d in period.each_day()]
@@ -487,8 +483,6 @@ def _monthly(content: Content, store: Store, now: datetime) -> None:
 
 
 def _category(value) -> str:
-    from intranet.care.models import ComplaintCategory
-
     try:
         return str(ComplaintCategory(value).label)
     except (ValueError, AttributeError):
@@ -569,7 +563,7 @@ def build_digest(store_id: int, kind: str, period_start: date, *, now: datetime 
     return digest
 
 
-# ------------------------------------------------------------------ the recurring jobs
+# ------------------------------------------------------------------ the periods the jobs digest
 
 def due_period_start(kind: str, today: date) -> date:
     """The period a job run on `today` (store time) digests: yesterday, last week, last month."""
@@ -579,64 +573,6 @@ def due_period_start(kind: str, today: date) -> date:
     if kind == DigestKind.WEEKLY:
         return week_of(today).start - timedelta(weeks=1)
     return month_of(month_of(today).start - timedelta(days=1)).start
-
-
-def digest_job(kind: str) -> list[int]:
-    """Build each store's digest of the period just ended (once: a rerun returns the same one) and
-    try to send the new ones now; a failed send is retried by send_due_digests_job."""
-    from intranet.reports import mail
-
-    built = []
-    try:
-        now = clock.utcnow()
-        for store_id, tz in db.session.execute(select(Store.id, Store.timezone).order_by(Store.id)).all():
-            start = due_period_start(kind, clock.store_today(tz))
-            exists = db.session.scalar(select(Digest.id).where(
-                Digest.store_id == store_id, Digest.kind == str(DigestKind(kind)), Digest.period_start == start))
-            if exists:
-                continue
-            digest = build_digest(store_id, kind, start, now=now)
-            db.session.commit()
-            mail.send_digest(digest.id, now=now)
-            db.session.commit()
-            built.append(digest.id)
-        return built
-    except Exception:
-        db.session.rollback()
-        raise
-    finally:
-        db.session.remove()
-
-
-def daily_digest_job() -> list[int]:
-    return digest_job(DigestKind.DAILY)
-
-
-def weekly_digest_job() -> list[int]:
-    return digest_job(DigestKind.WEEKLY)
-
-
-def monthly_digest_job() -> list[int]:
-    return digest_job(DigestKind.MONTHLY)
-
-
-def send_due_digests_job() -> int:
-    """Every few minutes: send the queued digests whose next attempt has come. Returns how many went."""
-    from intranet.reports import mail
-
-    sent = 0
-    try:
-        now = clock.utcnow()
-        for digest_id in mail.due_digest_ids(now):
-            digest = mail.send_digest(digest_id, now=now)
-            db.session.commit()
-            sent += digest.status == DigestStatus.SENT
-        return sent
-    except Exception:
-        db.session.rollback()
-        raise
-    finally:
-        db.session.remove()
 
 
 # ------------------------------------------------------------------ recipients
@@ -698,8 +634,6 @@ def get_digest(digest_id: int, store_id: int) -> Digest:
 
 def send_now(digest_id: int, *, store_id: int) -> Digest:
     """"Send again now": try a queued (or kept) digest at once, whatever its next attempt time."""
-    from intranet.reports import mail
-
     digest = get_digest(digest_id, store_id)
     if digest.status == DigestStatus.SENT:
         return digest

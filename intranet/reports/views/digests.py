@@ -35,7 +35,6 @@ digests_bp = guard(Blueprint("digests", __name__, url_prefix="/reports/digests")
                    Role.DIRECTOR, Role.MANAGER, Role.ADMIN)
 recipients_bp = guard(Blueprint("digest_recipients", __name__, url_prefix="/reports/digests/recipients"),
                       Role.DIRECTOR, Role.ADMIN)
-BLUEPRINTS = (digests_bp, recipients_bp)
 
 
 def _digest_or_404(digest_id: int) -> Digest:

@@ -1,0 +1,91 @@
+"""A KPI per advisor, technician, team or pay type."""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from intranet.care.models import CsiScore
+from intranet.core.models import PayType, Store, User
+from intranet.errors import DomainError
+from intranet.extensions import db
+from intranet.reception.appointments import show_rate
+from intranet.reception.models import Appointment
+from intranet.reports.kpis.definitions import TENTH, _LINE_KPIS, _RO_KPIS, Value, kpi
+from intranet.reports.kpis.store_targets import target_for
+from intranet.reports.kpis.values import (
+    _Ro, _bounds, _days_so_far, _efficiency, _in, _percent, _ratio, _ro_rows, _ro_value, _technicians,
+)
+from intranet.reports.periods import Period
+from intranet.workshop.models import Team
+
+# ------------------------------------------------------------------ breakdown
+
+def _names(ids: Iterable[int]) -> dict[int, str]:
+    ids = {i for i in ids if i is not None}
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all())
+
+
+def breakdown(store: Store, period: Period, key: str, by: str) -> list[tuple[str, int | None, Value]]:
+    """The KPI per advisor / technician / team / pay type: (label, member id or None, value).
+    Members are those with data in the period; a member id is the user's id (advisor, technician),
+    None for teams and pay types (the label then is the team's or payer's name)."""
+    k = kpi(key)
+    if by not in k.breakdowns:
+        raise DomainError(_l("This figure cannot be broken down that way."), field="by")
+    tg = target_for(store.id, key)
+    since, until = _bounds(store, period)
+    days = _days_so_far(store, period)
+    if key in _RO_KPIS:
+        rows = _ro_rows(store, since, until, lines=key in _LINE_KPIS)
+        if by == "advisor":
+            groups: dict[int | None, list[_Ro]] = defaultdict(list)
+            for ro in rows:
+                groups[ro.advisor_id].append(ro)
+            names = _names(groups)
+            found = [(names.get(a, str(_l("No advisor"))), a, _ro_value(k, rs, period.start, period.end, days, tg))
+                     for a, rs in groups.items()]
+            return sorted(found, key=lambda t: (t[1] is None, t[0]))
+        if by == "pay_type":
+            return [(str(p.label), None, _ro_value(k, rows, period.start, period.end, days, tg, pay_type=p.value))
+                    for p in PayType]
+        if by == "team":
+            return [(str(t.label), None,
+                     Value(k, v := sum((r.by_team.get(t.value, Decimal("0.00")) for r in rows
+                                        if _in(r, period.start, period.end, "delivered")), Decimal("0.00")),
+                           v, None, tg)) for t in Team]
+    if key == "tech_efficiency":
+        teams = _technicians(store, period)
+        if by == "team":
+            return [(str(team.label), None, _efficiency(k, f.total.sold_hours, f.total.clocked_hours, tg))
+                    for team, f in teams.items()]
+        people = [p for f in teams.values() for p in f.people if p.jobs_done or p.clocked_hours]
+        return sorted([(p.name, p.user_id, _efficiency(k, p.sold_hours, p.clocked_hours, tg)) for p in people],
+                      key=lambda t: t[0])
+    if key == "show_rate":
+        advisors = db.session.scalars(select(Appointment.advisor_id).distinct().where(
+            Appointment.store_id == store.id, Appointment.starts_at >= since, Appointment.starts_at < until)).all()
+        names = _names(advisors)
+        found = []
+        for advisor_id in advisors:
+            arrived, no_show, _rate = show_rate(store.id, since, until, advisor_id=advisor_id)
+            if arrived + no_show:
+                found.append((names.get(advisor_id, "?"), advisor_id,
+                              Value(k, _percent(arrived, arrived + no_show), arrived, arrived + no_show, tg)))
+        return sorted(found, key=lambda t: t[0])
+    if key == "csi":
+        rows = db.session.execute(
+            select(CsiScore.advisor_id, func.sum(CsiScore.score), func.count())
+            .where(CsiScore.store_id == store.id, CsiScore.surveyed_on >= period.start,
+                   CsiScore.surveyed_on <= period.end).group_by(CsiScore.advisor_id)).all()
+        names = _names(a for a, _s, _c in rows)
+        found = [(names.get(a, str(_l("No advisor"))), a,
+                  Value(k, _ratio(Decimal(str(s)), c), Decimal(str(s)).quantize(TENTH), int(c), tg))
+                 for a, s, c in rows]
+        return sorted(found, key=lambda t: (t[1] is None, t[0]))
+    raise DomainError(_l("This figure cannot be broken down that way."), field="by")
