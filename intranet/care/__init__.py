@@ -1,18 +1,14 @@
 """Customer care: follow-up calls, complaints, reminders, customer files, lapsed customers, events, CSI.
 
-Each view module lists its blueprints in `BLUEPRINTS`; the app registers them all."""
+The screens are the `views` package (its `BLUEPRINTS`); `init_app` registers them with the app."""
 from __future__ import annotations
 
 import importlib
 
-VIEW_MODULES = ("calls_views", "customer_views", "complaint_views", "reminder_views", "csi_views")
-
-
 def blueprints() -> list:
-    found = []
-    for name in VIEW_MODULES:
-        found.extend(importlib.import_module(f"intranet.care.{name}").BLUEPRINTS)
-    return found
+    # The screens (intranet.care.views) are imported when the app is built, not with the package:
+    # importing intranet.care.models, as other areas do, must not pull in every view and form.
+    return list(importlib.import_module("intranet.care.views").BLUEPRINTS)
 
 
 def init_app(app) -> None:

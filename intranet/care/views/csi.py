@@ -1,11 +1,10 @@
-"""CSI and the care figures (care, the director, management; advisors read them), the import of
-the manufacturer's survey scores (care, the director, management), and the store's customer-care
-settings (the director, the administrator)."""
+"""CSI and the care figures (care, the director, management; advisors read them), and the import
+of the manufacturer's survey scores (care, the director, management)."""
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
@@ -14,9 +13,8 @@ from intranet import clock
 from intranet.auth import access
 from intranet.auth.access import guard
 from intranet.care import csi
-from intranet.care.settings import (
-    DAYS_HINT, GROUPS, SETTINGS, SettingsRefused, save_care_settings, settings_for, supervisor_choices,
-)
+from intranet.care.forms import CsiImportForm
+from intranet.care.settings import settings_for
 from intranet.core.models import Role
 from intranet.errors import DomainError
 from intranet.extensions import db
@@ -26,8 +24,7 @@ bp = guard(Blueprint("csi", __name__, url_prefix="/care/csi"),
            Role.CARE, Role.DIRECTOR, Role.MANAGER, Role.ADVISOR)
 import_bp = guard(Blueprint("csi_import", __name__, url_prefix="/care/csi/import"),
                   Role.CARE, Role.DIRECTOR, Role.MANAGER)
-settings_bp = guard(Blueprint("care_settings", __name__, url_prefix="/care/settings"), Role.DIRECTOR, Role.ADMIN)
-BLUEPRINTS = [bp, import_bp, settings_bp]
+BLUEPRINTS = [bp, import_bp]
 
 GRID_MONTHS = 6
 
@@ -73,11 +70,13 @@ def index():
 @import_bp.route("/", methods=["GET", "POST"], endpoint="page")
 def import_page():
     store = current_store()
+    form = CsiImportForm()
     report, error = None, None
-    scale = request.form.get("scale", csi.SCALE_AUTO)
+    scale = form.scale.data or csi.SCALE_AUTO
     if request.method == "POST":
-        upload = request.files.get("file")
+        upload = form.file.data
         try:
+            form.check()
             report = csi.import_scores(store.id, current_user.id, upload,
                                        upload.filename if upload else None, scale=scale)
             db.session.commit()
@@ -91,32 +90,3 @@ def import_page():
     return render_template("care/csi/import.html", report=report, error=error, scale=scale,
                            columns=csi.COLUMNS, recent=csi.recent_imports(store.id),
                            target=settings_for(store.id).csi_target), 422 if error else 200
-
-
-# ------------------------------------------------------------------ care settings
-
-def _shown_values(row) -> dict:
-    return {s.name: "" if getattr(row, s.name) is None else str(getattr(row, s.name)) for s in SETTINGS}
-
-
-@settings_bp.route("/", methods=["GET", "POST"], endpoint="page")
-def settings_page():
-    store = current_store()
-    errors, error = {}, None
-    if request.method == "POST":
-        values = {s.name: request.form.get(s.name, "") for s in SETTINGS}
-        try:
-            save_care_settings(store.id, values)
-        except SettingsRefused as refused:
-            db.session.rollback()
-            errors, error = refused.errors, refused.message
-        else:
-            db.session.commit()
-            flash(_("Customer-care settings saved."), "success")
-            return redirect(url_for(".page"))
-    else:
-        values = _shown_values(settings_for(store.id))
-        db.session.commit()  # the row is made on first use
-    return render_template("care/settings.html", settings=SETTINGS, groups=GROUPS, values=values, errors=errors,
-                           error=error, supervisors=supervisor_choices(store.id), days_hint=DAYS_HINT), \
-        422 if error else 200

@@ -11,27 +11,21 @@ from flask_login import current_user
 from intranet import clock
 from intranet.auth.access import guard
 from intranet.care import calls, questions
+from intranet.care.forms import AnswerQuestionForm, AskSupervisorForm, NotReachedForm, ReachedForm, ToldCustomerForm
 from intranet.care.models import (
     CALL_TOPIC_LABELS, CALL_TOPICS, AttemptOutcome, CallKind, CallStatus, QuestionStatus, Satisfaction,
 )
 from intranet.care.settings import settings_for
+from intranet.care.views.common import local_now, or_404
 from intranet.core.models import ContactTime, Role
 from intranet.errors import Conflict, DomainError, NotFound
 from intranet.extensions import db
-from intranet.web import current_store, form_int, run_action
+from intranet.web import current_store, run_action
 
 bp = guard(Blueprint("calls", __name__, url_prefix="/care/calls"), Role.CARE, Role.DIRECTOR, Role.MANAGER)
 questions_bp = guard(Blueprint("questions", __name__, url_prefix="/care/questions"),
                      Role.CARE, Role.DIRECTOR, Role.MANAGER)
 BLUEPRINTS = [bp, questions_bp]
-
-
-def _status(refused: DomainError) -> int:
-    return 409 if isinstance(refused, Conflict) else 422
-
-
-def _local_now() -> datetime:
-    return clock.to_store_time(clock.utcnow(), current_store().timezone).replace(tzinfo=None)
 
 
 @bp.get("/")
@@ -45,14 +39,11 @@ def queue():
     today = clock.store_today(store.timezone)
     return render_template("care/calls/queue.html", entries=entries, who=who, is_agent=is_agent,
                            counts=calls.queue_counts(store.id, today), today=today,
-                           local_now=_local_now(), now_utc=now)
+                           local_now=local_now(), now_utc=now)
 
 
 def _call_or_404(call_id: int):
-    try:
-        return calls.get_call(call_id, current_store().id)
-    except NotFound:
-        abort(404)
+    return or_404(lambda: calls.get_call(call_id, current_store().id))
 
 
 def _script(call) -> dict:
@@ -79,26 +70,26 @@ def _script(call) -> dict:
     }
 
 
-def _retry_choices(call, local_now: datetime) -> list[tuple[str, str]]:
+def _retry_choices(call, now_local: datetime) -> list[tuple[str, str]]:
     """Quick retry times: in one and two hours, and tomorrow at the start of the customer's time."""
     start, _end = calls.contact_window(call.customer)
-    tomorrow = datetime.combine(local_now.date() + timedelta(days=1), start)
-    choices = [(local_now + timedelta(hours=1), _("In 1 hour")), (local_now + timedelta(hours=2), _("In 2 hours")),
+    tomorrow = datetime.combine(now_local.date() + timedelta(days=1), start)
+    choices = [(now_local + timedelta(hours=1), _("In 1 hour")), (now_local + timedelta(hours=2), _("In 2 hours")),
                (tomorrow, _("Tomorrow %(time)s", time=start.strftime("%H:%M")))]
     return [(when.strftime("%Y-%m-%dT%H:%M"), label) for when, label in choices]
 
 
 def _call_page(call, *, error: str | None = None, typed=None, status: int = 200):
-    local_now = _local_now()
+    now_local = local_now()
     context = {
         "call": call, "script": _script(call), "topics": [(t, CALL_TOPIC_LABELS[t]) for t in CALL_TOPICS],
         "satisfaction": list(Satisfaction), "outcomes": [o for o in AttemptOutcome if o != AttemptOutcome.REACHED],
-        "in_time": calls.within_preferred_time(call.customer, local_now),
+        "in_time": calls.within_preferred_time(call.customer, now_local),
         "window": calls.contact_window(call.customer),
         "contact_label": ContactTime(call.customer.preferred_contact_time or ContactTime.ANY).label,
-        "history": calls.call_history(call.customer_id), "retry_choices": _retry_choices(call, local_now),
+        "history": calls.call_history(call.customer_id), "retry_choices": _retry_choices(call, now_local),
         "customer_questions": questions.questions_of(call.customer_id),
-        "error": error, "typed": typed or {}, "local_now": local_now, "settings": settings_for(call.store_id),
+        "error": error, "typed": typed or {}, "local_now": now_local, "settings": settings_for(call.store_id),
     }
     return make_response(render_template("care/calls/call.html", **context), status)
 
@@ -108,34 +99,27 @@ def call(call_id: int):
     return _call_page(_call_or_404(call_id))
 
 
-def _refused(call_id: int, refused: DomainError):
+def _refused(call_id: int, form, refused: DomainError):
+    """The call's page again, the message beside its field and what was typed kept: 409 when the
+    call changed meanwhile, else 422."""
     db.session.rollback()
-    typed = {**request.form.to_dict(), "field": refused.field}
-    return _call_page(_call_or_404(call_id), error=refused.message, typed=typed, status=_status(refused))
-
-
-def _parse_local(value: str | None) -> datetime | None:
-    value = (value or "").strip()
-    if not value:
-        return None
-    try:
-        local = datetime.fromisoformat(value)
-    except ValueError:
-        raise DomainError(_("That is not a time."), field="retry_at") from None
-    return clock.store_local_to_utc(local, current_store().timezone)
+    typed = {**form.typed(), "field": refused.field}
+    status = 409 if isinstance(refused, Conflict) else 422
+    return _call_page(_call_or_404(call_id), error=refused.message, typed=typed, status=status)
 
 
 @bp.post("/<int:call_id>/not-reached")
 def not_reached(call_id: int):
     store = current_store()
+    form = NotReachedForm()
     try:
+        form.check()
         calls.record_not_reached(call_id, store_id=store.id, actor_id=current_user.id,
-                                 outcome=request.form.get("outcome", ""),
-                                 retry_at=_parse_local(request.form.get("retry_at")),
-                                 note=request.form.get("note"), version=form_int("version"),
-                                 override_reason=request.form.get("override_reason"))
+                                 outcome=form.outcome.data or "", retry_at=form.retry_at.utc(store.timezone),
+                                 note=form.note.data, version=form.version.data,
+                                 override_reason=form.override_reason.data)
     except DomainError as refused:
-        return _refused(call_id, refused)
+        return _refused(call_id, form, refused)
     db.session.commit()
     flash(_("Attempt recorded. The call comes back at the retry time."), "success")
     return redirect(url_for("calls.queue"))
@@ -144,14 +128,13 @@ def not_reached(call_id: int):
 @bp.post("/<int:call_id>/reached")
 def reached(call_id: int):
     store = current_store()
-    form = request.form
-    answers = calls.Answers(satisfaction=form.get("satisfaction"),
-                            topics={t: form.get(f"topic_{t}") for t in CALL_TOPICS}, comments=form.get("comments"))
+    form = ReachedForm()
     try:
-        done = calls.record_reached(call_id, store_id=store.id, actor_id=current_user.id, answers=answers,
-                                    version=form_int("version"), override_reason=form.get("override_reason"))
+        form.check()
+        done = calls.record_reached(call_id, store_id=store.id, actor_id=current_user.id, answers=form.answers(),
+                                    version=form.version.data, override_reason=form.override_reason.data)
     except DomainError as refused:
-        return _refused(call_id, refused)
+        return _refused(call_id, form, refused)
     db.session.commit()
     if calls.dissatisfied(done) and done.complaint_id:
         flash(_("Complaint opened and the customer will be called again until satisfied."), "warning")
@@ -163,11 +146,13 @@ def reached(call_id: int):
 @bp.post("/<int:call_id>/question")
 def ask(call_id: int):
     store = current_store()
+    form = AskSupervisorForm()
     try:
+        form.check()
         questions.ask_supervisor(store_id=store.id, actor_id=current_user.id, call_id=call_id,
-                                 question=request.form.get("question", ""))
+                                 question=form.question.data or "")
     except DomainError as refused:
-        return _refused(call_id, refused)
+        return _refused(call_id, form, refused)
     db.session.commit()
     flash(_("Passed to the supervisor, who answers within %(days)s days.",
             days=settings_for(store.id).question_due_days), "success")
@@ -194,16 +179,18 @@ def question(question_id: int):
 
 @questions_bp.post("/<int:question_id>/answer")
 def answer(question_id: int):
+    form = AnswerQuestionForm()
     run_action(lambda: questions.answer(question_id, store_id=current_store().id, actor_id=current_user.id,
-                                        answer_text=request.form.get("answer", "")),
+                                        answer_text=form.answer.data or ""),
                _("Answer saved: the agent tells the customer today."))
     return redirect(url_for("questions.question", question_id=question_id))
 
 
 @questions_bp.post("/<int:question_id>/told")
 def told(question_id: int):
+    form = ToldCustomerForm()
     run_action(lambda: questions.mark_told(question_id, store_id=current_store().id, actor_id=current_user.id,
-                                           note=request.form.get("note")),
+                                           note=form.note.data),
                _("Recorded: the customer has the answer."))
     return redirect(url_for("questions.list_"))
 

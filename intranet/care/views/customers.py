@@ -2,14 +2,7 @@
 existing customers in from a file with a row-by-row report, take them out again."""
 from __future__ import annotations
 
-from flask import (
-    Blueprint,
-    current_app,
-    make_response,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, current_app, make_response, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.routing import BuildError
 
@@ -17,6 +10,8 @@ from intranet import clock
 from intranet.auth import access
 from intranet.auth.access import guard
 from intranet.care import customer_file, imports
+from intranet.care.forms import CustomerImportForm
+from intranet.care.views.common import page_arg
 from intranet.core.models import Role
 from intranet.errors import DomainError
 from intranet.extensions import db, htmx
@@ -47,11 +42,6 @@ def _file_links():
     return {"file_link": file_link}
 
 
-def _page() -> int:
-    value = request.args.get("page", "1")
-    return max(int(value), 1) if value.isdigit() else 1
-
-
 @bp.get("/", endpoint="index")
 def customer_list():
     store = current_store()
@@ -59,7 +49,7 @@ def customer_list():
     query = request.args.get("q", "").strip()[:40]
     chosen = request.args.get("f", "")
     chosen = chosen if chosen in customer_file.FILTERS else ""
-    page = _page()
+    page = page_arg()
     customers, more = customer_file.find_customers(store.id, today=today, query=query, filter_name=chosen,
                                                    page=page, per_page=PER_PAGE)
     context = {"customers": customers, "more": more, "page": page, "query": query, "chosen": chosen,
@@ -73,10 +63,12 @@ def customer_list():
 @bp.route("/import", methods=["GET", "POST"], endpoint="import_file")
 def import_file():
     store = current_store()
+    form = CustomerImportForm()
     report = error = None
     if request.method == "POST":
         try:
-            table = imports.read_table(request.files.get("file"))
+            form.check()
+            table = imports.read_table(form.file.data)
             report = imports.import_customers(table, store_id=store.id)
             db.session.commit()
         except DomainError as refused:

@@ -3,7 +3,6 @@ and the month's statistics and analysis. Object-level rules (who may take which 
 intranet.care.complaints."""
 from __future__ import annotations
 
-import base64
 from datetime import date, datetime
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -16,27 +15,23 @@ from intranet import clock
 from intranet.auth.access import guard
 from intranet.care import complaint_figures
 from intranet.care import complaints as service
-from intranet.care.models import (
-    Complaint, ComplaintCategory, ComplaintChannel, ComplaintStatus, Department,
+from intranet.care.forms import (
+    ApproveForm, CallBackForm, CarryOutForm, ConfirmForm, InvestigateForm, JudgeForm, ReasonForm,
+    RegisterComplaintForm, SolutionForm, StepForm,
 )
+from intranet.care.models import Complaint, ComplaintCategory, ComplaintChannel, ComplaintStatus, Department
+from intranet.care.views.common import local_now, or_404
 from intranet.core.models import Customer, RepairOrder, Role, User, Vehicle
 from intranet.core.services import search_vehicles
 from intranet.errors import Conflict, DomainError, NotFound
 from intranet.extensions import db
-from intranet.web import current_store, form_int
+from intranet.web import current_store
 
 bp = guard(Blueprint("complaints", __name__, url_prefix="/care/complaints"),
            Role.CARE, Role.DIRECTOR, Role.MANAGER, Role.ADVISOR, Role.CONTROLLER)
 BLUEPRINTS = [bp]
 
 STATUS_FILTERS = (("open", _l("Open")), ("all", _l("All")))
-
-
-def _or_404(lookup):
-    try:
-        return lookup()
-    except NotFound:
-        abort(404)
 
 
 def _month_arg(name: str = "month") -> date | None:
@@ -46,13 +41,13 @@ def _month_arg(name: str = "month") -> date | None:
         return None
 
 
-def _now_local() -> datetime:
-    return clock.to_store_time(clock.utcnow(), current_store().timezone).replace(tzinfo=None)
-
-
 def _labels() -> dict:
     return {"channels": list(ComplaintChannel), "categories": list(ComplaintCategory),
             "departments": list(Department)}
+
+
+def _status(refused: DomainError) -> int:
+    return 409 if isinstance(refused, Conflict) else 422
 
 
 # ------------------------------------------------------------------ the list
@@ -79,12 +74,11 @@ def index():
 
 
 # ------------------------------------------------------------------ registering
-def _register_context(values) -> dict:
+def _register_context(vehicle_id: int | None, customer_id: int | None, ro_id: int | None) -> dict:
+    """The customer and car the complaint is about (chosen by a search, or from a repair order),
+    the car's recent repair orders, and the search's results."""
     store = current_store()
     vehicle = customer = None
-    vehicle_id = values.get("vehicle_id", type=int) if hasattr(values, "getlist") else None
-    customer_id = values.get("customer_id", type=int) if hasattr(values, "getlist") else None
-    ro_id = values.get("repair_order_id", type=int) if hasattr(values, "getlist") else None
     if ro_id and not vehicle_id:
         ro = db.session.get(RepairOrder, ro_id)
         if ro and ro.store_id == store.id:
@@ -111,37 +105,36 @@ def _register_context(values) -> dict:
 @bp.route("/new", methods=["GET", "POST"])
 def new():
     store = current_store()
-    typed = request.form if request.method == "POST" else request.args
-    context = _register_context(typed)
+    form = RegisterComplaintForm()
+    if request.method == "POST":
+        typed = form.typed()
+        chosen = (form.vehicle_id.data, form.customer_id.data, form.repair_order_id.data)
+    else:
+        typed = request.args
+        chosen = tuple(request.args.get(name, type=int) for name in ("vehicle_id", "customer_id", "repair_order_id"))
+    context = _register_context(*chosen)
     error, field = None, None
     if request.method == "POST":
         if context["customer"] is None:
             error, field = _("Find and choose the customer first."), "customer_id"
         else:
-            received = (request.form.get("received_at") or "").strip()
             try:
-                received_at = clock.store_local_to_utc(datetime.strptime(received, "%Y-%m-%dT%H:%M"),
-                                                       store.timezone) if received else None
-            except ValueError:
-                received_at, error, field = None, _("Write the date and time the complaint came in."), "received_at"
-            if error is None:
-                try:
-                    complaint = service.register_complaint(
-                        store_id=store.id, customer_id=context["customer"].id, actor_id=current_user.id,
-                        channel=request.form.get("channel"), category=request.form.get("category"),
-                        description=request.form.get("description"), received_at=received_at,
-                        repair_order_id=request.form.get("repair_order_id", type=int),
-                        vehicle_id=context["vehicle"].id if context["vehicle"] else None)
-                except DomainError as refused:
-                    db.session.rollback()
-                    error, field = str(refused.message), refused.field
-                    context = _register_context(typed)
-                else:
-                    db.session.commit()
-                    flash(_("Complaint %(number)s registered.", number=complaint.number), "success")
-                    return redirect(url_for(".page", complaint_id=complaint.id))
+                form.check()
+                complaint = service.register_complaint(
+                    store_id=store.id, customer_id=context["customer"].id, actor_id=current_user.id,
+                    channel=form.channel.data, category=form.category.data, description=form.description.data,
+                    received_at=form.received_at.utc(store.timezone), repair_order_id=form.repair_order_id.data,
+                    vehicle_id=context["vehicle"].id if context["vehicle"] else None)
+            except DomainError as refused:
+                db.session.rollback()
+                error, field = str(refused.message), refused.field
+                context = _register_context(*chosen)
+            else:
+                db.session.commit()
+                flash(_("Complaint %(number)s registered.", number=complaint.number), "success")
+                return redirect(url_for(".page", complaint_id=complaint.id))
     return render_template("care/complaints/new.html", typed=typed, error=error, field=field,
-                           now_local=_now_local().strftime("%Y-%m-%dT%H:%M"), **context, **_labels()), (
+                           now_local=local_now().strftime("%Y-%m-%dT%H:%M"), **context, **_labels()), (
         422 if error else 200)
 
 
@@ -160,48 +153,30 @@ def _render(complaint: Complaint, *, error=None, field=None, typed=None, step=No
 
 @bp.get("/<int:complaint_id>")
 def page(complaint_id: int):
-    complaint = _or_404(lambda: service.get_complaint(complaint_id, current_store().id))
+    complaint = or_404(lambda: service.get_complaint(complaint_id, current_store().id))
     return _render(complaint)
 
 
-def _yes_no(name: str) -> bool | None:
-    value = request.form.get(name)
-    return True if value == "yes" else False if value == "no" else None
-
-
-def _signature_png() -> bytes | None:
-    data = request.form.get("signature", "")
-    if not data.startswith("data:image/png;base64,"):
-        return None
-    try:
-        return base64.b64decode(data.split(",", 1)[1], validate=True) or None
-    except ValueError:
-        return None
-
-
-STEP_ACTIONS = {
-    "judge": lambda cid, kw: service.judge(cid, justified=_yes_no("justified"),
-                                           explanation=request.form.get("explanation"), **kw),
-    "investigate": lambda cid, kw: service.investigate(cid, cause=request.form.get("cause"),
-                                                       department=request.form.get("department"),
-                                                       responsible_id=form_int("responsible_id"), **kw),
-    "solution": lambda cid, kw: service.add_solution(cid, text=request.form.get("text"),
-                                                     cost=request.form.get("cost"), **kw),
-    "submit": lambda cid, kw: service.submit_for_approval(cid, **kw),
-    "approve": lambda cid, kw: service.approve(cid, request.form.get("solution_id"), **kw),
-    "reject": lambda cid, kw: service.reject(cid, reason=request.form.get("reason"), **kw),
-    "carry-out": lambda cid, kw: service.carry_out(cid, note=request.form.get("note"),
-                                                   penalty_note=request.form.get("penalty_note"), **kw),
-    "confirm": lambda cid, kw: service.confirm(cid, kind=request.form.get("kind"),
-                                               signed_name=request.form.get("signed_name"),
-                                               signature_png=_signature_png(),
-                                               recording_ref=request.form.get("recording_ref"),
-                                               photo_folder=current_app.config["PHOTO_FOLDER"], **kw),
-    "not-accepted": lambda cid, kw: service.not_accepted(cid, reason=request.form.get("reason"), **kw),
-    "call-back": lambda cid, kw: service.call_back(cid, note=request.form.get("call_note"),
-                                                   satisfied=_yes_no("satisfied"),
-                                                   improvement=request.form.get("improvement"), **kw),
-    "close": lambda cid, kw: service.close(cid, **kw),
+# each step: its form, and the service call it makes with what was typed
+STEPS = {
+    "judge": (JudgeForm, lambda cid, f, kw: service.judge(cid, justified=f.justified.answer,
+                                                          explanation=f.explanation.data, **kw)),
+    "investigate": (InvestigateForm, lambda cid, f, kw: service.investigate(
+        cid, cause=f.cause.data, department=f.department.data, responsible_id=f.responsible_id.data, **kw)),
+    "solution": (SolutionForm, lambda cid, f, kw: service.add_solution(cid, text=f.text.data, cost=f.cost.data,
+                                                                       **kw)),
+    "submit": (StepForm, lambda cid, f, kw: service.submit_for_approval(cid, **kw)),
+    "approve": (ApproveForm, lambda cid, f, kw: service.approve(cid, f.solution_id.data, **kw)),
+    "reject": (ReasonForm, lambda cid, f, kw: service.reject(cid, reason=f.reason.data, **kw)),
+    "carry-out": (CarryOutForm, lambda cid, f, kw: service.carry_out(cid, note=f.note.data,
+                                                                     penalty_note=f.penalty_note.data, **kw)),
+    "confirm": (ConfirmForm, lambda cid, f, kw: service.confirm(
+        cid, kind=f.kind.data, signed_name=f.signed_name.data, signature_png=f.signature_png(),
+        recording_ref=f.recording_ref.data, photo_folder=current_app.config["PHOTO_FOLDER"], **kw)),
+    "not-accepted": (ReasonForm, lambda cid, f, kw: service.not_accepted(cid, reason=f.reason.data, **kw)),
+    "call-back": (CallBackForm, lambda cid, f, kw: service.call_back(
+        cid, note=f.call_note.data, satisfied=f.satisfied.answer, improvement=f.improvement.data, **kw)),
+    "close": (StepForm, lambda cid, f, kw: service.close(cid, **kw)),
 }
 STEP_DONE = {
     "judge": _l("Judgement recorded."), "investigate": _l("Cause and responsibility recorded."),
@@ -215,13 +190,15 @@ STEP_DONE = {
 @bp.post("/<int:complaint_id>/<step>")
 def step(complaint_id: int, step: str):
     store = current_store()
-    action = STEP_ACTIONS.get(step)
-    if action is None:
+    if step not in STEPS:
         abort(404)
-    _or_404(lambda: service.get_complaint(complaint_id, store.id))
-    kw = {"store_id": store.id, "actor_id": current_user.id, "version": request.form.get("version")}
+    form_class, action = STEPS[step]
+    or_404(lambda: service.get_complaint(complaint_id, store.id))
+    form = form_class()
+    kw = {"store_id": store.id, "actor_id": current_user.id, "version": form.version.data}
     try:
-        result = action(complaint_id, kw)
+        form.check()
+        result = action(complaint_id, form, kw)
     except NotFound:
         db.session.rollback()
         abort(404)
@@ -229,8 +206,8 @@ def step(complaint_id: int, step: str):
         db.session.rollback()
         db.session.expire_all()
         complaint = service.get_complaint(complaint_id, store.id)
-        return _render(complaint, error=refused.message, field=refused.field, typed=request.form, step=step,
-                       status=409 if isinstance(refused, Conflict) else 422)
+        return _render(complaint, error=refused.message, field=refused.field, typed=form.typed(), step=step,
+                       status=_status(refused))
     db.session.commit()
     complaint = result if isinstance(result, Complaint) else None
     message = STEP_DONE[step]
@@ -245,18 +222,20 @@ def step(complaint_id: int, step: str):
 @bp.post("/<int:complaint_id>/solutions/<int:solution_id>/remove")
 def remove_solution(complaint_id: int, solution_id: int):
     store = current_store()
-    _or_404(lambda: service.get_complaint(complaint_id, store.id))
+    or_404(lambda: service.get_complaint(complaint_id, store.id))
+    form = StepForm()
     try:
+        form.check()
         service.remove_solution(complaint_id, solution_id, store_id=store.id, actor_id=current_user.id,
-                                version=request.form.get("version"))
+                                version=form.version.data)
     except NotFound:
         db.session.rollback()
         abort(404)
     except DomainError as refused:
         db.session.rollback()
         db.session.expire_all()
-        return _render(service.get_complaint(complaint_id, store.id), error=refused.message, typed=request.form,
-                       step="solution", status=409 if isinstance(refused, Conflict) else 422)
+        return _render(service.get_complaint(complaint_id, store.id), error=refused.message, typed=form.typed(),
+                       step="solution", status=_status(refused))
     db.session.commit()
     flash(_("Solution removed."), "success")
     return redirect(url_for(".page", complaint_id=complaint_id) + "#solutions")
