@@ -15,14 +15,14 @@ from intranet.auth.access import guard
 from intranet.core.models import Role
 from intranet.director import equipment as register_service
 from intranet.director import form_quality, insurers
+from intranet.director.forms import (
+    ContactForm, EquipmentForm, HoursForm, InsurerForm, RecordForm, SpotCheckForm, TaskForm,
+)
 from intranet.director.models import ContactChannel, EquipmentKind, InspectionRound
 from intranet.director.settings import settings_for
-from intranet.director.office_forms import (
-    ContactForm, EquipmentForm, HoursForm, InsurerForm, RecordForm, TaskForm,
-)
 from intranet.errors import Conflict, DomainError, NotFound
 from intranet.extensions import db
-from intranet.web import current_store, run_form, toast
+from intranet.web import current_store, is_htmx_request, run_form, toast
 
 insurers_bp = guard(Blueprint("insurers", __name__, url_prefix="/director/insurers"),
                     Role.DIRECTOR, Role.ACCIDENT, Role.MANAGER)
@@ -310,19 +310,20 @@ def answer(round_id: int, equipment_id: int):
     store = current_store()
     round_ = _or_404(lambda: register_service.get_round(round_id, store.id))
     _or_404(lambda: register_service.get_equipment(equipment_id, store.id))
-    card_ok = request.form.get("card_ok")
+    form = SpotCheckForm()
+    card_ok = form.card_ok.data
     if card_ok not in ("1", "0"):
         message = _("Tap “Card up to date” or “Not up to date”.")
         return toast(_spot_row(round_, equipment_id, error=message, status=422), message)
     try:
         register_service.record_spot_check(store.id, round_id, equipment_id, card_ok=card_ok == "1",
-                                           note=request.form.get("note"), actor_id=current_user.id)
+                                           note=form.note.data, actor_id=current_user.id)
     except DomainError as refused:
         db.session.rollback()
         status = 409 if isinstance(refused, Conflict) else 422
         return toast(_spot_row(round_, equipment_id, error=refused.message, status=status), refused.message)
     db.session.commit()
-    if request.headers.get("HX-Request") != "true":
+    if not is_htmx_request():
         flash(_("Saved."), "success")
         return redirect(request.referrer or url_for("core.home"))
     if card_ok == "1":

@@ -16,22 +16,20 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.routing import BuildError
 
-from intranet import clock
 from intranet.auth import access
 from intranet.auth.access import guard
+from intranet.care.models import ComplaintCategory
 from intranet.core.models import Role
 from intranet.director import day as services
+from intranet.director.forms import WorkLogForm
 from intranet.director.models import WorkLog
+from intranet.director.views.shared import store_now
 from intranet.errors import DomainError
 from intranet.extensions import db
-from intranet.web import current_store
+from intranet.web import is_htmx_request
 
 bp = guard(Blueprint("director_day", __name__, url_prefix="/director/day"), Role.DIRECTOR, Role.MANAGER)
 log_bp = guard(Blueprint("director_log", __name__, url_prefix="/director/day/log"), Role.DIRECTOR)
-
-
-def _is_htmx() -> bool:
-    return request.headers.get("HX-Request") == "true" and request.headers.get("HX-History-Restore-Request") != "true"
 
 
 EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)  # beyond these, the neighbouring days overflow
@@ -43,11 +41,6 @@ def _date(value: str | None, default: date) -> date:
     except ValueError:
         return default
     return parsed if EARLIEST <= parsed <= LATEST else default
-
-
-def _store_now():
-    store = current_store()
-    return store, clock.utcnow(), clock.store_today(store.timezone)
 
 
 @dataclass
@@ -90,8 +83,6 @@ def _link(endpoints, **values) -> str | None:
 
 
 def _render_page(store, day: date, now, today, form: LogForm | None, status: int = 200):
-    from intranet.care.models import ComplaintCategory
-
     sheet = services.day_sheet(store, day, now)
     if form is None and current_user.has_role(Role.DIRECTOR):
         form = LogForm.of(day, sheet.log_of(current_user.id))
@@ -107,18 +98,18 @@ def _render_page(store, day: date, now, today, form: LogForm | None, status: int
 
 @bp.get("/")
 def page():
-    store, now, today = _store_now()
+    store, now, today = store_now()
     day = min(_date(request.args.get("day"), today), today)  # a log of a day still to come has nothing in it
     return _render_page(store, day, now, today, None)
 
 
 @log_bp.post("/")
 def save():
-    store, now, today = _store_now()
-    day = _date(request.form.get("day"), today)
-    notes, problems = request.form.get("notes", ""), request.form.get("problems", "")
-    version = request.form.get("version", "0")
-    form = LogForm(day=day, notes=notes, problems=problems, version=int(version) if version.isdigit() else 0)
+    store, now, today = store_now()
+    posted = WorkLogForm()
+    day = _date(posted.day.data, today)
+    notes, problems = posted.notes.data or "", posted.problems.data or ""
+    form = LogForm(day=day, notes=notes, problems=problems, version=posted.expected_version or 0)
     try:
         log = services.save_log(store.id, day, author_id=current_user.id, notes=notes, problems=problems,
                                 expected_version=form.version, today=today)
@@ -136,14 +127,14 @@ def save():
         return _refused(store, day, now, today, form, 422)
     saved_day, version, updated_at = log.day, log.version, log.updated_at
     db.session.commit()
-    if _is_htmx():
+    if is_htmx_request():
         return render_template("director/day/_log_saved.html", version=version, updated_at=updated_at)
     flash(_("Work log saved."), "success")
     return redirect(url_for("director_day.page", day=saved_day.isoformat(), _anchor="day-log"))
 
 
 def _refused(store, day, now, today, form: LogForm, status: int):
-    if _is_htmx():
+    if is_htmx_request():
         response = make_response(render_template("director/day/_log_form.html", form=form), status)
         response.headers["HX-Retarget"] = "#day-log"
         response.headers["HX-Reswap"] = "outerHTML"
@@ -153,14 +144,14 @@ def _refused(store, day, now, today, form: LogForm, status: int):
 
 @bp.get("/huddle")
 def huddle():
-    store, now, today = _store_now()
+    store, now, today = store_now()
     day = _date(request.args.get("day"), services.default_huddle_day(store, now))
     return render_template("director/day/huddle.html", agenda=services.huddle(store, day, now), today=today)
 
 
 @bp.get("/week")
 def week():
-    store, now, today = _store_now()
+    store, now, today = store_now()
     any_day = _date(request.args.get("week"), services.default_week(today))
     pack = services.week_pack(store, any_day, now)
     return render_template("director/day/week.html", pack=pack, today=today,
