@@ -29,6 +29,7 @@ from intranet.parts.models import (
     OPEN_PENDING, ZERO, AbcClass, MovementKind, OldPart, OldPartOutcome, OldPartStatus, Part, PendingPart,
     PendingStatus, Reservation, ReservationStatus, StockMovement, Supplier,
 )
+from intranet.reception.models import Appointment, AppointmentStatus
 from intranet.workshop.models import OPEN_PARTS_REQUEST, Job, PartsRequest, PartsRequestStatus
 
 BOARDS = ("parts", "workshop")
@@ -424,8 +425,6 @@ def reserve_for(*, store_id: int, actor_id: int | None, part_number: str, quanti
     if repair_order_id:
         _open_ro(repair_order_id, store_id)
     else:
-        from intranet.reception.models import Appointment, AppointmentStatus
-
         appointment = get_owned(Appointment, appointment_id, store_id, _l("No such appointment."))
         if appointment.status != AppointmentStatus.BOOKED:
             raise DomainError(_l("Only a booked appointment's parts can be pre-picked."))
