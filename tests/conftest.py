@@ -1,8 +1,8 @@
 """Fixtures: a real database built by the migrations (SQLite, or PostgreSQL when DATABASE_URL
-points at one), a real embedded Redis, clients logged in by role, and factories."""
+points at one), a real embedded Redis, clients logged in by role, and the builders of
+tests/factories.py bound to the test's store (`make_user`, `make_customer`, `make_vehicle`, `people`, `ro`)."""
 from __future__ import annotations
 
-import itertools
 import os
 import re
 import uuid
@@ -13,10 +13,10 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from intranet import create_app
-from intranet.core import services
-from intranet.core.models import Role, Store
+from intranet.core.models import Role
 from intranet.extensions import db as _db
 from intranet.jobs.connection import forget_connections, get_redis, stop_embedded
+from tests import factories
 
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|"X-CSRFToken": "([^"]+)"')
 
@@ -170,29 +170,26 @@ def runner(app):
     return app.test_cli_runner()
 
 
-_seq = itertools.count(1)
+# the builders' one counter (tests.factories), under its old name here
+_seq = factories._seq
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "people(**specs): the users the `people` fixture makes, by key "
+                                       "(specs as tests.factories.person takes them)")
 
 
 @pytest.fixture
 def store(db):
-    found = db.session.scalar(db.select(Store).where(Store.code == "TS01"))
-    if found is None:
-        found = Store(code="TS01", name="测试4S店", timezone="Asia/Shanghai")
-        db.session.add(found)
-        db.session.commit()
-    return found
+    return factories.store()
 
 
 @pytest.fixture
 def make_user(db, store):
-    def make(*roles: Role, username: str | None = None, password: str = "password123", active: bool = True,
+    def make(*roles: Role, username: str | None = None, password: str = factories.PASSWORD, active: bool = True,
              display_name: str | None = None):
-        name = username or f"user{next(_seq)}"
-        user = services.create_user(store_id=store.id, username=name, display_name=display_name or name,
-                                    password=password, roles=list(roles) or [Role.ADVISOR])
-        user.active = active
-        db.session.commit()
-        return user
+        return factories.user(store, *roles, username=username, display_name=display_name, password=password,
+                              active=active)
 
     return make
 
@@ -216,10 +213,7 @@ def login_as(client, make_user):
 @pytest.fixture
 def make_customer(db, store):
     def make(name="张伟", mobile=None, **kwargs):
-        customer = services.create_customer(store_id=store.id, name=name,
-                                            mobile=mobile or f"139{next(_seq):08d}", **kwargs)
-        db.session.commit()
-        return customer
+        return factories.customer(store, name=name, mobile=mobile, **kwargs)
 
     return make
 
@@ -227,11 +221,21 @@ def make_customer(db, store):
 @pytest.fixture
 def make_vehicle(db, store, make_customer):
     def make(plate=None, customer=None, model="迈腾 330TSI", **kwargs):
-        customer = customer or make_customer()
-        n = next(_seq)
-        vehicle = services.create_vehicle(store_id=store.id, customer_id=customer.id,
-                                          plate=plate or f"沪A{n:05d}", model=model, **kwargs)
-        db.session.commit()
-        return vehicle
+        return factories.vehicle(store, plate=plate, owner=customer, model=model, **kwargs)
 
     return make
+
+
+@pytest.fixture
+def people(request, store):
+    """The users a test file names with `pytestmark = pytest.mark.people(advisor="sun", …)` (or a test
+    with its own mark), as a dict by key; see tests.factories.person for the specs."""
+    marker = request.node.get_closest_marker("people")
+    assert marker is not None, "say who: pytest.mark.people(advisor='sun', …)"
+    return factories.people(store, **marker.kwargs)
+
+
+@pytest.fixture
+def ro(store):
+    """A car (沪A12345) just checked in by the advisor sun, through reception."""
+    return factories.checked_in(store, factories.person(store, "sun"), plate="沪A12345")

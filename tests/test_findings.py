@@ -13,6 +13,7 @@ from intranet.core.services import transition_repair_order
 from intranet.errors import DomainError
 from intranet.reception import services
 from intranet.reception.models import Finding, FindingStatus
+from tests import factories
 
 
 def jpeg(width=2400, height=1800) -> bytes:
@@ -22,12 +23,8 @@ def jpeg(width=2400, height=1800) -> bytes:
 
 
 @pytest.fixture
-def in_workshop(store, make_user, make_vehicle, db):
-    advisor = make_user(Role.ADVISOR, username="sun")
-    ro = services.check_in(store_id=store.id, vehicle_id=make_vehicle(plate="沪A12345").id, actor_id=advisor.id)
-    transition_repair_order(ro.id, ROStatus.IN_WORKSHOP, actor_id=advisor.id)
-    db.session.commit()
-    return ro
+def in_workshop(store):
+    return factories.checked_in(store, factories.person(store, "sun"), plate="沪A12345", to=ROStatus.IN_WORKSHOP)
 
 
 def test_finding_with_photo_puts_the_car_on_hold_for_the_customer(in_workshop, store, make_user, app, db):

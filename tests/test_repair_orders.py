@@ -12,12 +12,7 @@ from intranet.errors import DomainError
 from intranet.reception import services
 
 
-@pytest.fixture
-def ro(store, make_user, make_vehicle, db):
-    advisor = make_user(Role.ADVISOR, username="sun")
-    order = services.check_in(store_id=store.id, vehicle_id=make_vehicle(plate="沪A12345").id, actor_id=advisor.id)
-    db.session.commit()
-    return order
+# `ro`: a car just checked in by the advisor sun (tests/conftest.py)
 
 
 def test_totals_with_vat_and_split_payers(ro, store, db):

@@ -8,21 +8,15 @@ from intranet.core.models import Role, ROStatus
 from intranet.core.services import transition_repair_order
 from intranet.errors import Conflict, DomainError
 from intranet.reception import services, settlement
+from tests import factories
 
 
 @pytest.fixture
-def ready(store, make_user, make_vehicle, db):
-    advisor = make_user(Role.ADVISOR, username="sun")
-    ro = services.check_in(store_id=store.id, vehicle_id=make_vehicle(plate="沪A12345").id, actor_id=advisor.id)
-    args = {"store_id": store.id, "actor_id": advisor.id}
-    services.add_line(ro.id, kind="labour", description="更换前刹车片", quantity="1", **args)  # 150
-    services.add_line(ro.id, kind="part", description="前刹车片", quantity="1", unit_price="500", **args)
-    services.add_line(ro.id, kind="part", description="右前大灯", quantity="1", unit_price="1000",
-                      pay_type="insurance", **args)
-    for status in (ROStatus.IN_WORKSHOP, ROStatus.QUALITY_CHECK, ROStatus.READY):
-        transition_repair_order(ro.id, status, actor_id=advisor.id)
-    db.session.commit()
-    return ro
+def ready(store):
+    return factories.checked_in(store, factories.person(store, "sun"), plate="沪A12345", to=ROStatus.READY, lines=[
+        factories.labour("更换前刹车片", "1"),  # 150
+        factories.part("前刹车片", "1", "500"),
+        factories.part("右前大灯", "1", "1000", pay_type="insurance")])
 
 
 CHECKLIST = {"work_explained": True, "old_parts": "shown", "car_clean": True, "keys_returned": True}

@@ -25,12 +25,7 @@ def jpeg() -> bytes:
     return buffer.getvalue()
 
 
-@pytest.fixture
-def ro(store, make_user, make_vehicle, db):
-    advisor = make_user(Role.ADVISOR, username="sun")
-    order = services.check_in(store_id=store.id, vehicle_id=make_vehicle().id, actor_id=advisor.id)
-    db.session.commit()
-    return order
+# `ro`: a car just checked in by the advisor sun (tests/conftest.py)
 
 
 def test_walk_around_is_saved_and_locked_once_signed(ro, store, app, db):
