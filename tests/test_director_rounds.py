@@ -42,14 +42,9 @@ def not_an_image(name="notes.txt"):
     return buffer
 
 
-@pytest.fixture
-def people(make_user):
-    return {
-        "director": make_user(Role.DIRECTOR, username="zhao", display_name="赵总"),
-        "controller": make_user(Role.CONTROLLER, username="wu", display_name="吴主管"),
-        "advisor": make_user(Role.ADVISOR, username="sun", display_name="孙丽华"),
-        "manager": make_user(Role.MANAGER, username="qian", display_name="钱总"),
-    }
+# `people` (tests/conftest.py) makes these
+pytestmark = pytest.mark.people(director="zhao", controller=(Role.CONTROLLER, "wu", "吴主管"), advisor="sun",
+                                manager=(Role.MANAGER, "qian", "钱总"))
 
 
 @pytest.fixture
@@ -435,6 +430,7 @@ def test_the_scores_page_takes_any_number_of_weeks_it_is_given(director_client, 
 def test_a_second_start_over_http_opens_the_round_under_way(director_client, db, store, setup, people):
     first = start(store, setup, people)
     db.session.commit()
-    response = director_client.post(f"/director/rounds/start/{setup['slot'].id}")
+    with clock.frozen(MORNING + timedelta(minutes=5)):  # the same morning, not whatever day the suite runs
+        response = director_client.post(f"/director/rounds/start/{setup['slot'].id}")
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/director/rounds/{first.id}")
     assert db.session.scalar(select(func.count()).select_from(InspectionRound)) == 1

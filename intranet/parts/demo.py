@@ -287,7 +287,9 @@ def seed_pending_today(store: Store, rng: random.Random, today: date) -> None:
                                                          Part.supplier_id.is_not(None)).order_by(Part.number)))
     if not cars or not missing:
         return
-    now = clock.utcnow()
+    # The orders below are placed the day before (one was promised for yesterday): seeded late in the
+    # evening, "17 hours ago" would be this morning, so look back from 16:00 at the latest.
+    now = min(clock.utcnow(), clock.store_day_bounds_utc(today, store.timezone)[0] + timedelta(hours=16))
     pending = []
     seen = set()
     for ro_id, job_id, technician_id in cars[:4]:
