@@ -8,21 +8,21 @@ from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload
 
 from intranet import clock
 from intranet.core import notices, transitions
-from intranet.core.models import Role, Store, User
+from intranet.core.models import Role, User
 from intranet.core.photos import save_photo
 from intranet.core.services import get_owned, holders_of
 from intranet.director.models import (
     ACTION_TRANSITIONS, OPEN_ACTIONS, ActionPriority, ActionReminder, ActionStatus, CorrectiveAction, DirectorEvent,
+    RoundAnswer,
 )
 from intranet.director.settings import settings_for
 from intranet.errors import Conflict, DomainError, IllegalTransition
 from intranet.extensions import db
-from intranet.jobs.runtime import unit_of_work
 
 SUBJECT = "action"
 
@@ -147,8 +147,6 @@ def close_action(action_id: int, *, store_id: int, actor_id: int, note: str, pho
 def needs_photo(action: CorrectiveAction) -> bool:
     if action.answer_id is None:
         return False
-    from intranet.director.models import RoundAnswer
-
     answer = db.session.get(RoundAnswer, action.answer_id)
     return bool(answer and answer.item.photo_on_fail)
 
@@ -246,8 +244,6 @@ def list_actions(store_id: int, *, status: str | None = None, owner_id: int | No
 
 
 def counts(store_id: int, now: datetime) -> dict[str, int]:
-    from sqlalchemy import func
-
     rows = db.session.execute(
         select(CorrectiveAction.status, func.count(),
                func.sum(case((CorrectiveAction.due_at < now, 1), else_=0)))
@@ -284,12 +280,6 @@ def remind_overdue(store_id: int, now: datetime) -> list[ActionReminder]:
             _tell(action, [action.owner_id] if level == 0 else people[level], "action_overdue", level=level)
     db.session.flush()
     return made
-
-
-@unit_of_work
-def remind_overdue_job() -> int:
-    now = clock.utcnow()
-    return sum(len(remind_overdue(store_id, now)) for store_id in db.session.scalars(select(Store.id)))
 
 
 # ------------------------------------------------------------------ notices

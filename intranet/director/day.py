@@ -28,9 +28,9 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from intranet import clock
 from intranet.care.csi import care_figures
+from intranet.care.models import COMPLAINT_OPEN, CallStatus, Complaint, FollowUpCall, Satisfaction
 from intranet.core.billing import Totals, labour_by_team, totals
 from intranet.core.models import Photo, RepairOrder, RepairOrderLine, Role, ROStatus, Store, User
-from intranet.workshop.promise import promise_risk
 from intranet.director import actions, equipment, form_quality, insurers, rounds
 from intranet.director.models import (
     ActionStatus, CorrectiveAction, Equipment, RoundAnswer, RoundStatus, TemplateItem, WorkLog,
@@ -38,9 +38,15 @@ from intranet.director.models import (
 from intranet.director.settings import settings_for
 from intranet.errors import Conflict, DomainError
 from intranet.extensions import db
+from intranet.keys import services as key_services
+from intranet.parts.figures import figures as parts_figures
 from intranet.parts.models import OPEN_PENDING, PendingPart
+from intranet.parts.services import pending_list
+from intranet.reception.services import comeback_rate
 from intranet.workshop.closing import UnfinishedCar, unfinished_cars
+from intranet.workshop.figures import daily_figures
 from intranet.workshop.models import Inspection, Team
+from intranet.workshop.promise import promise_risk
 
 LOG_LIMIT = 20000  # characters in each of the log's two texts
 PROBLEMS_LOOKBACK_DAYS = 7  # how far back the huddle looks for the last day with a log
@@ -197,8 +203,6 @@ class PendingSummary:
 
 
 def pending_summary(store_id: int, today: date) -> PendingSummary:
-    from intranet.parts.services import pending_list
-
     return PendingSummary(rows=pending_list(store_id, today=today), today=today)
 
 
@@ -320,8 +324,6 @@ LATE_SHOWN = 5  # the page lists the most overdue complaints; the complaints lis
 
 def care_of_day(store_id: int, start: datetime, end: datetime, now: datetime) -> CareOfDay:
     """Four queries."""
-    from intranet.care.models import COMPLAINT_OPEN, CallStatus, Complaint, FollowUpCall, Satisfaction
-
     shown = (joinedload(Complaint.customer), joinedload(Complaint.vehicle), joinedload(Complaint.advisor),
              joinedload(Complaint.handler))
     received = list(db.session.scalars(
@@ -350,8 +352,6 @@ def key_collection_time(store: Store, day: date) -> datetime:
 
 def day_sheet(store: Store, day: date, now: datetime) -> DaySheet:
     """Everything the director's log of `day` shows, in a constant number of queries."""
-    from intranet.keys import services as keys
-
     today = clock.store_today(store.timezone)
     start, end = day_bounds(store, day)
     schedule = rounds.day_schedule(store, day, now)
@@ -367,8 +367,8 @@ def day_sheet(store: Store, day: date, now: datetime) -> DaySheet:
         cars=[CarRow(car=c, risk=risk[c.ro.id]) for c in cars if c.ro.id in risk],
         pending=pending_summary(store.id, today),
         output=output_value(store, day, day),
-        overnight=keys.overnight_cars(store, day),
-        keys_out=keys.keys_out(store, day) if now >= key_time else None,
+        overnight=key_services.overnight_cars(store, day),
+        keys_out=key_services.keys_out(store, day) if now >= key_time else None,
         key_time=key_time,
         equipment=_overdue_checks(store.id, day),
         forms=form_quality.check_day(store.id, day),
@@ -573,9 +573,6 @@ def _action_figures(store_id: int, start: datetime, end: datetime, now: datetime
 
 
 def _quality(store: Store, monday: date, sunday: date) -> QualityFigures:
-    from intranet.reception.services import comeback_rate
-    from intranet.workshop.figures import daily_figures
-
     start, end = day_bounds(store, monday, sunday)
     figures = QualityFigures()
     attempts: dict[int, list[tuple[int, bool]]] = {}
@@ -609,8 +606,6 @@ def _quality(store: Store, monday: date, sunday: date) -> QualityFigures:
 
 def week_pack(store: Store, any_day: date, now: datetime) -> WeekPack:
     """The Monday meeting's pack for the week (Monday–Sunday) holding `any_day`."""
-    from intranet.parts.figures import figures as parts_figures
-
     monday, sunday = week_of(any_day)
     start, end = day_bounds(store, monday, sunday)
     week_starts, trends = rounds.area_trend(store.id, sunday, weeks=2)
@@ -641,8 +636,6 @@ def week_pack(store: Store, any_day: date, now: datetime) -> WeekPack:
 def _week_complaints(store_id: int, start: datetime, end: datetime) -> list:
     """The complaints received in the week, with who is responsible (the pack's "dissatisfied
     customers and who is responsible")."""
-    from intranet.care.models import Complaint
-
     return list(db.session.scalars(
         select(Complaint).options(joinedload(Complaint.customer), joinedload(Complaint.responsible),
                                   joinedload(Complaint.advisor))

@@ -30,6 +30,7 @@ from intranet.director.models import (
     OPEN_ACTIONS, CorrectiveAction, Equipment, EquipmentKind, EquipmentSpotCheck, InspectionRound, MaintenanceRecord,
     MaintenanceTask, RoundStatus,
 )
+from intranet.director.actions import open_action
 from intranet.director.settings import settings_for
 from intranet.errors import Conflict, DomainError, NotFound
 from intranet.extensions import db
@@ -411,8 +412,6 @@ def record_spot_check(store_id: int, round_id: int, equipment_id: int, *, card_o
 
 
 def _open_card_action(spot_round: InspectionRound, equipment: Equipment, note: str | None, actor_id: int):
-    from intranet.director.actions import open_action
-
     controllers = holders_of(spot_round.store_id, Role.CONTROLLER)
     state = card_state(equipment, spot_round.day)
     late = [str(_l("%(check)s: %(status)s", check=d.task.name, status=d.status.label))

@@ -32,12 +32,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from intranet import clock
-from intranet.core.models import Labelled, LineKind, PayType, RepairOrder, ROStatus, Store, User
+from intranet.core.models import Labelled, LineKind, PayType, RepairOrder, ROStatus, User
 from intranet.core.services import get_store
 from intranet.director.models import FormQualityDay
 from intranet.director.settings import settings_for
 from intranet.extensions import db
-from intranet.jobs.runtime import unit_of_work
+from intranet.keys.models import KeyMovement, KeyTag
 from intranet.reception.models import Delivery, WalkAround
 
 HISTORY_DAYS = 30
@@ -153,8 +153,6 @@ class DayCheck(Figures):
 def _key_tags_on(ro_ids: list[int]) -> set[int]:
     """The ROs that had a tag of the key board: on them now, or moved with them (a tag freed at
     delivery and put on another car since still counts for the first)."""
-    from intranet.keys.models import KeyMovement, KeyTag
-
     return set(db.session.scalars(union(
         select(KeyTag.repair_order_id).where(KeyTag.repair_order_id.in_(ro_ids)),
         select(KeyMovement.repair_order_id).where(KeyMovement.repair_order_id.in_(ro_ids)))))
@@ -278,15 +276,6 @@ def record_day(store_id: int, day: date) -> FormQualityDay:
         setattr(row, name, value)
     db.session.flush()
     return row
-
-
-@unit_of_work
-def form_quality_job() -> int:
-    """The "director-form-quality" job (00:20): records yesterday, in each store's own time."""
-    stores = db.session.execute(select(Store.id, Store.timezone)).all()
-    for store_id, tz in stores:
-        record_day(store_id, clock.store_today(tz) - timedelta(days=1))
-    return len(stores)
 
 
 # ------------------------------------------------------------------ what the page shows

@@ -26,7 +26,6 @@ from intranet.director.models import (
 )
 from intranet.errors import Conflict, DomainError
 from intranet.extensions import db
-from intranet.jobs.runtime import unit_of_work
 
 SUBJECT = "round"
 
@@ -535,12 +534,6 @@ def flag_missed(store: Store, now: datetime) -> list[InspectionRound]:
         notices.notify(store.id, holders_of(store.id, Role.DIRECTOR), "round_missed",
                        {"rounds": "、".join(r.slot.name for r in made)}, link="/director/rounds/")
     return made
-
-
-@unit_of_work
-def missed_rounds_job() -> int:
-    now = clock.utcnow()
-    return sum(len(flag_missed(store, now)) for store in db.session.scalars(select(Store)))
 
 
 notices.register("round_missed", lambda p: _("Round not done in its time window: %(rounds)s", rounds=p.get("rounds")))

@@ -42,6 +42,9 @@ MOVED_JOBS: dict[str, str] = {
     "intranet.care.gateway.send_queued_messages_job": "intranet.care.jobs.send_queued_messages_job",
     "intranet.care.events.event_invitations_job": "intranet.care.jobs.event_invitations_job",
     "intranet.care.lapsed.win_back_list_job": "intranet.care.jobs.win_back_list_job",
+    "intranet.director.rounds.missed_rounds_job": "intranet.director.jobs.missed_rounds_job",
+    "intranet.director.actions.remind_overdue_job": "intranet.director.jobs.action_reminders_job",
+    "intranet.director.form_quality.form_quality_job": "intranet.director.jobs.form_quality_job",
 }
 
 
@@ -92,14 +95,14 @@ JOBS: list[DeclaredJob] = [
     ),
     DeclaredJob(
         name="director-missed-rounds",
-        func="intranet.director.rounds.missed_rounds_job",
+        func="intranet.director.jobs.missed_rounds_job",
         description=_l("Flags the director's rounds whose time window passed before they were done."),
         interval=600,
         timeout=120,
     ),
     DeclaredJob(
         name="director-action-reminders",
-        func="intranet.director.actions.remind_overdue_job",
+        func="intranet.director.jobs.action_reminders_job",
         description=_l("Reminds owners of overdue corrective actions, then escalates to the director and to "
                        "management."),
         interval=900,
@@ -115,7 +118,7 @@ JOBS: list[DeclaredJob] = [
     ),
     DeclaredJob(
         name="director-form-quality",
-        func="intranet.director.form_quality.form_quality_job",
+        func="intranet.director.jobs.form_quality_job",
         description=_l("Checks yesterday's repair orders for their required fields: fill rate and error rate."),
         cron="20 0 * * *",
         queue="low",

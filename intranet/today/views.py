@@ -9,7 +9,7 @@ from intranet import clock
 from intranet.auth.access import guard
 from intranet.core.services import on_site_counts, repair_orders_opened_on, users_online
 from intranet.health.services import check
-from intranet.live.http import conditional_board
+from intranet.live.http import board_etag, conditional_board
 from intranet.web import current_store
 
 bp = guard(Blueprint("today", __name__, url_prefix="/today"))
@@ -17,8 +17,6 @@ BOARD = "today"
 
 
 def render_board(store, *, etag: str | None = None) -> str:
-    from intranet.live.http import board_etag
-
     now = clock.utcnow()
     return render_template(
         "today/_board.html",

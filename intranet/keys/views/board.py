@@ -9,11 +9,11 @@ from intranet import clock
 from intranet.auth.access import guard
 from intranet.core.models import Role
 from intranet.errors import Conflict, DomainError
-from intranet.extensions import db, htmx
+from intranet.extensions import db
 from intranet.keys import services
 from intranet.keys.models import KeyPlace
 from intranet.live.http import announce, board_etag, conditional_board
-from intranet.web import current_store, form_int, one_time_token, toast
+from intranet.web import current_store, form_int, is_htmx_request, one_time_token, toast
 
 BOARD = services.BOARD
 FILTERS = ("technician", "reception", "wash", "board", "free")
@@ -25,10 +25,6 @@ bp = guard(Blueprint("keys", __name__, url_prefix="/keys"),
 def _minute() -> str:
     # a key still out turns red at the key-collection time, with no move to announce it
     return clock.utcnow().strftime("%H%M")
-
-
-def _is_htmx() -> bool:
-    return bool(htmx) and not htmx.history_restore_request
 
 
 def _code_from_scan(text: str | None) -> str:
@@ -87,7 +83,7 @@ def find():
 def _tag_or_404(store, code: str):
     tag = services.tag_by_code(store.id, code)
     if tag is None:
-        if _is_htmx():
+        if is_htmx_request():
             message = services.not_found(code).message
             abort(toast(make_response(str(message), 404), message))
         abort(make_response(render_template("keys/unknown.html", code=services.normalize_code(code),
@@ -132,7 +128,7 @@ def move(code: str):
                                          note=request.form.get("note"), **common)
     except DomainError as refused:
         db.session.rollback()
-        if not _is_htmx():
+        if not is_htmx_request():
             flash(str(refused.message), "error")
             return redirect(url_for(".tag", code=code))
         status = 409 if isinstance(refused, Conflict) else 422
@@ -140,7 +136,7 @@ def move(code: str):
         return toast(make_response(render_tag(store, fresh, error=refused.message), status), refused.message)
     db.session.commit()
     done = _("Key %(code)s: %(place)s.", code=found.code, place=movement.to_place_enum.label)
-    if not _is_htmx():
+    if not is_htmx_request():
         flash(done, "success")
         return redirect(url_for(".tag", code=code))
     fresh = _tag_or_404(store, code)
