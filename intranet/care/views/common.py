@@ -30,10 +30,6 @@ def refusal_status(refused: DomainError) -> int:
     return 409 if isinstance(refused, Conflict) else 404 if isinstance(refused, NotFound) else 422
 
 
-def is_htmx() -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
 def page_arg() -> int:
     value = request.args.get("page", "1")
     return max(int(value), 1) if value.isdigit() else 1

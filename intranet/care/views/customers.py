@@ -14,8 +14,8 @@ from intranet.care.forms import CustomerImportForm
 from intranet.care.views.common import page_arg
 from intranet.core.models import Role
 from intranet.errors import DomainError
-from intranet.extensions import db, htmx
-from intranet.web import current_store
+from intranet.extensions import db
+from intranet.web import current_store, is_htmx_request
 
 bp = guard(Blueprint("customer_files", __name__, url_prefix="/care/customers"),
            Role.CARE, Role.DIRECTOR, Role.ADVISOR, Role.MANAGER)
@@ -54,7 +54,7 @@ def customer_list():
                                                    page=page, per_page=PER_PAGE)
     context = {"customers": customers, "more": more, "page": page, "query": query, "chosen": chosen,
                "today": today, "completeness": customer_file.completeness, "soon": customer_file.SOON_DAYS}
-    if htmx and not htmx.history_restore_request:
+    if is_htmx_request():
         return render_template("care/files/_results.html", **context)
     return render_template("care/files/index.html", filters=customer_file.FILTERS,
                            counts=customer_file.filter_counts(store.id, today), **context)

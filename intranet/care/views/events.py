@@ -12,10 +12,10 @@ from intranet.care import events
 from intranet.care.forms import InviteForm, NewEventForm, ReplyForm
 from intranet.care.models import InvitationReply
 from intranet.care.settings import settings_for
-from intranet.care.views.common import CARE_ROLES, is_htmx, page_arg, refusal_status, today
+from intranet.care.views.common import CARE_ROLES, page_arg, refusal_status, today
 from intranet.errors import DomainError, NotFound
 from intranet.extensions import db
-from intranet.web import current_store, toast
+from intranet.web import current_store, is_htmx_request, toast
 
 events_bp = guard(Blueprint("events", __name__, url_prefix="/care/events"), *CARE_ROLES)
 BLUEPRINTS = [events_bp]
@@ -113,7 +113,7 @@ def reply(invitation_id: int):
     try:
         invitation = events.get_invitation(invitation_id, store.id)
     except NotFound as missing:
-        if is_htmx():
+        if is_htmx_request():
             return toast(make_response(str(missing.message), 404), missing.message)
         abort(404)
     form = ReplyForm()
@@ -124,14 +124,14 @@ def reply(invitation_id: int):
     except DomainError as refused:
         db.session.rollback()
         invitation = events.get_invitation(invitation_id, store.id)
-        if is_htmx():
+        if is_htmx_request():
             return toast(_invitation_row(invitation, error=refused.message, status=refusal_status(refused),
                                          typed={**form.typed(), "field": refused.field}), refused.message)
         flash(str(refused.message), "error")
         return redirect(url_for("events.event", event_id=invitation.event_id))
     db.session.commit()
     text = _("Reply recorded.")
-    if is_htmx():
+    if is_htmx_request():
         response = toast(_invitation_row(invitation), text, "success")
         response.headers["HX-Trigger-After-Settle"] = "replyChanged"
         return response

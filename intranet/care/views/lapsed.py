@@ -15,10 +15,10 @@ from intranet.care.forms import WinBackOutcomeForm
 from intranet.care.models import LostCause
 from intranet.care.service_due import add_months
 from intranet.care.settings import settings_for
-from intranet.care.views.common import CARE_ROLES, is_agent, is_htmx, page_arg, refusal_status, today
+from intranet.care.views.common import CARE_ROLES, is_agent, page_arg, refusal_status, today
 from intranet.errors import DomainError, NotFound
 from intranet.extensions import db
-from intranet.web import current_store, toast
+from intranet.web import current_store, is_htmx_request, toast
 
 lapsed_bp = guard(Blueprint("lapsed", __name__, url_prefix="/care/lapsed"), *CARE_ROLES)
 BLUEPRINTS = [lapsed_bp]
@@ -94,7 +94,7 @@ def outcome(call_id: int):
         abort(404)
     except DomainError as refused:
         db.session.rollback()
-        if is_htmx():
+        if is_htmx_request():
             return toast(_win_back_row(call_id, error=refused.message, status=refusal_status(refused),
                                        typed={**form.typed(), "field": refused.field}), refused.message)
         flash(str(refused.message), "error")
@@ -102,7 +102,7 @@ def outcome(call_id: int):
     db.session.commit()
     text = _("Reached: the cause is on the customer's file.") if reached else _(
         "Not reached: the customer stays on the list.")
-    if is_htmx():
+    if is_htmx_request():
         response = toast(_win_back_row(call_id), text, "success")
         response.headers["HX-Trigger-After-Settle"] = "winBackChanged"
         return response

@@ -8,10 +8,10 @@ from flask_babel import gettext as _
 from intranet.auth.access import guard
 from intranet.care import gateway
 from intranet.care.models import MessageStatus
-from intranet.care.views.common import CARE_ROLES, is_htmx, page_arg, refusal_status
+from intranet.care.views.common import CARE_ROLES, page_arg, refusal_status
 from intranet.errors import DomainError, NotFound
 from intranet.extensions import db
-from intranet.web import current_store, toast
+from intranet.web import current_store, is_htmx_request, toast
 
 messages_bp = guard(Blueprint("messages", __name__, url_prefix="/care/messages"), *CARE_ROLES)
 BLUEPRINTS = [messages_bp]
@@ -37,7 +37,7 @@ def retry(message_id: int):
         abort(404)
     except DomainError as refused:
         db.session.rollback()
-        if is_htmx():
+        if is_htmx_request():
             message = gateway.get_message(message_id, store.id)
             html = render_template("care/messages/_row.html", m=message, max_attempts=gateway.MAX_ATTEMPTS)
             return toast(make_response(html, refusal_status(refused)), refused.message)
@@ -45,7 +45,7 @@ def retry(message_id: int):
         return redirect(url_for("messages.index"))
     db.session.commit()
     text = _("Queued again: it goes out within 5 minutes.")
-    if is_htmx():
+    if is_htmx_request():
         html = render_template("care/messages/_row.html", m=message, max_attempts=gateway.MAX_ATTEMPTS)
         return toast(make_response(html), text, "success")
     flash(text, "success")

@@ -13,10 +13,10 @@ from intranet.care.forms import ReminderOutcomeForm
 from intranet.care.models import InvitationReply, LostCause, MessageStatus, ReminderKind, ReminderStatus, WinBackStatus
 from intranet.care.settings import days_list, settings_for
 from intranet.care.staff import agents
-from intranet.care.views.common import CARE_ROLES, back, is_agent, is_htmx, refusal_status, today
+from intranet.care.views.common import CARE_ROLES, back, is_agent, refusal_status, today
 from intranet.errors import DomainError, NotFound
 from intranet.extensions import db
-from intranet.web import current_store, toast
+from intranet.web import current_store, is_htmx_request, toast
 
 reminders_bp = guard(Blueprint("reminders", __name__, url_prefix="/care/reminders"), *CARE_ROLES)
 BLUEPRINTS = [reminders_bp]
@@ -114,13 +114,13 @@ def _reminder_action(reminder_id: int, form: ReminderOutcomeForm, action, succes
         db.session.rollback()
         if isinstance(refused, NotFound):
             abort(404)
-        if is_htmx():
+        if is_htmx_request():
             return toast(_reminder_row(reminder_id, form, error=refused.message, status=refusal_status(refused)),
                          refused.message)
         flash(str(refused.message), "error")
         return redirect(back(url_for("reminders.index")))
     db.session.commit()
-    if is_htmx():
+    if is_htmx_request():
         response = toast(_reminder_row(reminder_id, form), success, "success")
         response.headers["HX-Trigger-After-Settle"] = "reminderChanged"
         return response
