@@ -15,14 +15,12 @@ from intranet.care.models import (
     CallAttempt, CallKind, CallStatus, Complaint, ComplaintChannel, FollowUpCall, QuestionStatus,
 )
 from intranet.core.models import ContactTime, Notice, Role, ROStatus
-from intranet.core.services import transition_repair_order
 from intranet.errors import Conflict, DomainError
 from intranet.jobs import queue
-from intranet.reception import services, settlement
+from tests import factories
 from tests.conftest import queries_for
 
 DELIVERY_DAY = date(2026, 11, 20)
-CHECKLIST = {"work_explained": True, "old_parts": "shown", "car_clean": True, "keys_returned": True}
 
 
 def local(day: date, hour: int, minute: int = 0) -> datetime:
@@ -30,11 +28,8 @@ def local(day: date, hour: int, minute: int = 0) -> datetime:
     return clock.store_local_to_utc(datetime.combine(day, time(hour, minute)), "Asia/Shanghai")
 
 
-@pytest.fixture
-def people(make_user):
-    return {"advisor": make_user(Role.ADVISOR, username="sun", display_name="孙丽华"),
-            "care": make_user(Role.CARE, username="zhu", display_name="朱晓燕"),
-            "director": make_user(Role.DIRECTOR, username="zhao", display_name="赵志强")}
+# `people` (tests/conftest.py) makes these
+pytestmark = pytest.mark.people(advisor="sun", care="zhu", director=(Role.DIRECTOR, "zhao", "赵志强"))
 
 
 @pytest.fixture
@@ -42,19 +37,11 @@ def deliver(db, store, people, make_vehicle, make_customer):
     """Check a car in, make it ready, and hand it back at `at` (store time 10:00 on the day)."""
 
     def run(*, at: datetime | None = None, contact=ContactTime.ANY, plate=None):
-        customer = make_customer(preferred_contact_time=contact)
-        vehicle = make_vehicle(customer=customer, plate=plate)
+        car = make_vehicle(customer=make_customer(preferred_contact_time=contact), plate=plate)
         at = at or local(DELIVERY_DAY, 10)
-        advisor = people["advisor"]
-        with clock.frozen(at - timedelta(hours=3)):
-            ro = services.check_in(store_id=store.id, vehicle_id=vehicle.id, actor_id=advisor.id)
-            services.add_line(ro.id, kind="labour", description="常规保养", quantity="1", store_id=store.id,
-                              actor_id=advisor.id, pay_type="warranty")
-            for status in (ROStatus.IN_WORKSHOP, ROStatus.QUALITY_CHECK, ROStatus.READY):
-                transition_repair_order(ro.id, status, actor_id=advisor.id)
-        with clock.frozen(at):
-            settlement.deliver(ro.id, store_id=store.id, actor_id=advisor.id, **CHECKLIST)
-            db.session.commit()
+        ro = factories.checked_in(store, people["advisor"], car, at=at - timedelta(hours=3), to=ROStatus.READY,
+                                  lines=[factories.labour("常规保养", "1", pay_type="warranty")], commit=False)
+        factories.deliver(ro, people["advisor"], at=at)
         return ro
 
     return run

@@ -29,15 +29,9 @@ from tests.conftest import queries_for
 MORNING = datetime(2026, 11, 30, 1, 0)  # 09:00 local
 
 
-@pytest.fixture
-def people(store, make_user):
-    return {
-        "advisor": make_user(Role.ADVISOR, username="sun", display_name="孙丽华"),
-        "tech": make_user(Role.TECHNICIAN, username="wang", display_name="王磊"),
-        "tech2": make_user(Role.TECHNICIAN, username="zheng", display_name="郑海涛"),
-        "director": make_user(Role.DIRECTOR, username="zhao", display_name="赵志强"),
-        "controller": make_user(Role.CONTROLLER, username="wu", display_name="吴建国"),
-    }
+# `people` (tests/conftest.py) makes these
+pytestmark = pytest.mark.people(advisor="sun", tech="wang", tech2="zheng", director=(Role.DIRECTOR, "zhao", "赵志强"),
+                                controller="wu")
 
 
 @pytest.fixture

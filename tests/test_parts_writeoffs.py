@@ -24,16 +24,10 @@ from intranet.parts.models import (
 NOW = datetime(2026, 11, 23, 2, 0)  # 10:00 in Shanghai
 
 
-@pytest.fixture
-def people(make_user):
-    return {
-        "keeper": make_user(Role.PARTS, username="keeper"),
-        "parts": make_user(Role.PARTS, username="shen"),
-        "director": make_user(Role.DIRECTOR, username="zhao"),
-        "warranty": make_user(Role.WARRANTY, username="han"),
-        "both": make_user(Role.DIRECTOR, Role.WARRANTY, username="both"),
-        "advisor": make_user(Role.ADVISOR, username="sun"),
-    }
+# `people` (tests/conftest.py) makes these
+pytestmark = pytest.mark.people(keeper=(Role.PARTS, "keeper"), parts=(Role.PARTS, "shen"), director="zhao",
+                                warranty=(Role.WARRANTY, "han"), both=((Role.DIRECTOR, Role.WARRANTY), "both"),
+                                advisor="sun")
 
 
 @pytest.fixture
