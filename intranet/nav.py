@@ -4,8 +4,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
 from intranet.auth import access
+from intranet.web import active_role
 
 
 @dataclass(frozen=True)
@@ -54,3 +56,12 @@ NAV = [
 
 def navigation(user, role) -> list[NavItem]:
     return [item for item in NAV if access.can_open(user, item.endpoint)]
+
+
+def init_app(app) -> None:
+    """The menu in every page's layout: the entries the signed-in person's roles can open."""
+
+    @app.context_processor
+    def nav_context():
+        role = active_role()
+        return {"nav": navigation(current_user, role) if role else []}

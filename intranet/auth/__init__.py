@@ -1,10 +1,32 @@
-"""Signing in, people's sessions and roles."""
+"""Signing in, people's sessions and roles; who may open which page (`access`)."""
 from __future__ import annotations
+
+from flask import request
+from flask_login import current_user
+
+from intranet.auth import access
+from intranet.auth.services import touch_last_seen
+from intranet.auth.views import bp
+from intranet.extensions import db
+from intranet.live.services import bump
 
 
 def init_app(app) -> None:
-    """Wire the area into the app: its blueprints (and what it registers with the kernel)."""
-    from intranet.auth.views import bp
-    blueprints = [bp]
-    for blueprint in blueprints:
-        app.register_blueprint(blueprint)
+    """Wire sign-in into the app: the access rule before every request, presence, `can_open` in
+    templates, the sign-in pages."""
+    app.before_request(access.enforce_access)
+
+    @app.before_request
+    def note_presence():
+        if current_user.is_authenticated and request.endpoint not in (None, "static"):
+            came_online = touch_last_seen(current_user)
+            if came_online:
+                bump(current_user.store_id, "today")
+            if db.session.dirty or db.session.new or came_online:
+                db.session.commit()
+
+    @app.context_processor
+    def access_context():
+        return {"can_open": lambda endpoint: access.can_open(current_user, endpoint)}
+
+    app.register_blueprint(bp)

@@ -7,6 +7,7 @@ from flask import Blueprint, abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
 from intranet.core.models import Role
+from intranet.web.htmx import is_htmx_request
 
 EVERY_ROLE = frozenset(Role)
 _blueprint_roles: dict[str, frozenset[Role]] = {}
@@ -46,7 +47,7 @@ def can_open(user, endpoint: str) -> bool:
 
 def login_redirect():
     target = url_for("auth.login", next=request.full_path if request.method == "GET" else None)
-    if request.headers.get("HX-Request") == "true":
+    if is_htmx_request():
         # htmx would otherwise swap the login page into a table cell.
         return "", 401, {"HX-Redirect": target}
     return redirect(target)

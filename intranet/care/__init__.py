@@ -13,6 +13,9 @@ def blueprints() -> list:
 
 def init_app(app) -> None:
     """Wire the area into the app: its blueprints (and what it registers with the kernel)."""
+    from intranet.care import panels
+
+    panels.register()
     for blueprint in blueprints():
         app.register_blueprint(blueprint)
     from intranet.care import reactions

@@ -4,6 +4,13 @@ from __future__ import annotations
 
 def init_app(app) -> None:
     """Wire the area into the app: its blueprints (and what it registers with the kernel)."""
+    from intranet.director import panels
+
+    panels.register()
+    from intranet.director.models import ActionStatus, RoundStatus
+    from intranet.web import add_label_filters
+
+    add_label_filters(app, {"round_status_label": RoundStatus, "action_status_label": ActionStatus})
     from intranet.director.views import BLUEPRINTS
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)

@@ -9,6 +9,7 @@ from sqlalchemy import delete
 from intranet import clock
 from intranet.extensions import db
 from intranet.jobs.models import JobHeartbeat
+from intranet.jobs.queue import flush_pending
 from intranet.jobs.runtime import unit_of_work
 
 KEEP_DAYS = 2
@@ -30,7 +31,5 @@ def record_heartbeat(*, origin: str = "scheduler") -> JobHeartbeat:
 
 @unit_of_work
 def heartbeat(origin: str = "scheduler") -> int:
-    from intranet.jobs.queue import flush_pending  # the queue works again: hand over kept jobs
-
     record_heartbeat(origin=origin)
-    return flush_pending()
+    return flush_pending()  # the queue works again: hand over kept jobs

@@ -13,6 +13,7 @@ from rq.utils import import_attribute
 
 from intranet.extensions import db
 from intranet.jobs.connection import REDIS_ERRORS, get_redis
+from intranet.jobs.queue import flush_pending
 from intranet.jobs.schedule import MOVED_JOBS
 
 log = logging.getLogger(__name__)
@@ -37,8 +38,6 @@ def run_worker(app: Flask, queues: list[str] | None = None, *, burst: bool = Fal
 
 
 def _flush_kept_jobs() -> None:
-    from intranet.jobs.queue import flush_pending
-
     try:
         sent = flush_pending()
         db.session.commit()

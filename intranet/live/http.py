@@ -6,6 +6,7 @@ from collections.abc import Callable
 from flask import make_response, request
 
 from intranet.live.services import version
+from intranet.web.htmx import add_trigger
 
 EVENT = "board-changed"
 
@@ -30,8 +31,6 @@ def conditional_board(board: str, store_id: int, render: Callable[[str], str], *
 
 def announce(response, *boards: str):
     """Tell the page that `boards` changed (htmx HX-Trigger); its boards refresh at once."""
-    from intranet.web import add_trigger
-
     # after the swap: the page's own board, just replaced by this answer, then polls with the new
     # ETag and gets a 304 instead of fetching itself a second time
     add_trigger(response, EVENT, {"boards": list(boards)}, header="HX-Trigger-After-Settle")

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from intranet import clock
-from intranet.core.models import CannedJob, Customer, Role, Store, User, Vehicle
+from intranet.core.models import CannedJob, Customer, RepairOrder, Role, Store, User, Vehicle
 from intranet.core.services import create_customer, create_vehicle, get_owned, get_store
 from intranet.core.identifiers import normalize_mobile, validate_plate
 from intranet.errors import Conflict, DomainError, NotFound
@@ -18,6 +18,7 @@ from intranet.extensions import db
 from intranet.live.services import bump
 from intranet.reception import hooks
 from intranet.reception.models import Appointment, AppointmentStatus
+from intranet.reception.services import apply_canned_job, check_in
 
 ACTIVE = (AppointmentStatus.BOOKED, AppointmentStatus.ARRIVED)
 
@@ -162,9 +163,6 @@ def _appointment(appointment_id: int, store_id: int) -> Appointment:
 def arrive(appointment_id: int, *, store_id: int, actor_id: int):
     """The booked customer is here: one tap opens the repair order with the work wanted (and the
     menu item booked). A second tap returns the same repair order."""
-    from intranet.core.models import RepairOrder
-    from intranet.reception.services import apply_canned_job, check_in
-
     appointment = _appointment(appointment_id, store_id)
     if appointment.status_enum == AppointmentStatus.ARRIVED and appointment.repair_order_id:
         return db.session.get(RepairOrder, appointment.repair_order_id)

@@ -18,6 +18,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from intranet import clock
 from intranet.core.models import LineKind, PayType
+from intranet.reception.models import OldParts, PaymentMethod
 
 FONT = "STSong-Light"
 pdfmetrics.registerFont(UnicodeCIDFont(FONT))
@@ -116,8 +117,6 @@ def repair_order_pdf(ro, *, store, bill, payments, delivery) -> bytes:
         pay_table.setStyle(GRID)
         story += [Paragraph(_("Payments"), HEAD), pay_table]
     if delivery:
-        from intranet.reception.models import OldParts
-
         story += [Paragraph(_("Delivery"), HEAD), Paragraph(_text(
             f"{when(delivery.delivered_at)} · {_('work explained')} ✓ · {_('car clean')} ✓ · {_('keys returned')} ✓ · "
             f"{_('Old parts')}: {OldParts(delivery.old_parts).label}"), BODY)]
@@ -132,6 +131,4 @@ def repair_order_pdf(ro, *, store, bill, payments, delivery) -> bytes:
 
 
 def _method_label(value):
-    from intranet.reception.models import PaymentMethod
-
     return PaymentMethod(value).label

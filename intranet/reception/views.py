@@ -8,18 +8,21 @@ from sqlalchemy.orm import joinedload, selectinload
 from wtforms.fields.choices import SelectChoice
 
 from intranet import clock
-from intranet.core import hooks
 from intranet.auth.access import guard
+from intranet.core import hooks
 from intranet.core.billing import totals
 from intranet.core.models import RO_TRANSITIONS, RepairOrder, RepairOrderEvent, Role, ROStatus, Vehicle
 from intranet.errors import DomainError
 from intranet.extensions import db, htmx
 from intranet.live.http import announce
 from intranet.reception import appointments as booking
-from intranet.reception import services
+from intranet.reception import services, settlement
+from intranet.reception.documents import repair_order_pdf as render_pdf
 from intranet.reception.forms import (
     AnswerForm, BookingForm, CheckInForm, DeliveryForm, FindingForm, LineForm, PaymentForm, RepairOrderForm,
 )
+from intranet.reception.models import DAMAGE_KINDS, PANELS, AppointmentStatus, Finding
+from intranet.today.views import render_board
 from intranet.web import attach_error, current_store, run_action, run_form, toast
 
 bp = guard(Blueprint("reception", __name__, url_prefix="/reception"), Role.ADVISOR, Role.DIRECTOR)
@@ -48,8 +51,6 @@ def check_in(vehicle_id: int):
 @bp.post("/quick-check-in")
 def quick_check_in():
     """From the store-today board: check a known car in by its plate. Answers with the board."""
-    from intranet.today.views import render_board
-
     store = current_store()
     try:
         ro = services.check_in(store_id=store.id, plate=request.form.get("plate", ""), actor_id=current_user.id)
@@ -237,8 +238,6 @@ def move_repair_order(ro_id: int):
 
 @bp.post("/findings/<int:finding_id>/answer")
 def answer_finding(finding_id: int):
-    from intranet.reception.models import Finding
-
     finding = db.session.get(Finding, finding_id)
     if finding is None or finding.store_id != current_store().id:
         abort(404)
@@ -410,8 +409,6 @@ def appointment_arrived(appointment_id: int):
 
 @bp.post("/appointments/<int:appointment_id>/<any(no_show, cancelled):status>")
 def appointment_status(appointment_id: int, status: str):
-    from intranet.reception.models import AppointmentStatus
-
     run_action(lambda: booking.set_status(appointment_id, AppointmentStatus(status), store_id=current_store().id))
     return redirect(request.referrer or url_for("reception.appointments"))
 
@@ -420,8 +417,6 @@ def appointment_status(appointment_id: int, status: str):
 
 
 def _settle_page(ro: RepairOrder, *, payment_form=None, delivery_form=None, error=None, status: int = 200):
-    from intranet.reception import settlement
-
     return render_template(
         "reception/settle.html", ro=ro, bill=settlement.settlement(ro), payments=settlement.payments_of(ro.id),
         payment_form=payment_form or PaymentForm(payer="customer"), delivery_form=delivery_form or DeliveryForm(),
@@ -436,8 +431,6 @@ def settle(ro_id: int):
 
 @bp.post("/ro/<int:ro_id>/payments")
 def record_payment(ro_id: int):
-    from intranet.reception import settlement
-
     form = PaymentForm()
     outcome = run_form(form, lambda: settlement.record_payment(
         ro_id, store_id=current_store().id, actor_id=current_user.id, payer=form.payer.data,
@@ -450,8 +443,6 @@ def record_payment(ro_id: int):
 
 @bp.post("/ro/<int:ro_id>/deliver")
 def deliver(ro_id: int):
-    from intranet.reception import settlement
-
     form = DeliveryForm()
     outcome = run_form(form, lambda: settlement.deliver(
         ro_id, store_id=current_store().id, actor_id=current_user.id, work_explained=form.work_explained.data,
@@ -472,8 +463,6 @@ def _qr_svg(text: str) -> str:
 
 @bp.get("/ro/<int:ro_id>/print")
 def print_repair_order(ro_id: int):
-    from intranet.reception import settlement
-
     ro = _load(ro_id)
     return render_template("reception/print.html", ro=ro, bill=settlement.settlement(ro),
                            payments=settlement.payments_of(ro.id), delivery=settlement.delivery_of(ro.id),
@@ -482,9 +471,6 @@ def print_repair_order(ro_id: int):
 
 @bp.get("/ro/<int:ro_id>/document.pdf")
 def repair_order_pdf(ro_id: int):
-    from intranet.reception import settlement
-    from intranet.reception.documents import repair_order_pdf as render_pdf
-
     ro = _load(ro_id)
     pdf = render_pdf(ro, store=current_store(), bill=settlement.settlement(ro),
                      payments=settlement.payments_of(ro.id), delivery=settlement.delivery_of(ro.id))
@@ -513,8 +499,6 @@ def _marks_from(form) -> list[dict]:
 @bp.route("/ro/<int:ro_id>/walk-around", methods=["GET", "POST"])
 def walk_around(ro_id: int):
     import base64
-
-    from intranet.reception.models import DAMAGE_KINDS, PANELS
 
     ro = _load(ro_id)
     check = services.walk_around_of(ro.id)

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 def init_app(app) -> None:
     """Wire the area into the app: its blueprints (and what it registers with the kernel)."""
+    from intranet.reports import panels
+
+    panels.register()
     from intranet.reports.views import BLUEPRINTS  # importing the area (its models) loads no views
 
     for blueprint in BLUEPRINTS:

@@ -1,4 +1,5 @@
-"""Home ("my day") for every role, finding cars and customers, and keeping their records."""
+"""Home ("my day") for every role, finding cars and customers, and keeping their records. The
+blueprints keep their names ("core", "records"), so endpoints read as before."""
 from __future__ import annotations
 
 from flask import (
@@ -10,40 +11,43 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from intranet import clock
-from intranet.auth.access import guard
-from intranet.core import services
+from intranet.auth.access import can_open, guard
+from intranet.care.customer_file import HISTORY_KINDS, customer_file
+from intranet.core import notices, services
 from intranet.core.forms import CustomerForm, CustomerWithVehicleForm, VehicleForm
-from intranet.core.homes import home_data
-from intranet.core.models import Customer, RepairOrder, Role, Vehicle
+from intranet.core.models import Customer, Photo, RepairOrder, Role, Vehicle
+from intranet.errors import NotFound
 from intranet.extensions import db, htmx
+from intranet.home.layouts import HOMES, home_data
+from intranet.live.http import board_etag, conditional_board
+from intranet.reception.services import ON_SITE_FOR_FINDINGS, declined_work
 from intranet.web import active_role, current_store, run_form
+from intranet.web.panels import PANELS
 
 bp = guard(Blueprint("core", __name__))
 records_bp = guard(Blueprint("records", __name__, url_prefix="/records"),
                    Role.ADVISOR, Role.CARE, Role.DIRECTOR, Role.ACCIDENT, Role.WARRANTY, Role.MANAGER, Role.ADMIN)
 
 
-LIVE_PANELS = ("my_cars", "on_site", "answers")  # they change as cars move; the rest on reload
+def live_panels() -> tuple[str, ...]:
+    """The panels that change as cars move (they refresh themselves); the rest on reload."""
+    return tuple(name for name, panel in PANELS.items() if panel.live)
 
 
 @bp.get("/")
 def home():
-    from intranet.live.http import board_etag
-
     role = active_role()
     store = current_store()
     data = home_data(store, current_user, role, current_app.config)
     base, minute = board_etag("today", store.id), f"{clock.utcnow():%H%M}"
-    etags = {name: f"{base}-{role}-{name}-{minute}" for name in LIVE_PANELS}  # as conditional_board makes them
-    return render_template("core/home.html", role=role, live_panels=LIVE_PANELS, etags=etags, **data)
+    live = live_panels()
+    etags = {name: f"{base}-{role}-{name}-{minute}" for name in live}  # as conditional_board makes them
+    return render_template("core/home.html", role=role, live_panels=live, etags=etags, **data)
 
 
 @bp.get("/home/panels/<name>")
 def panel(name: str):
     """One panel of "my day", live: answers 304 until the store-today board changes (or a minute passes)."""
-    from intranet.core.homes import HOMES
-    from intranet.live.http import conditional_board
-
     role = active_role()
     if name not in HOMES[role].panels:
         abort(404)
@@ -83,10 +87,6 @@ def _own_vehicle(vehicle_id: int) -> Vehicle:
 def customer(customer_id: int):
     """The customer file: contact, wishes, each car's coming dates; for the roles that look after
     customers also how complete the file is and the whole history."""
-    from intranet.auth.access import can_open
-    from intranet.care.customer_file import HISTORY_KINDS, customer_file
-    from intranet.errors import NotFound
-
     store = current_store()
     full = can_open(current_user, "customer_files.index")
     try:
@@ -106,8 +106,6 @@ def customer(customer_id: int):
 
 @bp.get("/vehicles/<int:vehicle_id>")
 def vehicle(vehicle_id: int):
-    from intranet.reception.services import ON_SITE_FOR_FINDINGS, declined_work
-
     found = _own_vehicle(vehicle_id)
     visits = db.session.scalars(
         select(RepairOrder).options(selectinload(RepairOrder.advisor))
@@ -119,8 +117,6 @@ def vehicle(vehicle_id: int):
 
 @bp.get("/photos/<int:photo_id>")
 def photo(photo_id: int):
-    from intranet.core.models import Photo
-
     found = db.session.get(Photo, photo_id)
     if found is None or found.store_id != current_store().id:
         abort(404)
@@ -203,8 +199,6 @@ def edit_vehicle(vehicle_id: int):
 
 @bp.get("/notices")
 def notices_page():
-    from intranet.core import notices
-
     items = notices.recent(current_user.id)
     return render_template("core/notices.html", items=items, text_of=notices.text_of)
 
@@ -212,8 +206,6 @@ def notices_page():
 @bp.get("/notices/<int:notice_id>")
 def open_notice(notice_id: int):
     """Mark the notice read and go where it points."""
-    from intranet.core import notices
-
     notice = notices.open_notice(current_user.id, notice_id)
     if notice is None:
         abort(404)
@@ -223,8 +215,6 @@ def open_notice(notice_id: int):
 
 @bp.post("/notices/read")
 def read_notices():
-    from intranet.core import notices
-
     notices.mark_read(current_user.id)
     db.session.commit()
     return redirect(url_for("core.notices_page"))

@@ -1,0 +1,73 @@
+"""Who is asking, in which language, for which store, wearing which role."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Flask, current_app, g, has_request_context, session
+from flask_babel import get_locale
+from flask_login import current_user
+
+from intranet.core.models import Role, Store, User
+from intranet.core.notices import unread_count
+from intranet.extensions import db, login_manager
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI and jobs
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    chosen = session.get("locale")
+    if chosen in languages:
+        return chosen
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    return user if user and user.active else None  # a disabled account is signed out at once
+
+
+def active_role() -> Role | None:
+    if not current_user.is_authenticated:
+        return None
+    roles = current_user.roles
+    chosen = session.get("role")
+    return Role(chosen) if chosen in roles else (roles[0] if roles else None)
+
+
+def current_store() -> Store | None:
+    if "store" not in g:
+        g.store = current_user.store if current_user.is_authenticated else db.session.scalar(
+            db.select(Store).order_by(Store.id).limit(1))
+    return g.store
+
+
+def _unread_notices() -> int:
+    return unread_count(current_user.id) if current_user.is_authenticated else 0
+
+
+def init_app(app: Flask) -> None:
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    login_manager.session_protection = "basic"
+    app.config["REMEMBER_COOKIE_DURATION"] = timedelta(days=app.config["REMEMBER_COOKIE_DURATION_DAYS"])
+
+    @app.after_request
+    def vary_on_htmx(response):
+        response.vary.add("HX-Request")
+        response.vary.add("Cookie")
+        return response
+
+    @app.context_processor
+    def layout_context():
+        return {
+            "active_role": active_role(),
+            "store": current_store() if current_user.is_authenticated else None,
+            "languages": app.config["LANGUAGES"],
+            "current_locale": str(get_locale()),
+            "unread_notices": _unread_notices,  # called by the page layout only, never by fragments
+            "Role": Role,
+        }

@@ -1,0 +1,75 @@
+"""Template filters: times in the store's zone, amounts, quantities, and the translated label of a
+stored enum value. Every label filter is added one way, `add_label_filters(app, {name: Enum})`:
+the kernel's enums here, each area's in its own `init_app`."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask import Flask
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+
+from intranet import clock
+from intranet.core.models import ContactTime, PayType, ROStatus, Team
+from intranet.web.context import current_store
+
+DEFAULT_TZ = "Asia/Shanghai"
+
+
+def minutes_text(value) -> str:
+    """A stretch of time the way a wall board says it: 45 min, 2 h 05."""
+    value = int(value or 0)
+    if value < 60:
+        return _("%(minutes)s min", minutes=value)
+    return _("%(hours)s h %(minutes)02d", hours=value // 60, minutes=value % 60)
+
+
+def _store_tz() -> str:
+    store = current_store()
+    return store.timezone if store else DEFAULT_TZ
+
+
+def localtime(value, fmt: str = "%H:%M"):
+    local = clock.to_store_time(value, _store_tz())
+    return local.strftime(fmt) if local else "—"
+
+
+def when(value):
+    """A time near today said the way people say it: 14:30, tomorrow 10:00, 11-25 09:00."""
+    tz = _store_tz()
+    local = clock.to_store_time(value, tz)
+    if local is None:
+        return "—"
+    days = (local.date() - clock.store_today(tz)).days
+    if days == 0:
+        return local.strftime("%H:%M")
+    if days == 1:
+        return _("tomorrow %(time)s", time=local.strftime("%H:%M"))
+    if days == -1:
+        return _("yesterday %(time)s", time=local.strftime("%H:%M"))
+    return local.strftime("%m-%d %H:%M")
+
+
+def qty(value):
+    return format_decimal(Decimal(value), format="#,##0.##")
+
+
+def money(value):
+    if value is None:
+        return "—"
+    amount = Decimal(value)
+    return ("-¥" if amount < 0 else "¥") + format_decimal(abs(amount), format="#,##0.00")
+
+
+def add_label_filters(app: Flask, enums: dict) -> None:
+    """`{{ value|<name> }}`: the translated label of a stored value of `enums[name]` (— when empty)."""
+    for name, enum_class in enums.items():
+        app.add_template_filter(lambda value, enum_class=enum_class: enum_class(value).label if value else "—", name)
+
+
+def init_app(app: Flask) -> None:
+    for name, function in (("localtime", localtime), ("when", when), ("minutes", minutes_text), ("qty", qty),
+                           ("money", money)):
+        app.add_template_filter(function, name)
+    add_label_filters(app, {"pay_type_label": PayType, "ro_status_label": ROStatus, "contact_time": ContactTime,
+                            "team_label": Team})
