@@ -7,10 +7,11 @@ def init_app(app) -> None:
     from intranet.director import panels
 
     panels.register()
-    from intranet.director.models import ActionStatus, RoundStatus
+    from intranet.director.models import ActionStatus, EquipmentKind, RoundStatus
     from intranet.web import add_label_filters
 
-    add_label_filters(app, {"round_status_label": RoundStatus, "action_status_label": ActionStatus})
+    add_label_filters(app, {"round_status_label": RoundStatus, "action_status_label": ActionStatus,
+                            "equipment_kind_label": EquipmentKind})
     from intranet.director.views import BLUEPRINTS
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)

@@ -17,11 +17,11 @@ from intranet.core import notices, services
 from intranet.core.forms import CustomerForm, CustomerWithVehicleForm, VehicleForm
 from intranet.core.models import Customer, Photo, RepairOrder, Role, Vehicle
 from intranet.errors import NotFound
-from intranet.extensions import db, htmx
+from intranet.extensions import db
 from intranet.home.layouts import HOMES, home_data
 from intranet.live.http import board_etag, conditional_board
 from intranet.reception.services import ON_SITE_FOR_FINDINGS, declined_work
-from intranet.web import active_role, current_store, run_form
+from intranet.web import active_role, current_store, is_htmx_request, run_form
 from intranet.web.panels import PANELS
 
 bp = guard(Blueprint("core", __name__))
@@ -64,7 +64,7 @@ def panel(name: str):
 def search():
     query = request.args.get("q", "").strip()
     vehicles = services.search_vehicles(current_store().id, query) if query else []
-    if htmx and not htmx.history_restore_request:
+    if is_htmx_request():
         return render_template("core/_search_results.html", vehicles=vehicles, query=query)
     return render_template("core/search.html", vehicles=vehicles, query=query)
 

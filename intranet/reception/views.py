@@ -13,7 +13,7 @@ from intranet.core import hooks
 from intranet.core.billing import totals
 from intranet.core.models import RO_TRANSITIONS, RepairOrder, RepairOrderEvent, Role, ROStatus, Vehicle
 from intranet.errors import DomainError
-from intranet.extensions import db, htmx
+from intranet.extensions import db
 from intranet.live.http import announce
 from intranet.reception import appointments as booking
 from intranet.reception import services, settlement
@@ -23,7 +23,7 @@ from intranet.reception.forms import (
 )
 from intranet.reception.models import DAMAGE_KINDS, PANELS, AppointmentStatus, Finding
 from intranet.today.views import render_board
-from intranet.web import attach_error, current_store, run_action, run_form, toast
+from intranet.web import attach_error, current_store, is_htmx_request, run_action, run_form, toast
 
 bp = guard(Blueprint("reception", __name__, url_prefix="/reception"), Role.ADVISOR, Role.DIRECTOR)
 # Anyone on the floor may report extra work found on a car; the advisor answers it (above).
@@ -201,7 +201,7 @@ def apply_canned_job(ro_id: int, canned_id: int):
 
 
 def _after_lines(ro_id: int):
-    if htmx:
+    if is_htmx_request():
         return _lines_fragment(ro_id)
     return redirect(url_for("reception.repair_order", ro_id=ro_id) + "#lines")
 

@@ -3,6 +3,7 @@ stored enum value. Every label filter is added one way, `add_label_filters(app, 
 the kernel's enums here, each area's in its own `init_app`."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 
 from flask import Flask
@@ -61,10 +62,26 @@ def money(value):
     return ("-¥" if amount < 0 else "¥") + format_decimal(abs(amount), format="#,##0.00")
 
 
-def add_label_filters(app: Flask, enums: dict) -> None:
-    """`{{ value|<name> }}`: the translated label of a stored value of `enums[name]` (— when empty)."""
-    for name, enum_class in enums.items():
-        app.add_template_filter(lambda value, enum_class=enum_class: enum_class(value).label if value else "—", name)
+def label_of(labels, value, empty="—"):
+    """The translated label of a stored value: `labels` is an enum whose members have `.label`, a
+    mapping of value → label, or a function answering such a mapping (built in the reader's
+    language). `empty` when there is no value; an unknown value shows as stored."""
+    if not value:
+        return empty
+    if not isinstance(labels, type) and callable(labels):
+        labels = labels()
+    if isinstance(labels, Mapping):
+        return labels.get(value, value)
+    try:
+        return labels(value).label
+    except ValueError:
+        return value
+
+
+def add_label_filters(app: Flask, labels: dict, *, empty="—") -> None:
+    """`{{ value|<name> }}` for each `name: labels` (see `label_of`)."""
+    for name, source in labels.items():
+        app.add_template_filter(lambda value, source=source: label_of(source, value, empty), name)
 
 
 def init_app(app: Flask) -> None:

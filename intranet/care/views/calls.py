@@ -193,24 +193,3 @@ def told(question_id: int):
                                            note=form.note.data),
                _("Recorded: the customer has the answer."))
     return redirect(url_for("questions.list_"))
-
-
-# what the templates need to label things
-@bp.app_template_filter("call_kind_label")
-def _call_kind_label(value) -> str:
-    return str(CallKind(value).label) if value else ""
-
-
-@bp.app_template_filter("call_status_label")
-def _call_status_label(value) -> str:
-    return str(CallStatus(value).label) if value else ""
-
-
-@bp.app_template_filter("satisfaction_label")
-def _satisfaction_label(value) -> str:
-    return str(Satisfaction(value).label) if value else ""
-
-
-@bp.app_template_filter("attempt_outcome_label")
-def _attempt_outcome_label(value) -> str:
-    return str(AttemptOutcome(value).label) if value else ""

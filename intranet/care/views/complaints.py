@@ -258,26 +258,6 @@ def stats():
                            channel_label=_enum_label(ComplaintChannel), status_label=_enum_label(ComplaintStatus))
 
 
-@bp.app_template_filter("cp_status")
-def _status_filter(value):
-    return _enum_label(ComplaintStatus)(value)
-
-
-@bp.app_template_filter("cp_channel")
-def _channel_filter(value):
-    return _enum_label(ComplaintChannel)(value)
-
-
-@bp.app_template_filter("cp_category")
-def _category_filter(value):
-    return _enum_label(ComplaintCategory)(value)
-
-
-@bp.app_template_filter("cp_department")
-def _department_filter(value):
-    return _enum_label(Department)(value)
-
-
 def _enum_label(enum_cls):
     def label(value):
         if not value:

@@ -38,16 +38,6 @@ def _outreach_context():
     return {"outreach_tabs": outreach_tabs}
 
 
-@reminders_bp.app_template_filter("reminder_kind_label")
-def reminder_kind_label(value) -> str:
-    return ReminderKind(value).label if value else "—"
-
-
-@reminders_bp.app_template_filter("lost_cause_label")
-def lost_cause_label(value) -> str:
-    return LostCause(value).label if value else "—"
-
-
 def reminder_status_labels() -> dict[str, str]:
     # the models' short labels ("Done", "Failed") already mean other things in the catalogue
     return {ReminderStatus.OPEN: _("To do"), ReminderStatus.DONE: _("Contacted"),
@@ -57,26 +47,6 @@ def reminder_status_labels() -> dict[str, str]:
 def message_status_labels() -> dict[str, str]:
     return {MessageStatus.QUEUED: _("Waiting to send"), MessageStatus.SENT: _("Sent"),
             MessageStatus.FAILED: _("Sending failed")}
-
-
-@reminders_bp.app_template_filter("reminder_status_label")
-def reminder_status_label(value) -> str:
-    return reminder_status_labels().get(value, "—")
-
-
-@reminders_bp.app_template_filter("message_status_label")
-def message_status_label(value) -> str:
-    return message_status_labels().get(value, "—")
-
-
-@reminders_bp.app_template_filter("win_back_status_label")
-def win_back_status_label(value) -> str:
-    return WinBackStatus(value).label if value else "—"
-
-
-@reminders_bp.app_template_filter("invitation_reply_label")
-def invitation_reply_label(value) -> str:
-    return InvitationReply(value).label if value else "—"
 
 
 # ---------------------------------------------------------------- the task list

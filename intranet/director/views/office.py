@@ -176,11 +176,6 @@ def form_quality_page():
 
 # ------------------------------------------------------------------ equipment register and cards
 
-@equipment_bp.app_template_filter("equipment_kind_label")
-def equipment_kind_label(value) -> str:
-    return EquipmentKind(value).label if value else "—"
-
-
 @equipment_bp.get("/", endpoint="index")
 def equipment_list():
     store = current_store()
