@@ -13,7 +13,7 @@ from intranet.auth.access import guard
 from intranet.care import calls, questions
 from intranet.care.forms import AnswerQuestionForm, AskSupervisorForm, NotReachedForm, ReachedForm, ToldCustomerForm
 from intranet.care.models import (
-    CALL_TOPIC_LABELS, CALL_TOPICS, AttemptOutcome, CallKind, CallStatus, QuestionStatus, Satisfaction,
+    CALL_TOPIC_LABELS, CALL_TOPICS, AttemptOutcome, QuestionStatus, Satisfaction,
 )
 from intranet.care.settings import settings_for
 from intranet.care.views.common import local_now, or_404

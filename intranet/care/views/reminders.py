@@ -10,7 +10,7 @@ from intranet.auth import access
 from intranet.auth.access import guard
 from intranet.care import reminders
 from intranet.care.forms import ReminderOutcomeForm
-from intranet.care.models import InvitationReply, LostCause, MessageStatus, ReminderKind, ReminderStatus, WinBackStatus
+from intranet.care.models import MessageStatus, ReminderKind, ReminderStatus
 from intranet.care.settings import days_list, settings_for
 from intranet.care.staff import agents
 from intranet.care.views.common import CARE_ROLES, back, is_agent, refusal_status, today

@@ -18,7 +18,7 @@ from intranet.director import form_quality, insurers
 from intranet.director.forms import (
     ContactForm, EquipmentForm, HoursForm, InsurerForm, RecordForm, SpotCheckForm, TaskForm,
 )
-from intranet.director.models import ContactChannel, EquipmentKind, InspectionRound
+from intranet.director.models import ContactChannel, InspectionRound
 from intranet.director.settings import settings_for
 from intranet.errors import Conflict, DomainError, NotFound
 from intranet.extensions import db
