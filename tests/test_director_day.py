@@ -19,6 +19,7 @@ from intranet.core.models import RepairOrder, RepairOrderLine, Role, ROStatus
 from intranet.core.services import transition_repair_order
 from intranet.director import actions, rounds
 from intranet.director import day as services
+from intranet.director import week as weekly
 from intranet.director.models import Equipment, MaintenanceTask, RoundSlot, WorkLog
 from intranet.errors import DomainError
 from intranet.keys import services as keys
@@ -454,8 +455,8 @@ def week(shop, db, make_vehicle):
 def test_the_week_pack_rates_on_crafted_data(shop, week, db):
     now = at(MONDAY + timedelta(days=7), 9)  # the Monday after: the meeting
     with clock.frozen(now):
-        assert services.default_week(MONDAY + timedelta(days=7)) == MONDAY
-        pack = services.week_pack(shop["store"], MONDAY + timedelta(days=3), now)
+        assert weekly.default_week(MONDAY + timedelta(days=7)) == MONDAY
+        pack = weekly.week_pack(shop["store"], MONDAY + timedelta(days=3), now)
     assert (pack.monday, pack.sunday) == (MONDAY, MONDAY + timedelta(days=6))
 
     q = pack.quality

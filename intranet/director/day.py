@@ -2,8 +2,9 @@
 — the day's rounds and findings, corrective actions, late cars, pending parts, the output value,
 overnight cars and their keys, overdue equipment checks, the repair orders' form quality, the
 complaints and hot alerts from customer care — next to the director's own notes and the problems
-to raise at tomorrow's huddle; the huddle agenda (晨会) built from the same sources; and the pack
-for the Monday meeting on service quality, 6S, process compliance and repair quality (周例会).
+to raise at tomorrow's huddle; the huddle agenda (晨会) built from the same sources. The pack
+for the Monday meeting on service quality, 6S, process compliance and repair quality (周例会) is
+in director/week.py, which reads the shared pieces here.
 
 Nothing here computes a figure another area already computes: each section calls the area that
 owns it (rounds, actions, workshop, parts, keys, equipment, form quality, billing). Each page is
@@ -14,20 +15,18 @@ value, form quality, complaints received, hot alerts, the log); others can only 
 now (late cars, pending parts, complaints with a late step): on an earlier day the page says so."""
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from intranet import clock
-from intranet.care.csi import care_figures
 from intranet.care.models import COMPLAINT_OPEN, CallStatus, Complaint, FollowUpCall, Satisfaction
 from intranet.core.billing import Totals, labour_by_team, totals
 from intranet.core.models import Photo, RepairOrder, RepairOrderLine, Role, ROStatus, Store, User
@@ -35,17 +34,13 @@ from intranet.director import actions, equipment, form_quality, insurers, rounds
 from intranet.director.models import (
     ActionStatus, CorrectiveAction, Equipment, RoundAnswer, RoundStatus, TemplateItem, WorkLog,
 )
-from intranet.director.settings import settings_for
 from intranet.errors import Conflict, DomainError
 from intranet.extensions import db
 from intranet.keys import services as key_services
-from intranet.parts.figures import figures as parts_figures
 from intranet.parts.models import OPEN_PENDING, PendingPart
 from intranet.parts.services import pending_list
-from intranet.reception.services import comeback_rate
 from intranet.workshop.closing import UnfinishedCar, unfinished_cars
-from intranet.workshop.figures import daily_figures
-from intranet.workshop.models import Inspection, Team
+from intranet.workshop.models import Team
 from intranet.workshop.promise import promise_risk
 
 LOG_LIMIT = 20000  # characters in each of the log's two texts
@@ -248,7 +243,7 @@ class DaySheet:
 
     @property
     def rounds_missed(self) -> list:
-        return [e for e in self.schedule if _missed(e)]
+        return [e for e in self.schedule if slot_missed(e)]
 
     @property
     def rounds_done(self) -> list:
@@ -266,7 +261,7 @@ class DaySheet:
         return next((log for log in self.logs if log.author_id == author_id), None)
 
 
-def _missed(entry) -> bool:
+def slot_missed(entry) -> bool:
     """Not walked in its window: flagged missed, or its window passed with no round started."""
     return entry.state in ("late", RoundStatus.MISSED) or bool(entry.round is not None and entry.round.missed)
 
@@ -445,199 +440,4 @@ def huddle(store: Store, day: date, now: datetime) -> Huddle:
                   and risk.get(c.ro.id) != "late"],
         pending_overdue=pending.overdue, pending_expected=pending.expected_on(day),
         problems_day=problems_day, problems=problems,
-        missed=[e for e in rounds.day_schedule(store, eve, now) if _missed(e)], eve=eve)
-
-
-# ------------------------------------------------------------------ the Monday meeting pack
-
-def week_of(day: date) -> tuple[date, date]:
-    monday = day - timedelta(days=day.weekday())
-    return monday, monday + timedelta(days=6)
-
-
-def default_week(today: date) -> date:
-    """The Monday of the week just ended (the meeting is on Monday about the week before)."""
-    return week_of(today)[0] - timedelta(weeks=1)
-
-
-@dataclass
-class AreaRow:
-    name: str
-    score: float | None
-    previous: float | None
-    findings: int
-
-    @property
-    def change(self) -> float | None:
-        if self.score is None or self.previous is None:
-            return None
-        return round(self.score - self.previous, 1)
-
-
-@dataclass
-class ActionFigures:
-    opened: int = 0
-    closed: int = 0
-    closed_on_time: int = 0
-    overdue: int = 0  # still open and past due at the end of the week (or now, if sooner)
-
-    @property
-    def on_time_rate(self) -> float | None:
-        return self.closed_on_time / self.closed if self.closed else None
-
-
-@dataclass
-class QualityFigures:
-    delivered: int = 0
-    inspected: int = 0  # delivered cars with a final inspection on record
-    first_time: int = 0  # …whose first final inspection passed
-    on_time: int = 0
-    promised: int = 0  # delivered cars with a promised time
-    opened: int = 0  # repair orders opened in the week
-    comeback_count: int = 0  # …that redo an earlier visit's work
-    comebacks: list[RepairOrder] = field(default_factory=list)
-    reworks: list[tuple[Inspection, RepairOrder]] = field(default_factory=list)  # failed final inspections
-
-    @property
-    def first_time_rate(self) -> float | None:
-        return self.first_time / self.delivered if self.delivered else None
-
-    @property
-    def on_time_rate(self) -> float | None:
-        return self.on_time / self.promised if self.promised else None
-
-    @property
-    def comeback_rate(self) -> float | None:
-        return self.comeback_count / self.opened if self.opened else None
-
-
-@dataclass
-class WeekPack:
-    store: Store
-    monday: date
-    sunday: date
-    now: datetime
-    week_starts: list[date]  # the previous week's Monday, this week's Monday
-    areas: list[AreaRow]
-    findings: int
-    schedule: list  # rounds.SlotToday of every day of the week
-    actions: ActionFigures
-    quality: QualityFigures
-    forms: form_quality.Figures
-    parts: object  # parts.figures.PartsFigures
-    pending: PendingSummary
-    output: OutputValue
-    care: object = None  # care.csi.CareFigures of the week
-    complaints: list = field(default_factory=list)  # care.models.Complaint received in the week
-
-    @property
-    def previous_monday(self) -> date:
-        return self.monday - timedelta(weeks=1)
-
-    @property
-    def rounds_expected(self) -> list:
-        """Round slots whose window has begun (a week still running counts only those)."""
-        return [e for e in self.schedule if e.window_start <= self.now]
-
-    @property
-    def rounds_done(self) -> list:
-        return [e for e in self.schedule if e.round is not None and e.round.status == RoundStatus.DONE]
-
-    @property
-    def rounds_missed(self) -> list:
-        return [e for e in self.schedule if _missed(e)]
-
-    @property
-    def scores(self) -> list[Decimal]:
-        return [e.round.score for e in self.rounds_done if e.round.score is not None]
-
-    @property
-    def average_score(self) -> Decimal | None:
-        scores = self.scores
-        return (sum(scores, Decimal("0")) / len(scores)).quantize(Decimal("0.1")) if scores else None
-
-
-def _action_figures(store_id: int, start: datetime, end: datetime, now: datetime) -> ActionFigures:
-    closed_in = and_(CorrectiveAction.closed_at >= start, CorrectiveAction.closed_at < end)
-    cutoff = min(now, end)
-    row = db.session.execute(select(
-        func.coalesce(func.sum(case((and_(CorrectiveAction.created_at >= start, CorrectiveAction.created_at < end), 1),
-                                    else_=0)), 0),
-        func.coalesce(func.sum(case((closed_in, 1), else_=0)), 0),
-        func.coalesce(func.sum(case((and_(closed_in, CorrectiveAction.closed_at <= CorrectiveAction.due_at), 1),
-                                    else_=0)), 0),
-        func.coalesce(func.sum(case((and_(CorrectiveAction.status == ActionStatus.OPEN,
-                                          CorrectiveAction.due_at < cutoff), 1), else_=0)), 0),
-    ).where(CorrectiveAction.store_id == store_id, CorrectiveAction.status != ActionStatus.CANCELLED)).one()
-    return ActionFigures(*(int(v) for v in row))
-
-
-def _quality(store: Store, monday: date, sunday: date) -> QualityFigures:
-    start, end = day_bounds(store, monday, sunday)
-    figures = QualityFigures()
-    attempts: dict[int, list[tuple[int, bool]]] = {}
-    for ro_id, attempt, passed in db.session.execute(
-            select(RepairOrder.id, Inspection.attempt, Inspection.passed)
-            .outerjoin(Inspection, Inspection.repair_order_id == RepairOrder.id)
-            .where(RepairOrder.store_id == store.id, RepairOrder.delivered_at >= start, RepairOrder.delivered_at < end,
-                   RepairOrder.status != ROStatus.CANCELLED)):
-        tried = attempts.setdefault(ro_id, [])
-        if attempt is not None:
-            tried.append((attempt, passed))
-    figures.delivered = len(attempts)
-    figures.inspected = sum(1 for tried in attempts.values() if tried)
-    figures.first_time = sum(1 for tried in attempts.values() if tried and min(tried)[1])
-    week = daily_figures(store, monday, sunday)[-1]
-    figures.on_time, figures.promised = week.on_time, week.promised
-    figures.comeback_count, figures.opened, _rate = comeback_rate(store.id, start, end)
-    figures.comebacks = list(db.session.scalars(
-        select(RepairOrder).options(joinedload(RepairOrder.vehicle), joinedload(RepairOrder.advisor),
-                                    joinedload(RepairOrder.comeback_of))
-        .where(RepairOrder.store_id == store.id, RepairOrder.opened_at >= start, RepairOrder.opened_at < end,
-               RepairOrder.status != ROStatus.CANCELLED, RepairOrder.comeback_of_id.is_not(None))
-        .order_by(RepairOrder.opened_at)))
-    figures.reworks = [tuple(row) for row in db.session.execute(
-        select(Inspection, RepairOrder).join(RepairOrder, RepairOrder.id == Inspection.repair_order_id)
-        .options(joinedload(Inspection.inspector), joinedload(RepairOrder.vehicle))
-        .where(Inspection.store_id == store.id, Inspection.passed.is_(False), Inspection.at >= start,
-               Inspection.at < end).order_by(Inspection.at))]
-    return figures
-
-
-def week_pack(store: Store, any_day: date, now: datetime) -> WeekPack:
-    """The Monday meeting's pack for the week (Monday–Sunday) holding `any_day`."""
-    monday, sunday = week_of(any_day)
-    start, end = day_bounds(store, monday, sunday)
-    week_starts, trends = rounds.area_trend(store.id, sunday, weeks=2)
-    found: dict[int, int] = defaultdict(int)
-    names: dict[int, str] = {}
-    for _answer, item in rounds.findings_between(store.id, start, end):
-        found[item.area_id] += 1
-        names.setdefault(item.area_id, item.area_name)
-    areas = [AreaRow(name=t.name, score=t.weeks.get(week_starts[-1]), previous=t.weeks.get(week_starts[0]),
-                     findings=found.pop(t.area_id, 0)) for t in trends]
-    areas += [AreaRow(name=names[area_id], score=None, previous=None, findings=n) for area_id, n in found.items()]
-    schedule = [entry for n in range(7) for entry in rounds.day_schedule(store, monday + timedelta(days=n), now)]
-    settings = settings_for(store.id)
-    checks = form_quality.check_ros(store.id, start, end)
-    forms = form_quality.Figures(checked=len(checks), complete=sum(c.complete for c in checks),
-                                 with_errors=sum(c.has_errors for c in checks),
-                                 fill_target=Decimal(settings.form_fill_target),
-                                 error_limit=Decimal(settings.form_error_limit))
-    return WeekPack(
-        store=store, monday=monday, sunday=sunday, now=now, week_starts=week_starts, areas=areas,
-        findings=sum(a.findings for a in areas), schedule=schedule,
-        actions=_action_figures(store.id, start, end, now), quality=_quality(store, monday, sunday), forms=forms,
-        parts=parts_figures(store, monday, sunday), pending=pending_summary(store.id, clock.store_today(store.timezone)),
-        output=output_value(store, monday, sunday), care=care_figures(store.id, monday, sunday),
-        complaints=_week_complaints(store.id, start, end))
-
-
-def _week_complaints(store_id: int, start: datetime, end: datetime) -> list:
-    """The complaints received in the week, with who is responsible (the pack's "dissatisfied
-    customers and who is responsible")."""
-    return list(db.session.scalars(
-        select(Complaint).options(joinedload(Complaint.customer), joinedload(Complaint.responsible),
-                                  joinedload(Complaint.advisor))
-        .where(Complaint.store_id == store_id, Complaint.received_at >= start, Complaint.received_at < end)
-        .order_by(Complaint.received_at)))
+        missed=[e for e in rounds.day_schedule(store, eve, now) if slot_missed(e)], eve=eve)

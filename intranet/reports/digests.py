@@ -34,7 +34,8 @@ from intranet.core.models import (
     Store,
     User,
 )
-from intranet.director.day import day_bounds, pending_summary, week_pack
+from intranet.director.day import day_bounds, pending_summary
+from intranet.director.week import week_pack
 from intranet.errors import DomainError, NotFound
 from intranet.extensions import db
 from intranet.reception.models import Finding, FindingStatus

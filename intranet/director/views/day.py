@@ -21,6 +21,7 @@ from intranet.auth.access import guard
 from intranet.care.models import ComplaintCategory
 from intranet.core.models import Role
 from intranet.director import day as services
+from intranet.director.week import default_week, week_pack
 from intranet.director.forms import WorkLogForm
 from intranet.director.models import WorkLog
 from intranet.director.views.shared import store_now
@@ -152,7 +153,7 @@ def huddle():
 @bp.get("/week")
 def week():
     store, now, today = store_now()
-    any_day = _date(request.args.get("week"), services.default_week(today))
-    pack = services.week_pack(store, any_day, now)
+    any_day = _date(request.args.get("week"), default_week(today))
+    pack = week_pack(store, any_day, now)
     return render_template("director/day/week.html", pack=pack, today=today,
                            next_week=pack.monday + timedelta(weeks=1) if pack.sunday < today else None)
