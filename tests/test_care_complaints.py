@@ -24,6 +24,7 @@ from intranet.core import services
 from intranet.core.models import Notice, Role
 from intranet.errors import Conflict, DomainError, IllegalTransition, NotFound
 from intranet.jobs import queue
+from tests import factories
 from tests.conftest import new_client, queries_for
 
 # Tuesday 24 November 2026, 10:00 in Shanghai
@@ -37,15 +38,11 @@ def png_bytes() -> bytes:
 
 
 @pytest.fixture
-def staff(db, store, make_user):
+def staff(db, store):
     settings_for(store.id)
     db.session.commit()
-    return {"director": make_user(Role.DIRECTOR, username="zhao", display_name="赵总"),
-            "manager": make_user(Role.MANAGER, username="qian", display_name="钱经理"),
-            "care": make_user(Role.CARE, username="zhu", display_name="朱晓燕"),
-            "advisor": make_user(Role.ADVISOR, username="sun", display_name="孙丽华"),
-            "controller": make_user(Role.CONTROLLER, username="wu", display_name="吴建国"),
-            "tech": make_user(Role.TECHNICIAN, username="liu", display_name="刘师傅")}
+    return factories.people(store, director="zhao", manager="qian", care="zhu", advisor="sun", controller="wu",
+                            tech="liu")
 
 
 @pytest.fixture

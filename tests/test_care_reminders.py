@@ -24,6 +24,7 @@ from intranet.care.settings import settings_for
 from intranet.core.models import Role
 from intranet.errors import DomainError, IllegalTransition
 from intranet.jobs import queue
+from tests import factories
 from tests.conftest import queries_for
 
 TODAY = date(2026, 11, 24)  # a Tuesday
@@ -37,12 +38,11 @@ NOW = at_local(TODAY, 10)
 
 
 @pytest.fixture
-def agents(db, store, make_user):
+def agents(db, store):
     settings_for(store.id)
     store.phone = "021-5888 6666"
     db.session.commit()
-    return [make_user(Role.CARE, username="zhu", display_name="朱晓燕"),
-            make_user(Role.CARE, username="zhou", display_name="周婷")]
+    return [factories.person(store, "zhu"), factories.person(store, "zhou")]
 
 
 def count(db, model, *where) -> int:

@@ -24,6 +24,7 @@ from intranet.director.settings import settings_for
 from intranet.errors import Conflict, DomainError
 from intranet.jobs import queue
 from intranet.reception.models import Delivery, WalkAround
+from tests import factories
 
 # Tuesday 24 November 2026, 10:00 in Shanghai
 NOW = datetime(2026, 11, 24, 2, 0)
@@ -36,14 +37,10 @@ def at_local(day: date, hour: int, minute: int = 0) -> datetime:
 
 
 @pytest.fixture
-def staff(db, store, make_user):
+def staff(db, store):
     settings_for(store.id)  # the store's settings row exists (made on first use otherwise)
     db.session.commit()
-    return {"director": make_user(Role.DIRECTOR, username="zhao", display_name="赵总"),
-            "accident": make_user(Role.ACCIDENT, username="yang", display_name="杨帆"),
-            "controller": make_user(Role.CONTROLLER, username="wu", display_name="吴建国"),
-            "advisor": make_user(Role.ADVISOR, username="sun", display_name="孙丽华"),
-            "advisor2": make_user(Role.ADVISOR, username="li", display_name="李明")}
+    return factories.people(store, director="zhao", accident="yang", controller="wu", advisor="sun", advisor2="li")
 
 
 def count_queries(db, action) -> int:

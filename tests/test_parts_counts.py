@@ -20,6 +20,7 @@ from intranet.parts import counts, ledger
 from intranet.parts.models import (
     CountKind, CountLine, CountStatus, MovementKind, Part, StockCount, StockMovement,
 )
+from tests import factories
 from tests.conftest import queries_for
 
 # Monday 30 November 2026, 10:00 in Shanghai — a Monday and the last day of the month
@@ -27,15 +28,10 @@ MORNING = datetime(2026, 11, 30, 2, 0)
 
 
 @pytest.fixture
-def staff(store, make_user):
-    return {
-        "manager": make_user(Role.PARTS, username="shen", display_name="沈佳"),
-        "keeper": make_user(Role.PARTS, username="keeper", display_name="库管"),
-        "counter": make_user(Role.PARTS, username="counter", display_name="盘点员"),
-        "director": make_user(Role.DIRECTOR, username="zhao", display_name="赵总"),
-        "finance": make_user(Role.MANAGER, username="qian", display_name="钱会计"),
-        "advisor": make_user(Role.ADVISOR, username="sun"),
-    }
+def staff(store):
+    return factories.people(store, manager=(Role.PARTS, "shen", "沈佳"), keeper=(Role.PARTS, "keeper", "库管"),
+                            counter=(Role.PARTS, "counter", "盘点员"), director="zhao",
+                            finance=(Role.MANAGER, "qian", "钱会计"), advisor=(Role.ADVISOR, "sun"))
 
 
 def add_part(db, store, number, on_hand="5", *, cost="10", bin_code=None, abc="C"):

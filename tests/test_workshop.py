@@ -14,27 +14,23 @@ from intranet.errors import Conflict, DomainError, IllegalTransition
 from intranet.jobs import queue
 from intranet.reception import services as reception
 from intranet.workshop import closing, figures, services, timecontrol
-from intranet.workshop.models import ClockSpan, Job, JobStatus, QCItem, StageFlag, Team, Technician
+from intranet.workshop.models import ClockSpan, Job, JobStatus, QCItem, StageFlag, Team
+from tests import factories
 
 # 10:00 in Shanghai on a working day
 MORNING = datetime(2026, 11, 23, 2, 0)
 
 
 @pytest.fixture
-def crew(store, make_user, db):
-    people = {
-        "controller": make_user(Role.CONTROLLER, username="wu"),
-        "director": make_user(Role.DIRECTOR, username="zhao"),
-        "advisor": make_user(Role.ADVISOR, username="sun"),
-        "inspector": make_user(Role.INSPECTOR, username="jiang"),
-        "mech": make_user(Role.TECHNICIAN, username="zheng"),
-        "mech2": make_user(Role.TECHNICIAN, username="wang"),
-        "body": make_user(Role.TECHNICIAN, username="chen"),
-        "paint": make_user(Role.TECHNICIAN, username="chu"),
-    }
+def crew(store, db):
+    # display names are the user names: the time control's flags are asserted by them
+    people = factories.people(store, controller=(Role.CONTROLLER, "wu"), director=(Role.DIRECTOR, "zhao"),
+                              advisor=(Role.ADVISOR, "sun"), inspector=(Role.INSPECTOR, "jiang"),
+                              mech=(Role.TECHNICIAN, "zheng"), mech2=(Role.TECHNICIAN, "wang"),
+                              body=(Role.TECHNICIAN, "chen"), paint=(Role.TECHNICIAN, "chu"))
     for key, team in (("mech", Team.MECHANICAL), ("mech2", Team.MECHANICAL), ("body", Team.BODY),
                       ("paint", Team.PAINT)):
-        db.session.add(Technician(user_id=people[key].id, store_id=store.id, team=team))
+        factories.technician(store, people[key], team)
     db.session.add_all([QCItem(store_id=store.id, team=None, text="路试正常", position=1),
                         QCItem(store_id=store.id, team=Team.MECHANICAL, text="车轮螺栓力矩", position=2),
                         QCItem(store_id=store.id, team=Team.PAINT, text="漆面无流挂", position=3)])
@@ -43,14 +39,11 @@ def crew(store, make_user, db):
 
 
 def _car(store, crew, make_vehicle, db, *lines, promised_hours=4):
-    with clock.frozen(MORNING):
-        ro = reception.check_in(store_id=store.id, vehicle_id=make_vehicle().id, actor_id=crew["advisor"].id)
-        ro.promised_at = MORNING + timedelta(hours=promised_hours)
-        for description, hours, team in lines or (("更换前刹车片", "1.0", "mechanical"),):
-            reception.add_line(ro.id, store_id=store.id, actor_id=crew["advisor"].id, kind="labour",
-                               description=description, quantity=hours, team=team)
-        db.session.commit()
-    return ro
+    """A car checked in at MORNING with labour `lines` (description, hours, team)."""
+    lines = lines or (("更换前刹车片", "1.0", "mechanical"),)
+    return factories.checked_in(store, crew["advisor"], at=MORNING,
+                                promised_at=MORNING + timedelta(hours=promised_hours),
+                                lines=[factories.labour(description, hours, team=team) for description, hours, team in lines])
 
 
 def test_labour_lines_become_one_job_per_team_waiting_for_dispatch(store, crew, make_vehicle, db):
