@@ -210,7 +210,7 @@ def repair_order(store: Store, advisor, *, opened: datetime, car: Vehicle | None
     `lines` as `line()` tuples or rows. The car is `car`, the one with `plate` (made the first
     time), or a new one."""
     car = car or (car_with_plate(store, plate) if plate else vehicle(store))
-    made = RepairOrder(store_id=store.id, number=number or f"{store.code}-H{unique():05d}", vehicle_id=car.id,
+    made = RepairOrder(store_id=store.id, number=number or f"{store.code}-H{unique():06d}", vehicle_id=car.id,
                        customer_id=car.customer_id, advisor_id=advisor.id,
                        status=status or (ROStatus.DELIVERED if delivered else ROStatus.IN_WORKSHOP),
                        opened_at=opened, promised_at=promised, delivered_at=delivered,

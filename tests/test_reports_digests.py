@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 
 from intranet import clock
 from intranet.care.models import Complaint
-from intranet.core.models import RepairOrder, RepairOrderLine, Role, ROStatus
+from intranet.core.models import Role, ROStatus
 from intranet.errors import DomainError
 from intranet.jobs import queue
 from intranet.jobs.schedule import get_job
@@ -33,12 +33,12 @@ from intranet.reports.models import (
     DigestRecipient,
     DigestStatus,
 )
+from tests import factories
 
 TZ = "Asia/Shanghai"
 MONDAY = date(2025, 12, 1)  # a Monday and the 1st: the day all three digests are due
 SUNDAY = MONDAY - timedelta(days=1)
 D = Decimal
-_numbers = iter(range(1, 10000))
 
 
 def at(day: date, hour: int, minute: int = 0) -> datetime:
@@ -120,16 +120,9 @@ def shop(db, store, make_user, make_vehicle):
     db.session.commit()
 
     def ro(plate, advisor, opened, delivered=None, lines=(), status=ROStatus.DELIVERED):
-        car = make_vehicle(plate=plate)
-        made = RepairOrder(store_id=store.id, number=f"TS01-D{next(_numbers):05d}", vehicle_id=car.id,
-                           customer_id=car.customer_id, advisor_id=advisor.id, status=status, opened_at=opened,
-                           promised_at=(delivered + timedelta(hours=1)) if delivered else None,
-                           delivered_at=delivered)
-        made.lines = [RepairOrderLine(kind=kind, description=kind, quantity=D(q), unit_price=D(p), team=team,
-                                      pay_type=pay) for kind, q, p, team, pay in lines]
-        db.session.add(made)
-        db.session.flush()
-        return made
+        return factories.repair_order(store, advisor, car=make_vehicle(plate=plate), opened=opened,
+                                      promised=(delivered + timedelta(hours=1)) if delivered else None,
+                                      delivered=delivered, lines=lines, status=status, commit=False)
 
     # Sunday 30 November (yesterday for the daily digest): two cars in and out, ¥600 + ¥300 = ¥900.
     r1 = ro("沪D00001", a, at(SUNDAY, 9), at(SUNDAY, 15),

@@ -13,7 +13,7 @@ from sqlalchemy import event
 
 from intranet import clock
 from intranet.care.models import CallKind, CallStatus, Complaint, CsiScore, FollowUpCall
-from intranet.core.models import RepairOrder, RepairOrderLine, Role, ROStatus
+from intranet.core.models import RepairOrder, Role, ROStatus
 from intranet.director.models import (
     ActionStatus,
     CorrectiveAction,
@@ -36,6 +36,7 @@ from intranet.workshop.models import (
     PartsRequest,
     Technician,
 )
+from tests import factories
 
 TZ = "Asia/Shanghai"
 MONDAY = date(2025, 3, 10)
@@ -63,7 +64,7 @@ def frozen():
 
 
 @pytest.fixture
-def shop(db, store, make_user, make_vehicle, frozen):
+def shop(db, store, make_user, frozen):
     a = make_user(Role.ADVISOR, display_name="A王")
     b = make_user(Role.ADVISOR, display_name="B李")
     mech = make_user(Role.TECHNICIAN, display_name="机修张")
@@ -72,20 +73,10 @@ def shop(db, store, make_user, make_vehicle, frozen):
     db.session.add_all([Technician(user_id=mech.id, store_id=store.id, team="mechanical"),
                         Technician(user_id=body.id, store_id=store.id, team="body")])
     db.session.commit()
-    cars = {}
 
-    def ro(plate, advisor, *, opened, promised=None, delivered=None, status=ROStatus.DELIVERED, lines=(),
-           comeback_of=None):
-        car = cars.get(plate) or cars.setdefault(plate, make_vehicle(plate=plate))
-        made = RepairOrder(store_id=store.id, number=f"TS01-K{next(_n):05d}", vehicle_id=car.id,
-                           customer_id=car.customer_id, advisor_id=advisor.id, status=status, opened_at=opened,
-                           promised_at=promised, delivered_at=delivered,
-                           comeback_of_id=comeback_of.id if comeback_of else None)
-        made.lines = [RepairOrderLine(kind=kind, description=kind, quantity=D(q), unit_price=D(p), team=team,
-                                      pay_type=pay) for kind, q, p, team, pay in lines]
-        db.session.add(made)
-        db.session.flush()
-        return made
+    def ro(plate, advisor, *, status=ROStatus.DELIVERED, **fields):
+        """A past visit of the car with `plate` (lines: kind, quantity, price, team, payer)."""
+        return factories.repair_order(store, advisor, plate=plate, status=status, commit=False, **fields)
 
     return {"store": store, "a": a, "b": b, "mech": mech, "body": body, "director": director, "ro": ro}
 
