@@ -66,6 +66,7 @@ class StageStandardsForm(FlaskForm):
 
 for _stage in Stage:
     setattr(StageStandardsForm, f"stage_{_stage}", StringField(_stage.label))
+del _stage
 
 
 class TechnicianForm(FlaskForm):
