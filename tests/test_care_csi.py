@@ -21,9 +21,10 @@ from intranet.care.demo_csi import seed_csi
 from intranet.care.models import (
     CallKind, CallStatus, CareSettings, Complaint, ComplaintStatus, CsiScore, FollowUpCall, Satisfaction,
 )
-from intranet.core.models import RepairOrder, Role, ROStatus, Store
+from intranet.core.models import Role, ROStatus, Store
 from intranet.director import day as director_day
 from intranet.errors import DomainError
+from tests import factories
 from tests.conftest import queries_for
 
 TZ = "Asia/Shanghai"
@@ -46,24 +47,15 @@ def english(app):
 def shop(db, store, make_user, make_vehicle):
     advisor_a = make_user(Role.ADVISOR, username="wang", display_name="王顾问")
     advisor_b = make_user(Role.ADVISOR, username="li", display_name="李顾问")
-    other_store = Store(code="TS02", name="另一家店", timezone=TZ)
-    db.session.add(other_store)
-    db.session.commit()
-    counter = iter(range(1, 10_000))
+    other_store = factories.store("TS02", "另一家店", TZ)
 
     def ro(number: str | None = None, *, advisor=None, delivered: date | None = TODAY - timedelta(days=5),
            status: str | None = None, store_id: int | None = None):
-        vehicle = make_vehicle()
-        n = next(counter)
-        row = RepairOrder(store_id=store_id or store.id, number=number or f"TS01-20260301-{n:03d}",
-                          vehicle_id=vehicle.id, customer_id=vehicle.customer_id,
-                          advisor_id=(advisor or advisor_a).id,
-                          status=status or (ROStatus.DELIVERED if delivered else ROStatus.IN_WORKSHOP),
-                          opened_at=at(delivered or TODAY) - timedelta(hours=5),
-                          delivered_at=at(delivered) if delivered else None)
-        db.session.add(row)
-        db.session.commit()
-        return row
+        """A visit delivered at 10:00 on `delivered` (opened five hours before), or still in the workshop."""
+        return factories.repair_order(db.session.get(Store, store_id) if store_id else store, advisor or advisor_a,
+                                      car=make_vehicle(), number=number, status=status,
+                                      opened=at(delivered or TODAY) - timedelta(hours=5),
+                                      delivered=at(delivered) if delivered else None)
 
     return {"store": store, "a": advisor_a, "b": advisor_b, "other": other_store, "ro": ro}
 

@@ -13,18 +13,18 @@ import pytest
 from openpyxl import load_workbook
 
 from intranet import clock
-from intranet.core.models import RepairOrder, RepairOrderLine, Role, ROStatus, Store
+from intranet.core.models import RepairOrder, Role, Store
 from intranet.reports import charts, export, kpis
 from intranet.reports.chart_spec import BAR, LINE, Chart, Series
 from intranet.reports.models import KpiTarget
 from intranet.reports.tables import DATE, DATETIME, DECIMAL, INT, MONEY, PERCENT, TEXT, Column, Table
+from tests import factories
 from tests.conftest import queries_for
 
 TZ = "Asia/Shanghai"
 MONDAY = date(2025, 3, 10)
 NOW = datetime(2025, 3, 14, 4, 0)  # Friday 12:00 in Shanghai
 D = Decimal
-_n = iter(range(1, 100000))
 
 
 def at(day: date, hour: int, minute: int = 0) -> datetime:
@@ -42,18 +42,12 @@ def shop(db, store, make_user, make_vehicle):
     advisor = make_user(Role.ADVISOR, display_name="王顾问")
 
     def ro(*, opened, delivered=None, promised=None, labour="150", part="300", store_id=None, who=None):
-        car = make_vehicle()
-        made = RepairOrder(store_id=store_id or store.id, number=f"TS01-D{next(_n):05d}", vehicle_id=car.id,
-                           customer_id=car.customer_id, advisor_id=(who or advisor).id,
-                           status=ROStatus.DELIVERED if delivered else ROStatus.IN_WORKSHOP,
-                           opened_at=opened, promised_at=promised, delivered_at=delivered)
-        made.lines = [RepairOrderLine(kind="labour", description="保养工时", quantity=D("1"), unit_price=D(labour),
-                                      team="mechanical", pay_type="customer"),
-                      RepairOrderLine(kind="part", description="机油", quantity=D("1"), unit_price=D(part),
-                                      pay_type="customer")]
-        db.session.add(made)
-        db.session.commit()
-        return made
+        """A past visit (of a car of this store), in the store `store_id` if given."""
+        return factories.repair_order(db.session.get(Store, store_id) if store_id else store, who or advisor,
+                                      car=make_vehicle(), opened=opened, promised=promised, delivered=delivered,
+                                      lines=[factories.line("labour", "1", labour, "mechanical", "customer",
+                                                            description="保养工时"),
+                                             factories.line("part", "1", part, None, "customer", description="机油")])
 
     return {"store": store, "advisor": advisor, "ro": ro}
 
