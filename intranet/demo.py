@@ -354,11 +354,13 @@ def _seed_appointments(store: Store, rng: random.Random, today: date) -> None:
             if v.id not in on_site and v.customer_id]
     jobs = list(db.session.scalars(select(CannedJob).where(CannedJob.store_id == store.id)))
     picks = iter(rng.sample(cars, min(len(cars), 90)))
+    now = clock.utcnow()
     for offset in range(-14, 8):
         day = today + timedelta(days=offset)
         for _ in range(rng.randrange(2, 6)):
             advisor = rng.choice(people)
-            with clock.frozen(clock.store_local_to_utc(datetime.combine(day, time(0, 5)), store.timezone)):
+            # booked just after that day's midnight, or now for the days ahead (never in the future)
+            with clock.frozen(min(clock.store_local_to_utc(datetime.combine(day, time(0, 5)), store.timezone), now)):
                 slots = free_slots(store, day, advisor.id)
                 if not slots:
                     continue

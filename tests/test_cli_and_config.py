@@ -1,7 +1,9 @@
+from datetime import datetime, timedelta
+
 import pytest
 from sqlalchemy import func, select
 
-from intranet import create_app
+from intranet import clock, create_app
 from intranet.config import ConfigError
 from intranet.core.models import Customer, RepairOrder, User, Vehicle
 
@@ -53,7 +55,9 @@ def test_jobs_list_and_run(runner, redis_conn):
 
 
 def test_seed_demo_is_realistic_and_idempotent(runner, db):
-    first = runner.invoke(args=["seed-demo", "--days", "3"])
+    at = datetime(2026, 11, 24, 2, 30)  # 10:30 in Shanghai (tests/test_demo_clocks.py seeds at other hours)
+    with clock.frozen(at):
+        first = runner.invoke(args=["seed-demo", "--days", "3"])
     assert first.exit_code == 0, first.output
     assert "demo1234" in first.output and "director" in first.output
 
@@ -63,7 +67,8 @@ def test_seed_demo_is_realistic_and_idempotent(runner, db):
 
     before = counts()
     assert before[1] == 300 and before[2] >= 300 and before[3] >= 10
-    assert runner.invoke(args=["seed-demo", "--days", "3"]).exit_code == 0
+    with clock.frozen(at + timedelta(minutes=5)):
+        assert runner.invoke(args=["seed-demo", "--days", "3"]).exit_code == 0
     assert counts() == before
     roles = {r for u in db.session.scalars(select(User)) for r in u.roles}
     from intranet.core.models import Role
