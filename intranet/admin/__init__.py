@@ -3,8 +3,11 @@ from __future__ import annotations
 
 
 def init_app(app) -> None:
-    """Wire the area into the app: its blueprints (and what it registers with the kernel)."""
+    """Wire the area into the app: its screens, and what it registers with the layers below (label
+    filters, home panels, reactions to hooks)."""
+    # Imported here, not at the top: importing the package (say for its models, as Alembic and other
+    # areas do) must not pull in its views, forms and panels.
     from intranet.admin.views import bp
-    blueprints = [bp]
-    for blueprint in blueprints:
+
+    for blueprint in (bp,):
         app.register_blueprint(blueprint)

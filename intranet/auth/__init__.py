@@ -1,19 +1,21 @@
 """Signing in, people's sessions and roles; who may open which page (`access`)."""
 from __future__ import annotations
 
-from flask import request
-from flask_login import current_user
-
-from intranet.auth import access
-from intranet.auth.services import touch_last_seen
-from intranet.auth.views import bp
-from intranet.extensions import db
-from intranet.live.services import bump
-
 
 def init_app(app) -> None:
     """Wire sign-in into the app: the access rule before every request, presence, `can_open` in
     templates, the sign-in pages."""
+    # Imported here, not at the top: importing the package (say for its models, as Alembic and other
+    # areas do) must not pull in its views, forms and panels.
+    from flask import request
+    from flask_login import current_user
+
+    from intranet.auth import access
+    from intranet.auth.services import touch_last_seen
+    from intranet.auth.views import bp
+    from intranet.extensions import db
+    from intranet.live.services import bump
+
     app.before_request(access.enforce_access)
 
     @app.before_request

@@ -4,11 +4,14 @@ customer's and the car's file, notices. It may import any area; nothing imports 
 factory."""
 from __future__ import annotations
 
-from intranet.home import layouts
-from intranet.home.views import bp, records_bp
-
 
 def init_app(app) -> None:
+    """The home's own panels and its pages."""
+    # Imported here, not at the top: importing the package (say for its models, as Alembic and other
+    # areas do) must not pull in its views, forms and panels.
+    from intranet.home import layouts
+    from intranet.home.views import bp, records_bp
+
     layouts.register_panels()
-    app.register_blueprint(bp)
-    app.register_blueprint(records_bp)
+    for blueprint in (bp, records_bp):
+        app.register_blueprint(blueprint)

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 
 def init_app(app) -> None:
-    """Wire the area into the app: its blueprints (and what it registers with the kernel)."""
-    from intranet.parts import panels
+    """Wire the area into the app: its screens, and what it registers with the layers below (label
+    filters, home panels, reactions to hooks)."""
+    # Imported here, not at the top: importing the package (say for its models, as Alembic and other
+    # areas do) must not pull in its views, forms and panels.
+    from intranet.parts import panels, reactions
+    from intranet.parts.views import BLUEPRINTS
 
-    panels.register()
-    from intranet.parts.views import BLUEPRINTS  # importing the area (its models) loads no views
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
-    from intranet.parts import reactions
-
+    panels.register()
     reactions.connect()

@@ -1,18 +1,21 @@
-"""The advisors: appointments, check-in, the repair order, findings, settlement and delivery."""
+"""The advisors: appointments, check-in, the repair order, findings, settlement and delivery.
+
+What it does tells the areas above it through `intranet.core.hooks` and `reception.hooks`."""
 from __future__ import annotations
 
 
 def init_app(app) -> None:
-    """Wire the area into the app: its blueprints (and what it registers with the kernel)."""
+    """Wire the area into the app: its screens, and what it registers with the layers below (label
+    filters, home panels, reactions to hooks)."""
+    # Imported here, not at the top: importing the package (say for its models, as Alembic and other
+    # areas do) must not pull in its views, forms and panels.
     from intranet.reception import panels
-
-    panels.register()
     from intranet.reception.models import AnswerChannel, OldParts, PaymentMethod
+    from intranet.reception.views import bp, findings_bp
     from intranet.web import add_label_filters
 
+    for blueprint in (bp, findings_bp):
+        app.register_blueprint(blueprint)
     add_label_filters(app, {"answer_channel_label": AnswerChannel, "payment_method_label": PaymentMethod,
                             "old_parts_label": OldParts})
-    from intranet.reception.views import bp, findings_bp
-    blueprints = [bp, findings_bp]
-    for blueprint in blueprints:
-        app.register_blueprint(blueprint)
+    panels.register()

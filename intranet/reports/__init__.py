@@ -1,18 +1,16 @@
-"""Management: KPI definitions (kpis/), dashboards with drill-down and export, email digests.
-
-`views/__init__.py` lists the area's blueprints in `BLUEPRINTS`; `init_app` registers them."""
+"""Management: KPI definitions (kpis/), dashboards with drill-down and export, email digests."""
 from __future__ import annotations
 
 
 def init_app(app) -> None:
-    """Wire the area into the app: its blueprints (and what it registers with the kernel)."""
-    from intranet.reports import panels
-
-    panels.register()
-    from intranet.reports.views import BLUEPRINTS  # importing the area (its models) loads no views
+    """Wire the area into the app: its screens, and what it registers with the layers below (label
+    filters, home panels, reactions to hooks)."""
+    # Imported here, not at the top: importing the package (say for its models, as Alembic and other
+    # areas do) must not pull in its views, forms and panels.
+    from intranet.reports import panels, reactions
+    from intranet.reports.views import BLUEPRINTS
 
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
-    from intranet.reports import reactions
-
+    panels.register()
     reactions.connect()
