@@ -15,8 +15,7 @@ from werkzeug.datastructures import FileStorage
 
 from intranet import clock
 from intranet.core.billing import labour_by_team, totals
-from intranet.core.models import RepairOrder, RepairOrderLine, Role, ROStatus
-from intranet.core.services import transition_repair_order
+from intranet.core.models import Role, ROStatus
 from intranet.director import actions, rounds
 from intranet.director import day as services
 from intranet.director import week as weekly
@@ -25,8 +24,8 @@ from intranet.errors import DomainError
 from intranet.keys import services as keys
 from intranet.parts import services as parts
 from intranet.parts.models import PendingPart, PendingStatus
-from intranet.reception import services as reception
 from intranet.workshop.models import Inspection
+from tests import factories
 from tests.conftest import queries_for
 
 TZ = "Asia/Shanghai"
@@ -47,7 +46,7 @@ def _jpeg() -> FileStorage:
 
 
 @pytest.fixture
-def shop(app, db, store, make_user, make_vehicle):
+def shop(app, db, store, make_user):
     director = make_user(Role.DIRECTOR, username="director", display_name="王总监")
     advisor = make_user(Role.ADVISOR, username="sun", display_name="孙顾问")
     owner = make_user(Role.CONTROLLER, username="li", display_name="李主任")
@@ -85,26 +84,15 @@ def shop(app, db, store, make_user, make_vehicle):
     def car(plate: str, *, opened: datetime, promised: datetime | None = None, labour=(), parts_amount=None,
             to=ROStatus.IN_WORKSHOP):
         """A car checked in at `opened`, with labour lines (hours, team, rate) and a part, moved on to `to`."""
-        with clock.frozen(opened):
-            ro = reception.check_in(store_id=store.id, actor_id=advisor.id,
-                                    vehicle_id=make_vehicle(plate=plate).id)
-            args = {"store_id": store.id, "actor_id": advisor.id}
-            for hours, team, rate in labour:
-                reception.add_line(ro.id, kind="labour", description=f"{team}工时", quantity=str(hours),
-                                   unit_price=rate, team=team, **args)
-            if parts_amount is not None:
-                reception.add_line(ro.id, kind="part", description="配件", quantity="1", unit_price=parts_amount,
-                                   **args)
-            ro.promised_at = promised
-            if to != ROStatus.CHECKED_IN:
-                transition_repair_order(ro.id, ROStatus.IN_WORKSHOP, actor_id=advisor.id)
-        db.session.commit()
-        return ro
+        lines = [factories.labour(f"{team}工时", str(hours), unit_price=rate, team=team) for hours, team, rate in labour]
+        if parts_amount is not None:
+            lines.append(factories.part("配件", "1", parts_amount))
+        return factories.checked_in(store, advisor, plate=plate, at=opened, promised_at=promised, lines=lines,
+                                    to=None if to == ROStatus.CHECKED_IN else ROStatus.IN_WORKSHOP)
 
     def deliver(ro, when: datetime):
         with clock.frozen(when):
-            for status in (ROStatus.QUALITY_CHECK, ROStatus.READY, ROStatus.DELIVERED):
-                transition_repair_order(ro.id, status, actor_id=advisor.id)
+            factories.advance(ro, ROStatus.DELIVERED, actor=advisor, start=ROStatus.IN_WORKSHOP)
         db.session.commit()
 
     def pending(ro, number: str, expected: date | None):
@@ -385,23 +373,13 @@ def test_the_huddle_agenda(shop, db, client, login_as):
 
 def _ro(shop, db, plate, *, opened, promised=None, delivered=None, status=ROStatus.DELIVERED, lines=(),
         comeback_of=None, number=None):
-    from tests.conftest import _seq
-
-    ro = RepairOrder(store_id=shop["store"].id, number=number or f"TS01-{next(_seq):06d}",
-                     vehicle_id=shop["vehicle"](plate).id, advisor_id=shop["advisor"].id, status=status,
-                     opened_at=opened, promised_at=promised, delivered_at=delivered,
-                     comeback_of_id=comeback_of.id if comeback_of else None)
-    ro.lines = [RepairOrderLine(kind=kind, description=kind, quantity=Decimal(q), unit_price=Decimal(p), team=team)
-                for kind, q, p, team in lines]
-    db.session.add(ro)
-    db.session.flush()
-    return ro
+    return factories.repair_order(shop["store"], shop["advisor"], plate=plate, opened=opened, promised=promised,
+                                  delivered=delivered, status=status, lines=lines, comeback_of=comeback_of,
+                                  number=number, commit=False)
 
 
 @pytest.fixture
-def week(shop, db, make_vehicle):
-    vehicles = {}
-    shop["vehicle"] = lambda plate: vehicles.get(plate) or vehicles.setdefault(plate, make_vehicle(plate=plate))
+def week(shop, db):
     store, director, owner = shop["store"], shop["director"], shop["owner"]
     sunday = MONDAY + timedelta(days=6)
     earlier = _ro(shop, db, "沪B00000", opened=at(MONDAY - timedelta(days=7), 9),
