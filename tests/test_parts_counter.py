@@ -21,22 +21,19 @@ from intranet.parts.models import (
 from intranet.reception import appointments
 from intranet.reception import services as reception
 from intranet.workshop import services as workshop
-from intranet.workshop.models import PartsRequestStatus, Technician
+from intranet.workshop.models import PartsRequestStatus
+from tests import factories
 from tests.conftest import new_client, queries_for
 
 
 @pytest.fixture
-def shop(store, make_user, make_vehicle, db):
+def shop(store, make_vehicle, db):
     """Staff, a supplier, three parts with stock, and `car()` that brings a car in with a running
     mechanical job so its technician can request parts."""
-    people = {
-        "advisor": make_user(Role.ADVISOR, display_name="孙顾问"),
-        "tech": make_user(Role.TECHNICIAN, display_name="郑师傅"),
-        "counter": make_user(Role.PARTS, display_name="周库管"),
-        "counter2": make_user(Role.PARTS, display_name="吴配件"),
-        "warranty": make_user(Role.WARRANTY, display_name="钱索赔"),
-    }
-    db.session.add(Technician(user_id=people["tech"].id, store_id=store.id, team="mechanical"))
+    people = factories.people(store, advisor=(Role.ADVISOR, None, "孙顾问"), tech=(Role.TECHNICIAN, None, "郑师傅"),
+                              counter=(Role.PARTS, None, "周库管"), counter2=(Role.PARTS, None, "吴配件"),
+                              warranty=(Role.WARRANTY, None, "钱索赔"))
+    factories.technician(store, people["tech"], "mechanical")
     supplier = Supplier(store_id=store.id, name="一汽大众配件中心")
     db.session.add(supplier)
     db.session.flush()
@@ -51,11 +48,8 @@ def shop(store, make_user, make_vehicle, db):
     db.session.commit()
 
     def car(**kwargs):
-        ro = reception.check_in(store_id=store.id, vehicle_id=make_vehicle(**kwargs).id,
-                                actor_id=people["advisor"].id)
-        ro.advisor_id = people["advisor"].id
-        reception.add_line(ro.id, store_id=store.id, actor_id=people["advisor"].id, kind="labour",
-                           description="更换前刹车片", quantity="1.0", team="mechanical")
+        ro = factories.checked_in(store, people["advisor"], make_vehicle(**kwargs), commit=False,
+                                  lines=[factories.labour("更换前刹车片", "1.0", team="mechanical")])
         job = workshop.jobs_of(ro.id)[0]
         workshop.assign_job(job.id, people["tech"].id, store_id=store.id, actor_id=people["advisor"].id,
                             expected_version=None)

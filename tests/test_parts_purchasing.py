@@ -21,7 +21,7 @@ from intranet.parts.models import (
     ClaimStatus, Discrepancy, DiscrepancyKind, MovementKind, OrderStatus, Part, PendingPart, PendingStatus,
     PurchaseOrder, PurchaseOrderLine, Receipt, ReceiptStatus, Reservation, StockMovement, Supplier, SupplierQuote,
 )
-from intranet.reception import services as reception
+from tests import factories
 from tests.conftest import new_client
 
 # 10:00 in Shanghai
@@ -36,14 +36,10 @@ def _frozen():
 
 
 @pytest.fixture
-def shop(store, make_user, db):
-    people = {
-        "planner": make_user(Role.PARTS, display_name="计划员"),
-        "manager": make_user(Role.PARTS, display_name="配件经理"),
-        "buyer": make_user(Role.PARTS, display_name="采购员"),
-        "keeper": make_user(Role.PARTS, display_name="库管员"),
-        "advisor": make_user(Role.ADVISOR, display_name="孙顾问"),
-    }
+def shop(store, db):
+    people = factories.people(store, planner=(Role.PARTS, None, "计划员"), manager=(Role.PARTS, None, "配件经理"),
+                              buyer=(Role.PARTS, None, "采购员"), keeper=(Role.PARTS, None, "库管员"),
+                              advisor=(Role.ADVISOR, None, "孙顾问"))
     suppliers = {}
     for key, name in (("faw", "一汽大众配件中心"), ("bosch", "博世汽配"), ("local", "本地配件行"), ("other", "华东汽配")):
         suppliers[key] = Supplier(store_id=store.id, name=name, lead_days=2)
@@ -73,8 +69,7 @@ def waiting_car(shop, make_vehicle, db):
     store, advisor = shop["store"], shop["people"]["advisor"]
 
     def make(number, quantity="1"):
-        ro = reception.check_in(store_id=store.id, vehicle_id=make_vehicle().id, actor_id=advisor.id)
-        ro.advisor_id = advisor.id
+        ro = factories.checked_in(store, advisor, make_vehicle(), commit=False)
         pending = PendingPart(store_id=store.id, repair_order_id=ro.id, part_id=shop["parts"][number].id,
                               quantity=D(quantity), created_by_id=shop["people"]["keeper"].id,
                               created_at=clock.utcnow())
