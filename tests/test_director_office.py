@@ -13,7 +13,7 @@ from rq import SimpleWorker
 from sqlalchemy import event, func, select
 
 from intranet import clock
-from intranet.core.models import RepairOrder, RepairOrderLine, Role, ROStatus
+from intranet.core.models import Role, ROStatus
 from intranet.director import equipment, form_quality, insurers
 from intranet.director.form_quality import FormError, Missing
 from intranet.director.models import (
@@ -177,16 +177,13 @@ def make_ro(db, store, staff, make_vehicle):
         if vehicle is None:
             vehicle = make_vehicle()
             vehicle.vin = f"LFV2A21K{next(_numbers):09d}"
-        ro = RepairOrder(store_id=store.id, number=f"TS01-{next(_numbers):05d}", vehicle_id=vehicle.id,
-                         customer_id=vehicle.customer_id, advisor_id=(advisor or staff["advisor"]).id, status=status,
-                         odometer_km=odometer, complaint=complaint, opened_at=opened,
-                         promised_at=opened + promised if promised is not None else None, key_tag=key_tag, **fields)
-        for n, line in enumerate(lines if lines is not None else [("labour", "1.0", "150", "customer")]):
-            kind, qty, price, payer = line
-            ro.lines.append(RepairOrderLine(position=n, kind=kind, description=f"{kind} {n}", quantity=Decimal(qty),
-                                            unit_price=Decimal(price), pay_type=payer))
-        db.session.add(ro)
-        db.session.flush()
+        lines = lines if lines is not None else [("labour", "1.0", "150", "customer")]
+        ro = factories.repair_order(
+            store, advisor or staff["advisor"], car=vehicle, number=f"TS01-{next(_numbers):05d}", status=status,
+            opened=opened, promised=opened + promised if promised is not None else None, odometer_km=odometer,
+            complaint=complaint, key_tag=key_tag, commit=False, **fields,
+            lines=[factories.line(kind, qty, price, None, payer, position=n, description=f"{kind} {n}")
+                   for n, (kind, qty, price, payer) in enumerate(lines)])
         if signed:
             db.session.add(WalkAround(repair_order_id=ro.id, signed_at=opened + timedelta(minutes=5),
                                       signed_name="张伟"))

@@ -9,11 +9,12 @@ from intranet.core.models import Role
 from intranet.errors import DomainError
 from intranet.parts import history, purchasing, services, writeoffs
 from intranet.parts.models import Supplier
+from tests import factories
 
 
 @pytest.fixture
-def store_with_part(store, make_user, db):
-    people = {"planner": make_user(Role.PARTS), "manager": make_user(Role.PARTS), "director": make_user(Role.DIRECTOR)}
+def store_with_part(store, db):
+    people = factories.people(store, planner=Role.PARTS, manager=Role.PARTS, director=Role.DIRECTOR)
     supplier = Supplier(store_id=store.id, name="上海安吉汽车零部件", return_days=0)
     db.session.add(supplier)
     db.session.flush()
