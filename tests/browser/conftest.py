@@ -84,8 +84,11 @@ def browser():
         pytest.skip("Chromium not found: apt-get install chromium (browser tests)")
     from playwright.sync_api import sync_playwright
 
+    # Under libfaketime (CI's shifted-clock run) Chromium shifts its monotonic clock with the wall
+    # clock: with FAKETIME_DONT_FAKE_MONOTONIC it starts in ~20 s and its waits never fire.
+    env = {k: v for k, v in os.environ.items() if k != "FAKETIME_DONT_FAKE_MONOTONIC"}
     with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        chromium = p.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS, env=env)
         try:
             yield chromium
         finally:
