@@ -588,7 +588,7 @@ def test_open_complaints_takes_two_queries(db, store, staff, ro):
 
 
 def test_the_demo_makes_complaints_in_every_state_once_and_advances_existing_ones(app, db, store, staff, ro):
-    from intranet.care.demo_complaints import NEW, seed_complaints
+    from intranet.demo.care_complaints import NEW, seed_complaints
 
     with clock.frozen(NOW - timedelta(days=59)):
         ro.delivered_at = clock.utcnow()

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from intranet import clock
 from intranet.care import csi
 from intranet.care.settings import save_care_settings, SettingsRefused
-from intranet.care.demo_csi import seed_csi
+from intranet.demo.care_csi import seed_csi
 from intranet.care.models import (
     CallKind, CallStatus, CareSettings, Complaint, ComplaintStatus, CsiScore, FollowUpCall, Satisfaction,
 )

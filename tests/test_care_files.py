@@ -454,7 +454,7 @@ def test_old_callers_of_update_customer_keep_the_new_fields(db, store, make_cust
 
 # ---------------------------------------------------------------- demo
 def test_seed_files_is_fast_realistic_and_idempotent(db, store, make_vehicle, make_customer):
-    from intranet.care.demo_files import seed_files
+    from intranet.demo.care_files import seed_files
 
     for n in range(60):
         owner = make_customer(address="上海市静安区", birthday=date(1980, 1 + n % 12, 3))

@@ -804,7 +804,7 @@ def test_only_the_director_answers_spot_checks(client, login_as, db, store, clos
 
 def test_the_office_demo_is_realistic_and_adds_nothing_when_run_again(db, store, staff, make_ro, make_vehicle,
                                                                      closing_round):
-    from intranet.director import demo_office
+    from intranet.demo import director_office as demo_office
 
     for back in range(1, 15):
         done = closing_round(TODAY - timedelta(days=back))

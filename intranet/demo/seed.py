@@ -18,14 +18,21 @@ from intranet.core.services import (
 )
 from intranet.extensions import db
 from intranet.live.services import bump, muted
-from intranet.reception.services import apply_canned_job, report_finding
+from intranet.demo import care_calls, care_complaints, care_csi, care_files, care_reminders, director_office
+from intranet.demo import director as director_demo
+from intranet.demo import parts as parts_demo
+from intranet.demo import workshop as workshop_demo
+from intranet.demo.keys import seed_keys
+from intranet.demo.reports import seed_digests
+from intranet.reception.appointments import advisors, book, free_slots
+from intranet.reception.models import Appointment, AppointmentStatus
+from intranet.reception.services import (
+    add_line, answer_finding, apply_canned_job, comeback_candidates, mark_comeback, report_finding, update_repair_order,
+)
 from intranet.reception.settlement import deliver, record_payment, settlement
-from intranet.director import demo as director_demo
-from intranet.director import demo_office
-from intranet.keys.demo import seed_keys
-from intranet.parts import demo as parts_demo
-from intranet.workshop import demo as workshop_demo
 from intranet.workshop import services as workshop
+from intranet.workshop.services import car_washed, inspect
+from intranet.workshop.timecontrol import check_stage_times
 
 # Menu items: (code, name, [(kind, code, description, hours or qty, unit price or None = labour rate)])
 CANNED = [
@@ -190,10 +197,8 @@ def seed_demo(customers: int = 300, history_days: int = 60) -> str:
         bump(store.id, "parts", "pending", "workshop", "today")
     seed_keys(store, clock.store_day_bounds_utc(today - timedelta(days=history_days), store.timezone)[0])
     director_demo.seed_history(store, rng, today, history_days, director_demo.users_by_name())
-    demo_office.seed_office(store, today, history_days)
+    director_office.seed_office(store, today, history_days)
     _seed_care(store, today, history_days)
-    from intranet.reports.demo_digests import seed_digests
-
     with muted():
         seed_digests(store, today)  # the digests the jobs would have built, waiting for a mail server
     db.session.commit()
@@ -213,14 +218,12 @@ def _seed_care(store: Store, today: date, history_days: int) -> None:
     """Customer care: the customer files completed, the history's follow-up calls (made at each
     delivery) worked through, complaints in every state, survey scores,
     reminders and the message box, win-back lists and store events."""
-    from intranet.care import demo_calls, demo_complaints, demo_csi, demo_files, demo_reminders
-
     with muted():
-        demo_files.seed_files(store, today)
-        demo_calls.seed_calls(store, today)
-        demo_complaints.seed_complaints(store, today, history_days)
-        demo_csi.seed_csi(store, today, history_days)
-        demo_reminders.seed_reminders(store, today, history_days)
+        care_files.seed_files(store, today)
+        care_calls.seed_calls(store, today)
+        care_complaints.seed_complaints(store, today, history_days)
+        care_csi.seed_csi(store, today, history_days)
+        care_reminders.seed_reminders(store, today, history_days)
 
 
 def _holder(store: Store, role: Role) -> User:
@@ -316,14 +319,10 @@ def _seed_today(store: Store, rng: random.Random, today: date) -> int:
             continue
         at = min(at, now - timedelta(minutes=50))
         with clock.frozen(at):
-            from intranet.workshop.services import inspect
-
             inspect(ro.id, store_id=store.id, actor_id=inspector.id, passed=True, wash=True)
         if stage == "washing":
             continue
         with clock.frozen(at + timedelta(minutes=20)):
-            from intranet.workshop.services import car_washed
-
             car_washed(ro.id, store_id=store.id, actor_id=controller.id)
         if stage == "delivered":
             with clock.frozen(at + timedelta(minutes=40)):
@@ -333,8 +332,6 @@ def _seed_today(store: Store, rng: random.Random, today: date) -> int:
                                    method=rng.choice(("wechat", "alipay", "card")), amount=due)
                 deliver(ro.id, store_id=store.id, actor_id=advisor.id, work_explained=True, old_parts="shown",
                         car_clean=True, keys_returned=True)
-    from intranet.workshop.timecontrol import check_stage_times
-
     closing_utc = clock.store_local_to_utc(datetime.combine(today, store.closes_at), store.timezone)
     check_stage_times(store.id, min(now, closing_utc))  # flag the cars already past their stage's standard
     bump(store.id, "today")
@@ -343,9 +340,6 @@ def _seed_today(store: Store, rng: random.Random, today: date) -> int:
 
 def _seed_appointments(store: Store, rng: random.Random, today: date) -> None:
     """Two weeks back (arrived or no-show, for the show rate) and a week ahead of bookings."""
-    from intranet.reception.appointments import advisors, book, free_slots
-    from intranet.reception.models import Appointment, AppointmentStatus
-
     if db.session.scalar(select(func.count()).select_from(Appointment).where(Appointment.store_id == store.id)):
         return
     people = advisors(store.id)
@@ -388,10 +382,6 @@ def _seed_history(store: Store, rng: random.Random, today: date, days: int = 60)
     if db.session.scalar(select(func.count()).select_from(RepairOrder).where(
             RepairOrder.store_id == store.id, RepairOrder.opened_at < start)):
         return False
-    from intranet.reception.services import (
-        add_line, answer_finding, comeback_candidates, mark_comeback, update_repair_order,
-    )
-
     advisors = list(db.session.scalars(select(User).where(
         User.store_id == store.id, User.role_rows.any(role=Role.ADVISOR.value)).order_by(User.id)))
     vehicles = list(db.session.scalars(select(Vehicle).where(Vehicle.store_id == store.id).order_by(Vehicle.id)))

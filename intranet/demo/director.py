@@ -10,6 +10,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from PIL import Image, ImageDraw
+from flask import current_app
 from sqlalchemy import select, update
 
 from intranet import clock
@@ -239,8 +240,6 @@ def _follow_up(store, answer: RoundAnswer, rng, director, now) -> None:
 
 
 def _folder():
-    from flask import current_app
-
     return current_app.config["PHOTO_FOLDER"]
 
 

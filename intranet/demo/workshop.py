@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from intranet import clock
 from intranet.core.models import RepairOrder, ROStatus, Store
 from intranet.extensions import db
+from intranet.reception.services import add_line
 from intranet.workshop import services
 from intranet.workshop.models import Bay, JobStatus, QCItem, Team, Technician
 
@@ -171,8 +172,6 @@ def inspect_and_wash(ro_id: int, *, store: Store, crew: Crew, controller_id: int
 
 def paint_job_lines(ro_id: int, *, store_id: int, actor_id: int, rng: random.Random, pay_type: str) -> None:
     """An accident car: body work, then paint, then the mechanical reassembly."""
-    from intranet.reception.services import add_line
-
     add_line(ro_id, store_id=store_id, actor_id=actor_id, kind="labour", description="前保险杠、翼子板钣金修复",
              quantity=str(rng.choice((2, 3, 4))), pay_type=pay_type, team=Team.BODY)
     add_line(ro_id, store_id=store_id, actor_id=actor_id, kind="labour", description="前保险杠、翼子板喷漆",

@@ -15,7 +15,7 @@ from intranet import clock
 from intranet.core.models import Store, User
 from intranet.extensions import db
 from intranet.parts import purchasing
-from intranet.parts.models import OrderStatus, PurchaseOrder, Supplier
+from intranet.parts.models import OrderStatus, Part, PurchaseOrder, Supplier
 
 LINES_KEPT = 8  # the planner trims a long suggestion to what is worth ordering this week
 
@@ -145,8 +145,6 @@ def seed(store_id: int, rng: random.Random, staff: dict[str, int], days: list[da
 def _manual_order(store_id: int, rng: random.Random, day: date, expected: date, *, planner: int, manager: User,
                   buyer: int, at) -> None:
     """No suggestion to send today: the planner writes a small regular order herself."""
-    from intranet.parts.models import Part
-
     parts = list(db.session.scalars(select(Part).where(Part.store_id == store_id, Part.active.is_(True),
                                                        Part.supplier_id.is_not(None), Part.abc_class != "A")
                                     .order_by(Part.id).limit(40)))

@@ -8,15 +8,16 @@ import random
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import bindparam, func, insert, select, update
 
 from intranet import clock
-from intranet.core.models import LineKind, PayType, RepairOrder, Role, Store, User
+from intranet.core.models import RO_ON_SITE, LineKind, PayType, RepairOrder, Role, Store, User
+from intranet.demo import parts_counts, parts_purchasing
 from intranet.extensions import db
-from intranet.parts import ledger, services
+from intranet.parts import ledger, purchasing, services
 from intranet.parts.models import MovementKind, OldPartOutcome, Part, StockMovement, Supplier
 from intranet.workshop import services as workshop
-from intranet.workshop.models import PartsRequestStatus
+from intranet.workshop.models import Job, PartsRequestStatus
 
 SUPPLIERS = [  # (name, contact, phone, return days, lead days)
     ("一汽-大众华东配件中心", "陆经理", "021-6955 1200", 30, 2),
@@ -228,15 +229,13 @@ def shortage_today(ro_id: int, *, counter: Counter, at: datetime) -> None:
 
 def seed_rest(store: Store, rng: random.Random, today: date, history_days: int) -> None:
     """Purchasing, receiving, counts and write-offs over the demo's history (their own modules)."""
-    from intranet.parts import demo_counts, demo_purchasing
-
     people = dict(db.session.execute(select(User.username, User.id).where(User.store_id == store.id)).all())
     days = [today - timedelta(days=offset) for offset in range(history_days, -1, -1)]
     staff = {"parts_planner": people.get("planner"), "parts_manager": people.get("parts"),
              "buyer": people.get("buyer"), "storekeeper": people.get("storekeeper"), "counter": people.get("parts"),
              "director": people.get("director"), "warranty": people.get("warranty"), "manager": people.get("manager")}
-    demo_purchasing.seed(store.id, rng, staff, days)
-    demo_counts.seed(store.id, rng, staff, days)
+    parts_purchasing.seed(store.id, rng, staff, days)
+    parts_counts.seed(store.id, rng, staff, days)
     seed_pending_today(store, rng, today)
     replay_balances(store.id)
 
@@ -246,8 +245,6 @@ def replay_balances(store_id: int) -> int:
     middle of the history is seeded once the history exists): walk each part's movements in time
     order again so every bin card line shows the balance it left. Real postings never need this:
     they are made in the order they happen. Returns the number of lines corrected."""
-    from sqlalchemy import update
-
     fixed, running, last_part = [], Decimal(0), None
     for movement_id, part_id, quantity, balance in db.session.execute(
             select(StockMovement.id, StockMovement.part_id, StockMovement.quantity, StockMovement.balance)
@@ -259,8 +256,6 @@ def replay_balances(store_id: int) -> int:
         if running != balance:
             fixed.append({"movement_id": movement_id, "new_balance": running})
     if fixed:
-        from sqlalchemy import bindparam
-
         table = StockMovement.__table__
         db.session.execute(update(table).where(table.c.id == bindparam("movement_id"))
                            .values(balance=bindparam("new_balance")), fixed)
@@ -270,10 +265,6 @@ def replay_balances(store_id: int) -> int:
 def seed_pending_today(store: Store, rng: random.Random, today: date) -> None:
     """Cars on site waiting for parts the store does not stock today, at every step of the pending
     list: just short, on an urgent request, and ordered — one of them overdue."""
-    from intranet.core.models import RO_ON_SITE
-    from intranet.parts import purchasing
-    from intranet.workshop.models import Job
-
     counter = Counter(store)
     manager_id = db.session.scalar(select(User.id).where(User.store_id == store.id, User.username == "parts"))
     planner_id = db.session.scalar(select(User.id).where(User.store_id == store.id, User.username == "planner"))

@@ -12,6 +12,7 @@ from decimal import Decimal
 from flask import current_app
 from PIL import Image, ImageDraw
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import FileStorage
 
 from intranet import clock
@@ -53,8 +54,6 @@ def _count_lines(store: Store, count_id: int, lines: list[CountLine], actor_id: 
 
 
 def _lines(count_id: int) -> list[CountLine]:
-    from sqlalchemy.orm import joinedload
-
     return list(db.session.scalars(select(CountLine).options(joinedload(CountLine.part))
                                    .where(CountLine.count_id == count_id).order_by(CountLine.seq)))
 
