@@ -20,7 +20,7 @@ from intranet.care.models import (
 )
 from intranet.care.service_due import record_service
 from intranet.care.settings import settings_for
-from intranet.care.staff import agents, supervisor_of, supervisors  # noqa: F401 (calls.supervisor_of: the demo reads it there)
+from intranet.care.staff import agents, supervisors
 from intranet.core import notices, transitions
 from intranet.core.models import ContactTime, Customer, RepairOrder, Store, User
 from intranet.core.services import get_owned, get_store

@@ -12,6 +12,7 @@ from sqlalchemy import func, select, true
 from intranet import clock
 from intranet.care import calls, questions
 from intranet.care.models import CallAttempt, CallKind, CallStatus, Complaint, FollowUpCall
+from intranet.care.staff import supervisor_of
 from intranet.core.models import Role, Store
 from intranet.core.services import holders_of
 from intranet.extensions import db
@@ -103,7 +104,7 @@ def _seed_questions(store: Store, today: date, rng: random.Random) -> None:
     done = list(db.session.scalars(select(FollowUpCall).where(
         FollowUpCall.store_id == store.id, FollowUpCall.status == CallStatus.DONE).order_by(FollowUpCall.id.desc())
         .limit(40)))
-    supervisor = calls.supervisor_of(store.id)
+    supervisor = supervisor_of(store.id)
     for index, (asked, answer) in enumerate(ASKED):
         if index >= len(done):
             break
