@@ -17,7 +17,7 @@ from intranet.core.models import RepairOrder, Role, Store
 from intranet.reports import charts, export, kpis
 from intranet.reports.chart_spec import BAR, LINE, Chart, Series
 from intranet.reports.models import KpiTarget
-from intranet.reports.tables import DATE, DATETIME, DECIMAL, INT, MONEY, PERCENT, TEXT, Column, Table
+from intranet.reports.tables import DATE, DATETIME, DECIMAL, INT, MONEY, PERCENT, Column, Table
 from tests import factories
 from tests.conftest import queries_for
 

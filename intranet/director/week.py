@@ -19,7 +19,7 @@ from intranet import clock
 from intranet.care.csi import care_figures
 from intranet.care.models import Complaint
 from intranet.core.models import RepairOrder, ROStatus, Store
-from intranet.director import actions, form_quality, rounds
+from intranet.director import form_quality, rounds
 from intranet.director.day import OutputValue, PendingSummary, day_bounds, output_value, pending_summary, slot_missed
 from intranet.director.models import ActionStatus, CorrectiveAction, RoundStatus
 from intranet.director.settings import settings_for
