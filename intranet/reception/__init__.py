@@ -11,10 +11,10 @@ def init_app(app) -> None:
     # areas do) must not pull in its views, forms and panels.
     from intranet.reception import panels
     from intranet.reception.models import AnswerChannel, OldParts, PaymentMethod
-    from intranet.reception.views import bp, findings_bp
+    from intranet.reception.views import BLUEPRINTS
     from intranet.web import add_label_filters
 
-    for blueprint in (bp, findings_bp):
+    for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     add_label_filters(app, {"answer_channel_label": AnswerChannel, "payment_method_label": PaymentMethod,
                             "old_parts_label": OldParts})
