@@ -98,6 +98,7 @@ def home_data(store: Store, user: User, role: Role, config, only: str | None = N
     layout = HOMES[role]
     names = [only] if only and only in layout.panels else [] if only else [*layout.top, *layout.main, *layout.side]
     data = load_panels(names, PanelContext(store=store, user=user, role=role, config=config))
-    data["risk"] = {**data.get("risk", {}), **data.pop("my_cars_risk", {})}
+    if "my_cars_risk" in data:  # the advisor's own cars join the store's on-site list's marks
+        data["risk"] = {**data.get("risk", {}), **data.pop("my_cars_risk")}
     data["layout"] = layout
     return data
