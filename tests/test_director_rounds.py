@@ -389,6 +389,22 @@ def test_closing_someone_elses_action_over_http_is_refused(client, db, store, pe
 
 
 
+def test_the_overdue_filter_lists_the_open_actions_past_their_due_time(director_client, db, store, setup, people):
+    """The rounds page's "N overdue" opens ?status=overdue: it lists exactly those actions (it asked for a
+    status that does not exist, and listed nothing)."""
+    round_ = start(store, setup, people)
+    answer(store, round_, setup["items"]["接待台整洁"], "fail", people, note="单据散放")
+    db.session.commit()
+    action = db.session.scalar(select(CorrectiveAction))
+    link = f"/director/actions/{action.id}"
+    with clock.frozen(action.due_at + timedelta(hours=1)):
+        overdue = director_client.get("/director/actions/?status=overdue").get_data(as_text=True)
+    with clock.frozen(action.due_at - timedelta(hours=1)):
+        not_yet = director_client.get("/director/actions/?status=overdue").get_data(as_text=True)
+    assert link in overdue
+    assert link not in not_yet
+
+
 def test_the_walk_page_and_the_report_cost_the_same_queries_for_few_or_many_items(director_client, db, store, setup,
                                                                                   people):
     def build(n, code):

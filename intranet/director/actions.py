@@ -227,7 +227,13 @@ def my_actions(store_id: int, user_id: int, limit: int = 30) -> list[CorrectiveA
 def list_actions(store_id: int, *, status: str | None = None, owner_id: int | None = None,
                  area_id: int | None = None, overdue_at: datetime | None = None,
                  limit: int = 200) -> list[CorrectiveAction]:
+    """`status`: a stored status, "active" (not yet verified or cancelled), or "overdue" (open and past
+    its due time at `overdue_at`, which it needs)."""
     stmt = _listing().where(CorrectiveAction.store_id == store_id)
+    if status == "overdue":
+        if overdue_at is None:
+            raise ValueError("the overdue list needs the moment it is overdue at")
+        status = None  # a filter on the due time, not a stored status
     if status == "active":
         stmt = stmt.where(CorrectiveAction.status.in_([str(s) for s in OPEN_ACTIONS]))
     elif status:
