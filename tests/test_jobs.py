@@ -104,3 +104,28 @@ def test_pages_still_work_when_redis_is_down(app, client, login_as, redis_conn):
         assert client.get("/today/").status_code == 200
         health = client.get("/healthz")
         assert health.status_code == 503 and health.json["redis"]["ok"] is False
+
+
+def test_every_declared_job_and_every_moved_path_resolves():
+    """Each job's dotted function imports; each old path of a moved job names a function that does."""
+    from intranet.jobs.schedule import MOVED_JOBS
+
+    for job in JOBS:
+        assert callable(job.load()), job.name
+    declared = {job.func for job in JOBS}
+    for old, new in MOVED_JOBS.items():
+        assert new in declared, f"{old} moved to {new}, which no job declares"
+        assert old not in declared
+
+
+def test_a_job_queued_under_its_old_path_still_runs(redis_conn, db):
+    """A job enqueued before an upgrade names the function where it lived then: the worker's job
+    class follows MOVED_JOBS to where it lives now."""
+    from rq import Queue
+
+    from intranet.jobs.worker import MovedAwareJob
+
+    old = "intranet.care.calls.follow_up_job"  # moved to intranet.care.jobs
+    job = Queue("default", connection=redis_conn).enqueue(old)
+    assert SimpleWorker(["default"], connection=redis_conn, job_class=MovedAwareJob).work(burst=True)
+    assert MovedAwareJob.fetch(job.id, connection=redis_conn).get_status() == "finished"
