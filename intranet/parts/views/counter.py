@@ -16,7 +16,7 @@ from intranet.extensions import db, htmx
 from intranet.live.http import announce, board_etag, conditional_board
 from intranet.parts import figures as parts_figures
 from intranet.parts import history, ledger, services, transfer
-from intranet.parts.forms import PartForm, ReserveForm, ReturnForm
+from intranet.parts.forms import IssueForm, NextForm, PartForm, ReserveForm, ReturnForm, ShortageForm
 from intranet.parts.models import AbcClass, ClaimStatus, CountStatus, OldPartOutcome, OrderStatus, WriteOffStatus
 from intranet.web import current_store, period_from_args, run_action, run_form, toast
 
@@ -91,13 +91,21 @@ def counter_live():
     return conditional_board(BOARD, store.id, lambda etag: render_counter(store, etag=etag))
 
 
-def _counter_answer(request_id: int, action, done: str):
+def _counter_answer(request_id: int, action, done: str, form=None):
+    """A button or form on a request of the queue: the queue again, with the refusal and what was
+    typed on that request, or with the done toast."""
     store = current_store()
+
+    def checked():
+        if form is not None:
+            form.check()
+        return action()
+
     try:
-        ledger.commit_unit(action)
+        ledger.commit_unit(checked)
     except DomainError as refused:
         status = 409 if isinstance(refused, Conflict) else 422
-        body = render_counter(store, errors={request_id: refused.message}, typed={request_id: request.form})
+        body = render_counter(store, errors={request_id: refused.message}, typed={request_id: form.typed() if form else {}})
         return toast(make_response(body, status), refused.message)
     return announce(toast(make_response(render_counter(store)), done, "success"), BOARD, "workshop")
 
@@ -105,18 +113,20 @@ def _counter_answer(request_id: int, action, done: str):
 @bp.post("/requests/<int:request_id>/issue")
 def issue(request_id: int):
     store = current_store()
+    form = IssueForm()
     return _counter_answer(request_id, lambda: services.issue(
-        request_id, store_id=store.id, actor_id=current_user.id, part_number=request.form.get("part_number"),
-        quantity=request.form.get("quantity"), old_part=request.form.get("old_part"),
-        expected_status=request.form.get("status")), _("Issued."))
+        request_id, store_id=store.id, actor_id=current_user.id, part_number=form.part_number.data,
+        quantity=form.quantity.data, old_part=form.old_part.data, expected_status=form.status.data), _("Issued."),
+        form)
 
 
 @bp.post("/requests/<int:request_id>/shortage")
 def shortage(request_id: int):
     store = current_store()
+    form = ShortageForm()
     return _counter_answer(request_id, lambda: services.record_shortage(
-        request_id, store_id=store.id, actor_id=current_user.id, part_number=request.form.get("part_number")),
-        _("On the pending parts list."))
+        request_id, store_id=store.id, actor_id=current_user.id, part_number=form.part_number.data),
+        _("On the pending parts list."), form)
 
 
 @bp.post("/requests/<int:request_id>/warranty")
@@ -178,10 +188,11 @@ def catalogue():
     return response
 
 
-def _part_form(part=None, formdata=None) -> PartForm:
-    form = PartForm(formdata=formdata, obj=part)
+def _part_form(part=None) -> PartForm:
+    """The part's form: what was posted, else the part as it is."""
+    form = PartForm(obj=part)
     form.supplier_id.choices = [("", "—")] + [(str(s.id), s.name) for s in services.suppliers(current_store().id)]
-    if part is not None and formdata is None:
+    if part is not None and not form.is_submitted():
         form.supplier_id.data = str(part.supplier_id or "")
     return form
 
@@ -193,7 +204,7 @@ def _form_values(form: PartForm) -> dict:
 @bp.route("/new", methods=["GET", "POST"])
 def new_part():
     store = current_store()
-    form = _part_form(formdata=request.form if request.method == "POST" else None)
+    form = _part_form()
 
     def action():
         part = services.save_part(store_id=store.id, **_form_values(form))
@@ -212,7 +223,7 @@ def new_part():
 def part(part_id: int):
     store = current_store()
     found = services.get_part(part_id, store.id)
-    form = _part_form(found, formdata=request.form if request.method == "POST" else None)
+    form = _part_form(found)
     outcome = run_form(form, lambda: services.save_part(store_id=store.id, part_id=part_id, **_form_values(form)))
     if outcome.done:
         flash(_("Saved."), "success")
@@ -256,8 +267,7 @@ def release(reservation_id: int):
         holder["r"] = services.release_reservation(reservation_id, store_id=store.id)
 
     run_action(action, _("Released."))
-    back = request.form.get("next") or ""
-    return redirect(back if back.startswith("/") else url_for(".counter"))
+    return redirect(NextForm().back(url_for(".counter")))
 
 
 @bp.route("/import", methods=["GET", "POST"])

@@ -15,6 +15,7 @@ from intranet.core.models import Role
 from intranet.errors import Conflict, DomainError, NotFound
 from intranet.extensions import db
 from intranet.parts import counts
+from intranet.parts.forms import CountEntryForm, ExplainForm, OpenCountForm, VersionForm
 from intranet.parts.models import AbcClass, CountKind, CountStatus
 from intranet.web import add_trigger, current_store, run_action, toast
 
@@ -64,16 +65,15 @@ def _render_index(error=None, typed=None, status: int = 200):
 @counts_bp.post("/")
 def open_count():
     store = current_store()
-    form = request.form
+    form = OpenCountForm()
     try:
-        count = counts.open_count(store_id=store.id, actor_id=current_user.id, kind=form.get("kind", ""),
-                                  classes=form.getlist("classes"), bin_prefix=form.get("bin_prefix"),
-                                  recount_value=form.get("recount_value"))
+        form.check()
+        count = counts.open_count(store_id=store.id, actor_id=current_user.id, kind=form.kind.data,
+                                  classes=form.classes.data, bin_prefix=form.bin_prefix.data,
+                                  recount_value=form.recount_value.data)
     except DomainError as refused:
         db.session.rollback()
-        typed = {"kind": form.get("kind"), "classes": form.getlist("classes"), "bin_prefix": form.get("bin_prefix"),
-                 "recount_value": form.get("recount_value"), "field": refused.field}
-        return _render_index(refused.message, typed, 422)
+        return _render_index(refused.message, {**form.typed(), "field": refused.field}, 422)
     count_id = count.id
     db.session.commit()
     counts.request_sheets(count_id)  # after the commit: the worker must find the count
@@ -153,12 +153,13 @@ def pick(count_id: int):
 @counts_bp.post("/<int:count_id>/enter")
 def enter(count_id: int):
     store = current_store()
-    form = request.form
-    line_id = _int(form.get("line_id"))
+    form = CountEntryForm()
+    line_id = form.line
     try:
+        form.check()
         line = counts.enter_count(count_id, store_id=store.id, actor_id=current_user.id,
-                                  quantity=form.get("quantity"), line_id=line_id,
-                                  part_number=None if line_id else form.get("part_number"), stage=form.get("stage"))
+                                  quantity=form.quantity.data, line_id=line_id,
+                                  part_number=None if line_id else form.part_number.data, stage=form.stage.data)
     except DomainError as refused:
         db.session.rollback()
         if not _is_htmx():
@@ -171,11 +172,11 @@ def enter(count_id: int):
                 line = counts.find_line(count.id, store.id, line_id=line_id)
             except DomainError:
                 line = None
-        body = render_entry(count, line, error=refused.message, typed={"quantity": form.get("quantity", "")})
+        body = render_entry(count, line, error=refused.message, typed={"quantity": form.quantity.data or ""})
         return toast(make_response(body, _refusal_status(refused)), refused.message)
     done = {"number": line.part.number, "bin": line.bin_code, "flagged": line.needs_second
-            and line.second_quantity is None, "stage": form.get("stage")}
-    seq, stage = line.seq, "second" if form.get("stage") == "second" else "first"
+            and line.second_quantity is None, "stage": form.stage.data}
+    seq, stage = line.seq, "second" if form.stage.data == "second" else "first"
     db.session.commit()
     if not _is_htmx():
         flash(_("Counted: %(number)s.", number=done["number"]), "success")
@@ -197,8 +198,9 @@ def _count_action(count_id: int, action, success: str, target: str = "counts.cou
 @counts_bp.post("/<int:count_id>/review")
 def review(count_id: int):
     store = current_store()
+    form = VersionForm()
     ok = run_action(lambda: counts.submit_for_review(count_id, store_id=store.id, actor_id=current_user.id,
-                                                     expected_version=request.form.get("version")),
+                                                     expected_version=form.version.data),
                     _("Counting finished: explain each variance, then approve."))
     return redirect(url_for("counts.report" if ok else "counts.count", count_id=count_id))
 
@@ -206,16 +208,18 @@ def review(count_id: int):
 @counts_bp.post("/<int:count_id>/reopen")
 def reopen(count_id: int):
     store = current_store()
+    form = VersionForm()
     return _count_action(count_id, lambda: counts.reopen_counting(
-        count_id, store_id=store.id, actor_id=current_user.id, expected_version=request.form.get("version")),
+        count_id, store_id=store.id, actor_id=current_user.id, expected_version=form.version.data),
         _("Back to counting."))
 
 
 @counts_bp.post("/<int:count_id>/cancel")
 def cancel(count_id: int):
     store = current_store()
+    form = VersionForm()
     ok = run_action(lambda: counts.cancel_count(count_id, store_id=store.id, actor_id=current_user.id,
-                                                expected_version=request.form.get("version")),
+                                                expected_version=form.version.data),
                     _("Count cancelled."))
     return redirect(url_for("counts.index") if ok else url_for("counts.count", count_id=count_id))
 
@@ -237,11 +241,12 @@ def report(count_id: int):
 @counts_bp.post("/<int:count_id>/lines/<int:line_id>/explain")
 def explain(count_id: int, line_id: int):
     store = current_store()
-    form = request.form
+    form = ExplainForm()
     error = None
     try:
-        counts.explain_variance(count_id, line_id, store_id=store.id, reason=form.get("reason"),
-                                responsible_id=_int(form.get("responsible_id")))
+        form.check()
+        counts.explain_variance(count_id, line_id, store_id=store.id, reason=form.reason.data,
+                                responsible_id=form.responsible)
     except DomainError as refused:
         db.session.rollback()
         error = refused
@@ -255,7 +260,7 @@ def explain(count_id: int, line_id: int):
     line = counts.find_line(count.id, store.id, line_id=line_id)
     html = render_template("parts/counts/_variance_row.html", count=count, line=line, editable=True,
                            people=counts.store_people(store.id), error=error.message if error else None,
-                           typed=form if error else {}, saved=error is None)
+                           typed=form.typed() if error else {}, saved=error is None)
     if error is None:  # the totals above the table ("n without reason") follow the saved row
         # (in a <template>: next to a table row, a bare <div> would not survive htmx's parsing)
         html += "<template>" + render_template("parts/counts/_report_stats.html", oob=True,
@@ -267,8 +272,9 @@ def explain(count_id: int, line_id: int):
 @counts_bp.post("/<int:count_id>/finance")
 def finance(count_id: int):
     store = current_store()
+    form = VersionForm()
     run_action(lambda: counts.finance_sign_off(count_id, store_id=store.id, actor_id=current_user.id,
-                                               expected_version=request.form.get("version")),
+                                               expected_version=form.version.data),
                _("Finance's sign-off recorded."))
     return redirect(url_for("counts.report", count_id=count_id))
 
@@ -276,7 +282,8 @@ def finance(count_id: int):
 @counts_bp.post("/<int:count_id>/approve")
 def approve(count_id: int):
     store = current_store()
+    form = VersionForm()
     run_action(lambda: counts.approve_count(count_id, store_id=store.id, actor_id=current_user.id,
-                                            expected_version=request.form.get("version")),
+                                            expected_version=form.version.data),
                _("Count approved: the variances are posted to the stock."))
     return redirect(url_for("counts.report", count_id=count_id))

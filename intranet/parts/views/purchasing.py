@@ -14,6 +14,10 @@ from intranet.errors import Conflict, DomainError
 from intranet.extensions import db, htmx
 from intranet.parts import purchasing
 from intranet.parts import services as parts_services
+from intranet.parts.forms import (
+    AddLineForm, ClaimForm, DeliveryNoteForm, DraftForm, IntakeForm, NewOrderForm, OrderedForm, QuoteForm,
+    PhotosForm, RequestPurchaseForm, SettleForm, VersionForm,
+)
 from intranet.parts.models import ClaimStatus, OrderStatus, ReceiptStatus
 from intranet.web import current_store, toast
 
@@ -22,9 +26,12 @@ bp = guard(Blueprint("purchasing", __name__, url_prefix="/parts/purchasing"), Ro
 
 # ------------------------------------------------------------------ plumbing
 
-def _attempt(action):
-    """Run one service call as a unit of work: (result, None) committed, or (None, refusal) rolled back."""
+def _attempt(action, form=None):
+    """Run one service call as a unit of work: (result, None) committed, or (None, refusal) rolled back.
+    With a form, a field the form refuses is a refusal too (before the service is asked)."""
     try:
+        if form is not None:
+            form.check()
         result = action()
     except DomainError as refused:
         db.session.rollback()
@@ -39,15 +46,6 @@ def _status(refused: DomainError) -> int:
 
 def _is_htmx() -> bool:
     return bool(htmx) and not htmx.history_restore_request
-
-
-def _version():
-    return request.form.get("version")
-
-
-def _back(default: str) -> str:
-    target = request.form.get("next") or ""
-    return target if target.startswith("/") and not target.startswith("//") else default
 
 
 # ------------------------------------------------------------------ the orders list
@@ -81,15 +79,16 @@ def orders():
 def request_purchase():
     """Shortages (cars waiting) onto urgent drafts, from this page or the pending parts tracker."""
     store = current_store()
+    form = RequestPurchaseForm()
     touched, refused = _attempt(lambda: purchasing.request_purchase(
-        request.form.getlist("pending_ids"), store_id=store.id, actor_id=current_user.id))
+        form.pending_ids.data, store_id=store.id, actor_id=current_user.id), form)
     if refused:
         flash(str(refused.message), "error")
-        return redirect(_back(url_for(".orders")))
+        return redirect(form.back(url_for(".orders")))
     flash(_("On urgent purchase request: %(numbers)s.", numbers=", ".join(o.number for o in touched)), "success")
-    if len(touched) == 1 and not request.form.get("next"):
+    if len(touched) == 1 and not form.next.data:
         return redirect(url_for(".order", order_id=touched[0].id))
-    return redirect(_back(url_for(".orders")))
+    return redirect(form.back(url_for(".orders")))
 
 
 @bp.post("/suggest")
@@ -106,11 +105,12 @@ def suggest():
 @bp.post("/new")
 def new_order():
     store = current_store()
+    form = NewOrderForm()
     order, refused = _attempt(lambda: purchasing.create_order(
-        store_id=store.id, actor_id=current_user.id, supplier_id=request.form.get("supplier_id"),
-        urgent=bool(request.form.get("urgent")), note=request.form.get("note")))
+        store_id=store.id, actor_id=current_user.id, supplier_id=form.supplier_id.data, urgent=form.urgent.data,
+        note=form.note.data), form)
     if refused:
-        return _render_orders(typed=request.form, refused=refused, status=_status(refused))
+        return _render_orders(typed=form.typed(), refused=refused, status=_status(refused))
     flash(_("Purchase order %(number)s started: add its parts.", number=order.number), "success")
     return redirect(url_for(".order", order_id=order.id))
 
@@ -135,11 +135,11 @@ def order(order_id: int):
     return _render_order(order_id)
 
 
-def _order_action(order_id: int, action, done: str | None, *, then: str | None = None):
+def _order_action(order_id: int, form, action, done: str | None, *, then=None):
     """A form on the order page: redirect on success, or the page again with what was typed and why not."""
-    result, refused = _attempt(action)
+    result, refused = _attempt(action, form)
     if refused:
-        return _render_order(order_id, typed=request.form, refused=refused, status=_status(refused))
+        return _render_order(order_id, typed=form.typed(), refused=refused, status=_status(refused))
     if done:
         flash(done, "success")
     return redirect(then(result) if callable(then) else url_for(".order", order_id=order_id))
@@ -148,56 +148,62 @@ def _order_action(order_id: int, action, done: str | None, *, then: str | None =
 @bp.post("/<int:order_id>/save")
 def save_draft(order_id: int):
     store = current_store()
-    return _order_action(order_id, lambda: purchasing.save_draft(
-        order_id, store_id=store.id, lines=purchasing.lines_typed(request.form, {"quantity", "unit_cost"}),
-        urgent=bool(request.form.get("urgent")), note=request.form.get("note"), expected_version=_version()),
-        _("Saved."))
+    form = DraftForm()
+    return _order_action(order_id, form, lambda: purchasing.save_draft(
+        order_id, store_id=store.id, lines=form.lines.data, urgent=form.urgent.data, note=form.note.data,
+        expected_version=form.version.data), _("Saved."))
 
 
 @bp.post("/<int:order_id>/lines")
 def add_line(order_id: int):
     store = current_store()
-    return _order_action(order_id, lambda: purchasing.add_line(
-        order_id, store_id=store.id, part_number=request.form.get("part_number"),
-        quantity=request.form.get("quantity"), unit_cost=request.form.get("unit_cost"),
-        expected_version=_version()), _("Part added."))
+    form = AddLineForm()
+    return _order_action(order_id, form, lambda: purchasing.add_line(
+        order_id, store_id=store.id, part_number=form.part_number.data, quantity=form.quantity.data,
+        unit_cost=form.unit_cost.data, expected_version=form.version.data), _("Part added."))
 
 
 @bp.post("/<int:order_id>/lines/<int:line_id>/remove")
 def remove_line(order_id: int, line_id: int):
     store = current_store()
-    return _order_action(order_id, lambda: purchasing.remove_line(
-        order_id, line_id, store_id=store.id, expected_version=_version()), _("Line removed."))
+    form = VersionForm()
+    return _order_action(order_id, form, lambda: purchasing.remove_line(
+        order_id, line_id, store_id=store.id, expected_version=form.version.data), _("Line removed."))
 
 
 @bp.post("/<int:order_id>/approve")
 def approve(order_id: int):
     store = current_store()
-    return _order_action(order_id, lambda: purchasing.approve(
-        order_id, store_id=store.id, actor=current_user._get_current_object(), expected_version=_version()),
+    form = VersionForm()
+    return _order_action(order_id, form, lambda: purchasing.approve(
+        order_id, store_id=store.id, actor=current_user._get_current_object(), expected_version=form.version.data),
         _("Approved: the buyer can order it."))
 
 
 @bp.post("/<int:order_id>/ordered")
 def mark_ordered(order_id: int):
     store = current_store()
-    return _order_action(order_id, lambda: purchasing.mark_ordered(
-        order_id, store_id=store.id, actor_id=current_user.id, expected_on=request.form.get("expected_on"),
-        expected_version=_version()), _("Marked as ordered."))
+    form = OrderedForm()
+    return _order_action(order_id, form, lambda: purchasing.mark_ordered(
+        order_id, store_id=store.id, actor_id=current_user.id, expected_on=form.expected_on.data,
+        expected_version=form.version.data), _("Marked as ordered."))
 
 
 @bp.post("/<int:order_id>/cancel")
 def cancel(order_id: int):
     store = current_store()
-    return _order_action(order_id, lambda: purchasing.cancel_order(
-        order_id, store_id=store.id, actor_id=current_user.id, expected_version=_version()), _("Order cancelled."))
+    form = VersionForm()
+    return _order_action(order_id, form, lambda: purchasing.cancel_order(
+        order_id, store_id=store.id, actor_id=current_user.id, expected_version=form.version.data),
+        _("Order cancelled."))
 
 
 @bp.post("/<int:order_id>/close-short")
 def close_short(order_id: int):
     store = current_store()
-    return _order_action(order_id, lambda: purchasing.close_short(
-        order_id, store_id=store.id, actor_id=current_user.id, expected_version=_version()),
+    form = VersionForm()
+    return _order_action(order_id, form, lambda: purchasing.close_short(
+        order_id, store_id=store.id, actor_id=current_user.id, expected_version=form.version.data),
         _("Order closed; what never came is on the discrepancy list."))
 
 
@@ -205,11 +211,10 @@ def close_short(order_id: int):
 def receive(order_id: int):
     """Check 1: the buyer checks a delivery against its delivery note."""
     store = current_store()
-    noted = {line_id: values.get("noted") for line_id, values in
-             purchasing.lines_typed(request.form, {"noted"}).items()}
-    return _order_action(order_id, lambda: purchasing.check_delivery_note(
-        order_id, store_id=store.id, actor_id=current_user.id, delivery_note=request.form.get("delivery_note"),
-        noted=noted, expected_version=_version()), _("Delivery note checked: now the intake check."),
+    form = DeliveryNoteForm()
+    return _order_action(order_id, form, lambda: purchasing.check_delivery_note(
+        order_id, store_id=store.id, actor_id=current_user.id, delivery_note=form.delivery_note.data,
+        noted=form.noted(), expected_version=form.version.data), _("Delivery note checked: now the intake check."),
         then=lambda receipt: url_for(".receipt", receipt_id=receipt.id))
 
 
@@ -228,16 +233,17 @@ def _render_quotes(line_id: int, *, typed=None, refused: DomainError | None = No
 def add_quote(line_id: int):
     store = current_store()
     order_id = purchasing._line(line_id, store.id).order_id
+    form = QuoteForm()
     quote, refused = _attempt(lambda: purchasing.add_quote(
-        line_id, store_id=store.id, supplier_id=request.form.get("supplier_id"),
-        unit_cost=request.form.get("unit_cost"), lead_days=request.form.get("lead_days")))
+        line_id, store_id=store.id, supplier_id=form.supplier_id.data, unit_cost=form.unit_cost.data,
+        lead_days=form.lead_days.data), form)
     if _is_htmx():
         if refused:
-            return toast(_render_quotes(line_id, typed=request.form, refused=refused, status=_status(refused)),
+            return toast(_render_quotes(line_id, typed=form.typed(), refused=refused, status=_status(refused)),
                          refused.message)
         return toast(_render_quotes(line_id), _("Quote added."), "success")
     if refused:
-        return _render_order(order_id, typed=request.form, refused=refused, status=_status(refused))
+        return _render_order(order_id, typed=form.typed(), refused=refused, status=_status(refused))
     flash(_("Quote added."), "success")
     return redirect(url_for(".order", order_id=order_id, _anchor=f"quotes-{line_id}"))
 
@@ -245,8 +251,9 @@ def add_quote(line_id: int):
 @bp.post("/quotes/<int:quote_id>/choose")
 def choose_quote(quote_id: int):
     store = current_store()
+    form = VersionForm()
     line, refused = _attempt(lambda: purchasing.choose_quote(quote_id, store_id=store.id,
-                                                            expected_version=_version()))
+                                                            expected_version=form.version.data), form)
     if refused:
         flash(str(refused.message), "error")
         return redirect(request.referrer or url_for(".orders"))
@@ -271,11 +278,11 @@ def receipt(receipt_id: int):
 def intake(receipt_id: int):
     """Check 2: storekeeper and planner count good, damaged and wrong items."""
     store = current_store()
-    counts = purchasing.lines_typed(request.form, {"good", "damaged", "wrong"})
+    form = IntakeForm()
     found, refused = _attempt(lambda: purchasing.check_intake(
-        receipt_id, store_id=store.id, actor_id=current_user.id, counts=counts, note=request.form.get("note")))
+        receipt_id, store_id=store.id, actor_id=current_user.id, counts=form.counts.data, note=form.note.data), form)
     if refused:
-        return _render_receipt(receipt_id, typed=request.form, refused=refused, status=_status(refused))
+        return _render_receipt(receipt_id, typed=form.typed(), refused=refused, status=_status(refused))
     flash(_("Intake checked: shelve the good items in their bins."), "success")
     return redirect(url_for(".receipt", receipt_id=receipt_id))
 
@@ -303,13 +310,13 @@ def discrepancies():
                            outcomes=purchasing.CLAIM_OUTCOMES)
 
 
-def _disc_answer(discrepancy_id: int, action, done: str):
+def _disc_answer(discrepancy_id: int, form, action, done: str):
     store = current_store()
-    _result, refused = _attempt(action)
+    _result, refused = _attempt(action, form)
     if _is_htmx():
         row = purchasing.discrepancy_row(discrepancy_id, store.id)
         body = render_template("parts/purchasing/_disc.html", d=row, outcomes=purchasing.CLAIM_OUTCOMES,
-                               typed=request.form if refused else {}, refused=refused)
+                               typed=form.typed() if refused else {}, refused=refused)
         if refused:
             return toast(make_response(body, _status(refused)), refused.message)
         return toast(make_response(body), done, "success")
@@ -320,24 +327,27 @@ def _disc_answer(discrepancy_id: int, action, done: str):
 @bp.post("/discrepancies/<int:discrepancy_id>/claim")
 def claim(discrepancy_id: int):
     store = current_store()
-    return _disc_answer(discrepancy_id, lambda: purchasing.claim(
-        discrepancy_id, store_id=store.id, actor_id=current_user.id, reference=request.form.get("claim_reference")),
+    form = ClaimForm()
+    return _disc_answer(discrepancy_id, form, lambda: purchasing.claim(
+        discrepancy_id, store_id=store.id, actor_id=current_user.id, reference=form.claim_reference.data),
         _("Claimed from the supplier."))
 
 
 @bp.post("/discrepancies/<int:discrepancy_id>/settle")
 def settle(discrepancy_id: int):
     store = current_store()
-    return _disc_answer(discrepancy_id, lambda: purchasing.settle(
-        discrepancy_id, request.form.get("outcome", ""), store_id=store.id, actor_id=current_user.id,
-        note=request.form.get("outcome_note")), _("Claim closed."))
+    form = SettleForm()
+    return _disc_answer(discrepancy_id, form, lambda: purchasing.settle(
+        discrepancy_id, form.outcome.data, store_id=store.id, actor_id=current_user.id,
+        note=form.outcome_note.data), _("Claim closed."))
 
 
 @bp.post("/discrepancies/<int:discrepancy_id>/photos")
 def add_photos(discrepancy_id: int):
     store = current_store()
     folder = current_app.config["PHOTO_FOLDER"]
+    form = PhotosForm()
     _photos, refused = _attempt(lambda: purchasing.attach_photos(
-        discrepancy_id, request.files.getlist("photos"), store_id=store.id, actor_id=current_user.id, folder=folder))
+        discrepancy_id, form.photos.data, store_id=store.id, actor_id=current_user.id, folder=folder), form)
     flash(str(refused.message) if refused else _("Photo added."), "error" if refused else "success")
     return redirect(url_for(".discrepancies", _anchor=f"disc-{discrepancy_id}"))

@@ -8,6 +8,7 @@ from flask_login import current_user
 from intranet.auth.access import guard
 from intranet.core.models import Role
 from intranet.parts import services
+from intranet.parts.forms import OldPartForm
 from intranet.parts.models import OldPartStatus
 from intranet.web import current_store, run_action
 
@@ -42,7 +43,8 @@ def old_parts():
 @warranty_bp.post("/old-parts/<int:old_part_id>")
 def move_old_part(old_part_id: int):
     store = current_store()
-    run_action(lambda: services.close_old_part(old_part_id, request.form.get("to", ""), store_id=store.id,
-                                               actor=current_user, claim_number=request.form.get("claim_number"),
-                                               note=request.form.get("note")), _("Recorded."))
-    return redirect(url_for(".old_parts", show=request.form.get("show", "warranty")))
+    form = OldPartForm()
+    run_action(lambda: services.close_old_part(old_part_id, form.to.data, store_id=store.id, actor=current_user,
+                                               claim_number=form.claim_number.data, note=form.note.data),
+               _("Recorded."))
+    return redirect(url_for(".old_parts", show=form.show.data))

@@ -10,6 +10,7 @@ from intranet.core.models import Role
 from intranet.errors import DomainError
 from intranet.extensions import db
 from intranet.parts import writeoffs
+from intranet.parts.forms import RefuseWriteOffForm, SignWriteOffForm, WriteOffForm
 from intranet.web import current_store, run_action
 
 write_offs_bp = guard(Blueprint("write_offs", __name__, url_prefix="/parts/write-offs"),
@@ -33,13 +34,13 @@ def new():
     store = current_store()
     error, typed = None, {}
     if request.method == "POST":
-        form = request.form
-        typed = {"part_number": form.get("part_number", ""), "quantity": form.get("quantity", ""),
-                 "reason": form.get("reason", "")}
+        form = WriteOffForm()
+        typed = {"part_number": form.part_number.data, "quantity": form.quantity.data, "reason": form.reason.data}
         try:
+            form.check()
             writeoffs.request_write_off(store_id=store.id, actor_id=current_user.id,
-                                        part_number=form.get("part_number"), quantity=form.get("quantity"),
-                                        reason=form.get("reason"), photos=request.files.getlist("photos"),
+                                        part_number=form.part_number.data, quantity=form.quantity.data,
+                                        reason=form.reason.data, photos=form.photos.data,
                                         photo_folder=current_app.config["PHOTO_FOLDER"])
         except DomainError as refused:
             db.session.rollback()
@@ -58,14 +59,16 @@ def new():
 @write_offs_bp.post("/<int:write_off_id>/sign")
 def sign(write_off_id: int):
     store = current_store()
+    form = SignWriteOffForm()
     run_action(lambda: writeoffs.approve_write_off(write_off_id, store_id=store.id, actor_id=current_user.id,
-                                                   role=request.form.get("role", "")), _("Signed."))
+                                                   role=form.role.data), _("Signed."))
     return redirect(url_for("write_offs.index") + f"#write-off-{write_off_id}")
 
 
 @write_offs_bp.post("/<int:write_off_id>/refuse")
 def refuse(write_off_id: int):
     store = current_store()
+    form = RefuseWriteOffForm()
     run_action(lambda: writeoffs.refuse_write_off(write_off_id, store_id=store.id, actor_id=current_user.id,
-                                                  reason=request.form.get("refusal")), _("Write-off refused."))
+                                                  reason=form.refusal.data), _("Write-off refused."))
     return redirect(url_for("write_offs.index") + f"#write-off-{write_off_id}")
