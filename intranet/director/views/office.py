@@ -83,11 +83,12 @@ def _month() -> date:
         return insurers.month_start_of(_today())
 
 
-def _contact_form(insurer_id: int | None = None, formdata=None) -> ContactForm:
-    form = ContactForm(formdata=formdata)
+def _contact_form(insurer_id: int | None = None) -> ContactForm:
+    """The contact form: what was posted, else now and the insurer the page is about."""
+    form = ContactForm()
     form.insurer_id.choices = [("", _("Choose…"))] + [
         (str(i.id), i.name) for i in insurers.insurers(current_store().id)]
-    if formdata is None:
+    if not form.is_submitted():
         form.at.data = _local_now_text()
         if insurer_id:
             form.insurer_id.data = str(insurer_id)
@@ -112,8 +113,7 @@ def insurer_list():
 def log_contact():
     store = current_store()
     preset = request.args.get("insurer_id", "")
-    form = _contact_form(int(preset) if preset.isdigit() else None,
-                         formdata=request.form if request.method == "POST" else None)
+    form = _contact_form(int(preset) if preset.isdigit() else None)
     outcome = run_form(form, lambda: insurers.log_contact(
         store_id=store.id, actor_id=current_user.id, insurer_id=form.insurer_id.data, subject=form.subject.data,
         at=form.at.data, channel=form.channel.data, their_person=form.their_person.data, note=form.note.data))
@@ -138,7 +138,7 @@ def insurer(insurer_id: int):
 def _insurer_form_page(insurer_id: int | None):
     store = current_store()
     found = _or_404(lambda: insurers.get_insurer(insurer_id, store.id)) if insurer_id else None
-    form = InsurerForm(formdata=request.form if request.method == "POST" else None, obj=found)
+    form = InsurerForm(obj=found)
     outcome = run_form(form, lambda: insurers.save_insurer(
         store_id=store.id, insurer_id=insurer_id, name=form.name.data, partner=form.partner.data,
         contact_person=form.contact_person.data, phone=form.phone.data, active=form.active.data))
@@ -215,7 +215,7 @@ def card(equipment_id: int):
 def _equipment_form_page(equipment_id: int | None):
     store = current_store()
     found = _or_404(lambda: register_service.get_equipment(equipment_id, store.id)) if equipment_id else None
-    form = EquipmentForm(formdata=request.form if request.method == "POST" else None, obj=found)
+    form = EquipmentForm(obj=found)
     outcome = run_form(form, lambda: register_service.save_equipment(
         store_id=store.id, equipment_id=equipment_id, name=form.name.data, kind=form.kind.data,
         location=form.location.data, serial=form.serial.data, active=form.active.data))
@@ -239,7 +239,7 @@ def edit_equipment(equipment_id: int):
 @equipment_bp.post("/<int:equipment_id>/hours")
 def update_hours(equipment_id: int):
     store = current_store()
-    form = HoursForm(formdata=request.form)
+    form = HoursForm()
     outcome = run_form(form, lambda: register_service.update_hours(store_id=store.id, equipment_id=equipment_id,
                                                                    reading=form.reading.data))
     if outcome.done:
@@ -251,7 +251,7 @@ def update_hours(equipment_id: int):
 @equipment_bp.post("/<int:equipment_id>/tasks")
 def add_task(equipment_id: int):
     store = current_store()
-    form = TaskForm(formdata=request.form)
+    form = TaskForm()
     outcome = run_form(form, lambda: register_service.save_task(
         store_id=store.id, equipment_id=equipment_id, name=form.name.data, every_days=form.every_days.data,
         every_hours=form.every_hours.data, last_done_on=form.last_done_on.data,
@@ -266,7 +266,7 @@ def add_task(equipment_id: int):
 def edit_task(task_id: int):
     store = current_store()
     task = _or_404(lambda: register_service.get_task(task_id, store.id))
-    form = TaskForm(formdata=request.form if request.method == "POST" else None, obj=task)
+    form = TaskForm(obj=task)
     outcome = run_form(form, lambda: register_service.save_task(
         store_id=store.id, equipment_id=task.equipment_id, task_id=task_id, name=form.name.data,
         every_days=form.every_days.data, every_hours=form.every_hours.data, last_done_on=form.last_done_on.data,
@@ -282,7 +282,7 @@ def record_check(task_id: int):
     store = current_store()
     task = _or_404(lambda: register_service.get_task(task_id, store.id))
     equipment_id = task.equipment_id
-    form = RecordForm(formdata=request.form, prefix=_record_prefix(task_id))
+    form = RecordForm(prefix=_record_prefix(task_id))
     outcome = run_form(form, lambda: register_service.record_check(
         store_id=store.id, actor_id=current_user.id, task_id=task_id, done_on=form.done_on.data,
         hours_reading=form.hours_reading.data, note=form.note.data))

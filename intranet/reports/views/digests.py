@@ -22,6 +22,7 @@ from intranet.core.models import Role, User
 from intranet.errors import DomainError, NotFound
 from intranet.extensions import db
 from intranet.reports import digests as service
+from intranet.reports.forms import RecipientForm, SendDigestForm
 from intranet.reports.models import (
     Digest,
     DigestImage,
@@ -103,7 +104,7 @@ def send(digest_id: int):
         flash(_("Nobody receives this digest: add recipients first."), "error")
     else:
         flash(_("Not sent: %(reason)s", reason=digest.last_error), "error")
-    return redirect(request.form.get("next") or url_for("digests.show", digest_id=digest_id))
+    return redirect(SendDigestForm().back(url_for("digests.show", digest_id=digest_id)))
 
 
 # ------------------------------------------------------------------ recipients
@@ -132,11 +133,10 @@ def recipients_index():
 @recipients_bp.post("/", endpoint="add")
 def add_recipient():
     store = current_store()
-    typed = {"kind": request.form.get("kind", ""), "email": request.form.get("email", ""),
-             "user_id": request.form.get("user_id", "")}
-    user_id = int(typed["user_id"]) if typed["user_id"].isdigit() else None
+    form = RecipientForm()
+    typed = form.typed()
     try:
-        recipient = service.add_recipient(store.id, typed["kind"], typed["email"], user_id=user_id)
+        recipient = service.add_recipient(store.id, form.kind.data, form.email.data, user_id=form.user)
     except DomainError as refused:
         db.session.rollback()
         return render_template("reports/digests/recipients.html", recipients=_recipients(store.id),

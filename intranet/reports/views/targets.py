@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -10,9 +10,9 @@ from flask_babel import lazy_gettext as _l
 
 from intranet.auth.access import guard
 from intranet.core.models import Role
-from intranet.errors import DomainError
 from intranet.extensions import db
 from intranet.reports import kpis
+from intranet.reports.forms import targets_form
 from intranet.web import current_store
 
 targets_bp = guard(Blueprint("kpi_targets", __name__, url_prefix="/reports/targets"), Role.DIRECTOR, Role.ADMIN)
@@ -24,25 +24,6 @@ class TargetRow:
     own: Decimal | None
     typed: str
     error: object = None
-
-
-def _parse_target(text: str, kpi: kpis.Kpi) -> Decimal | None:
-    text = text.strip().replace(",", "").replace("，", "").rstrip("%").strip()
-    if not text:
-        return None
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise DomainError(_l("Enter a number, or leave it empty to use the default."))
-    if not value.is_finite():
-        raise DomainError(_l("Enter a number, or leave it empty to use the default."))
-    if value < 0:
-        raise DomainError(_l("A target cannot be negative."))
-    if kpi.unit == "percent" and value > 100:
-        raise DomainError(_l("A rate cannot be above 100 (percent)."))
-    if abs(value) >= Decimal("10000000000"):
-        raise DomainError(_l("That number is too large."))
-    return value.quantize(Decimal("0.01"))
 
 
 def _target_groups(rows: dict[str, TargetRow]) -> list[tuple[object, list[TargetRow]]]:
@@ -70,13 +51,13 @@ def targets_page():
         rows[key] = TargetRow(kpi, value if is_own else None, _plain(value) if is_own else "")
     if request.method == "GET":
         return render_template("reports/dashboard/targets.html", groups=_target_groups(rows))
-    chosen, failed = {}, False
+    form = targets_form()
+    failed = not form.validate()
+    chosen = {}
     for key, row in rows.items():
-        row.typed = request.form.get(f"target-{key}", "")
-        try:
-            chosen[key] = _parse_target(row.typed, row.kpi)
-        except DomainError as refused:
-            row.error, failed = refused.message, True
+        field = form.target(key)
+        row.typed, chosen[key] = field.text, field.data
+        row.error = field.errors[0] if field.errors else None
     if failed:
         return render_template("reports/dashboard/targets.html", groups=_target_groups(rows),
                                error=_("Some targets were not saved: see the fields marked below.")), 422
