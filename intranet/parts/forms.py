@@ -84,6 +84,9 @@ class PartsForm(FlaskForm):
 class ManyField(Field):
     """A name posted many times (ticked boxes, chosen rows): `.data` is the list, as posted."""
 
+    def process_data(self, value):
+        self.data = list(value or ())
+
     def process_formdata(self, valuelist):
         self.data = [value for value in valuelist if isinstance(value, str)]
 

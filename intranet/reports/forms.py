@@ -43,9 +43,12 @@ class TargetField(StringField):
     `.data` is the target (None when left empty: the default applies), `.text` what was typed."""
 
     def __init__(self, kpi: kpis.Kpi, **kwargs):
-        super().__init__(default="", **kwargs)
+        super().__init__(**kwargs)
         self.kpi = kpi
         self.text = ""
+
+    def process_data(self, value):
+        self.data = None
 
     def process_formdata(self, valuelist):
         self.text = valuelist[0] if valuelist else ""
