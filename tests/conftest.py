@@ -179,6 +179,40 @@ def new_client(app) -> Client:
     return app.test_client()
 
 
+def at_once(*calls, timeout: float = 60):
+    """Run `calls` at the same moment, each in its own thread (two tablets tapping together, a double
+    tap that reached the server twice); their results — or the exception each raised — in order."""
+    import threading
+
+    barrier = threading.Barrier(len(calls))
+    results: list = [None] * len(calls)
+
+    def run(index, call):
+        barrier.wait()
+        try:
+            results[index] = call()
+        except BaseException as exc:  # noqa: BLE001 - handed back to the test
+            results[index] = exc
+
+    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout)
+    return results
+
+
+def signed_in(app, user, password: str = "password123") -> Client:
+    """A new test client signed in as `user` (another tablet of the same person)."""
+    client = new_client(app)
+    client.fetch_csrf()
+    response = client.post("/login", data={"username": user.username, "password": password,
+                                           "csrf_token": client.csrf_token})
+    assert response.status_code == 302, response.get_data(as_text=True)[:300]
+    client.fetch_csrf("/")
+    return client
+
+
 @pytest.fixture
 def client(app):
     return new_client(app)

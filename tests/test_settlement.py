@@ -4,7 +4,9 @@ from decimal import Decimal
 
 import pytest
 
-from intranet.core.models import Role, ROStatus
+from sqlalchemy import func, select
+
+from intranet.core.models import RepairOrder, Role, ROStatus, User
 from intranet.core.services import transition_repair_order
 from intranet.errors import Conflict, DomainError
 from intranet.reception import services, settlement
@@ -90,3 +92,70 @@ def test_settle_page_flow_print_and_pdf(client, login_as, ready, db):
     assert ready.number in printed and "<svg" in printed and "WX123" not in printed
     pdf = client.get(f"/reception/ro/{ready.id}/document.pdf")
     assert pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF") and len(pdf.data) > 2000
+
+
+# ------------------------------------------------------------------ double taps and two tablets at once
+def _pay(client, ro_id, token, amount):
+    return client.post(f"/reception/ro/{ro_id}/payments", data={
+        "payer": "customer", "method": "wechat", "amount": amount, "reference": "", "token": token})
+
+
+def test_a_double_tapped_payment_is_recorded_once(app, ready, store, db):
+    """The same payment form arriving twice at the same moment records one payment (it was two, and
+    the customer had paid twice the bill)."""
+    from tests.conftest import at_once, signed_in
+
+    db.session.commit()
+    advisor = db.session.get(User, ready.advisor_id)
+    first, second = signed_in(app, advisor), signed_in(app, advisor)
+    answers = at_once(lambda: _pay(first, ready.id, "tap-1", "734.50"), lambda: _pay(second, ready.id, "tap-1", "734.50"))
+    assert [a.status_code for a in answers] == [302, 302]  # the second tap answers with the first payment
+    db.session.expire_all()
+    assert len(settlement.payments_of(ready.id)) == 1
+    assert settlement.settlement(ready).customer_due == Decimal("0.00")
+
+
+def test_two_payments_of_the_whole_bill_at_once_take_it_once(app, ready, store, db):
+    """Two tablets recording the whole amount at the same moment: one goes through, the other is told
+    that nothing is due any more — never paid twice."""
+    from tests.conftest import at_once, signed_in
+
+    db.session.commit()
+    advisor = db.session.get(User, ready.advisor_id)
+    first, second = signed_in(app, advisor), signed_in(app, advisor)
+    answers = at_once(lambda: _pay(first, ready.id, "tablet-1", "734.50"),
+                      lambda: _pay(second, ready.id, "tablet-2", "734.50"))
+    assert sorted(a.status_code for a in answers) == [302, 422]
+    refused = next(a for a in answers if a.status_code == 422).get_data(as_text=True)
+    assert "734.50" in refused  # what was typed is kept
+    db.session.expire_all()
+    assert [p.amount for p in settlement.payments_of(ready.id)] == [Decimal("734.50")]
+
+
+def test_one_repair_order_on_site_per_car_even_at_the_same_moment(app, store, db):
+    """Two quick check-ins of one car from the store-today board at the same moment open one repair
+    order (it was two on PostgreSQL, and a 500 on SQLite); the other tap is told where the car is."""
+    from tests.conftest import at_once, signed_in
+
+    advisor = factories.person(store, "sun")
+    car = factories.car_with_plate(store, "沪B77777")
+    db.session.commit()
+    car_id, advisor_id = car.id, advisor.id
+    first, second = signed_in(app, advisor), signed_in(app, advisor)
+    answers = at_once(lambda: first.post("/reception/quick-check-in", data={"plate": "沪B77777"}),
+                      lambda: second.post("/reception/quick-check-in", data={"plate": "沪B77777"}))
+    assert all(getattr(a, "status_code", None) in (200, 422) for a in answers), answers
+    assert any(a.status_code == 200 for a in answers)
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(RepairOrder).where(RepairOrder.vehicle_id == car_id)) == 1
+    with pytest.raises(Conflict):  # a later check-in is told where the car is
+        services.check_in(store_id=store.id, vehicle_id=car_id, actor_id=advisor_id)
+
+
+def test_the_on_site_index_excludes_exactly_the_statuses_off_site():
+    from intranet.core.models import ON_SITE_PREDICATE, RO_ON_SITE, RO_TRANSITIONS
+
+    off_site = {s for s in RO_TRANSITIONS if s not in RO_ON_SITE}
+    assert ON_SITE_PREDICATE == "status NOT IN (%s)" % ", ".join(f"'{s}'" for s in
+                                                                 ("booked", "delivered", "closed", "cancelled"))
+    assert off_site == {ROStatus.BOOKED, ROStatus.DELIVERED, ROStatus.CLOSED, ROStatus.CANCELLED}

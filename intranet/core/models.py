@@ -8,7 +8,7 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import (
-    Boolean, Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Text, Time, UniqueConstraint,
+    Boolean, Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Text, Time, UniqueConstraint, text,
 )
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -280,6 +280,8 @@ RO_TRANSITIONS: dict[ROStatus, frozenset[ROStatus]] = {
     ROStatus.CANCELLED: frozenset(),
 }
 RO_ON_SITE = frozenset(RO_TRANSITIONS) - {ROStatus.BOOKED, ROStatus.DELIVERED, ROStatus.CLOSED, ROStatus.CANCELLED}
+# the same, as SQL (the partial unique index on repair_order): every status but those
+ON_SITE_PREDICATE = "status NOT IN ('booked', 'delivered', 'closed', 'cancelled')"
 
 
 class PayType(enum.StrEnum):
@@ -328,6 +330,9 @@ class RepairOrder(db.Model):
         Index("ix_repair_order_store_opened", "store_id", "opened_at"),
         Index("ix_repair_order_store_delivered", "store_id", "delivered_at"),  # the figures count deliveries
         Index("ix_repair_order_store_status", "store_id", "status"),
+        # one repair order on site per car: two check-ins of one car at the same moment make one
+        Index("uq_repair_order_vehicle_on_site", "vehicle_id", unique=True,
+              sqlite_where=text(ON_SITE_PREDICATE), postgresql_where=text(ON_SITE_PREDICATE)),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     store_id: Mapped[int] = mapped_column(ForeignKey("store.id"))

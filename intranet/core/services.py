@@ -33,6 +33,15 @@ def get_owned(model, object_id: int | None, store_id: int, missing_message):
     return found
 
 
+def claim(model, object_id: int) -> None:
+    """Take the row for writing before reading what a change depends on: whoever is changing it at
+    this moment finishes first, and this unit then reads what they left. A no-op UPDATE: a row lock
+    on PostgreSQL; on SQLite the database's write lock, taken before any read of the transaction, so
+    the unit is never refused later for a snapshot gone stale. Call it first in the unit."""
+    db.session.execute(update(model).where(model.id == object_id).values(id=model.id)
+                       .execution_options(synchronize_session=False))
+
+
 def get_store(store_id: int) -> Store:
     store = db.session.get(Store, store_id)
     if store is None:

@@ -96,6 +96,8 @@ class PaymentForm(FlaskForm):
     amount = DecimalField(_l("Amount (¥)"), places=2, validators=[DataRequired(_l("Enter the amount."))],
                           render_kw={"inputmode": "decimal"})
     reference = StringField(_l("Reference (receipt, claim…)"), validators=[Optional()])
+    # One token per form shown: a second tap of "record" finds the payment of the first.
+    token = HiddenField(default=lambda: str(uuid.uuid4()))
 
 
 class DeliveryForm(FlaskForm):

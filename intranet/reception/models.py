@@ -175,6 +175,8 @@ class Payment(db.Model):
     reference: Mapped[str | None] = mapped_column(String(64))
     received_at: Mapped[datetime] = mapped_column(DateTime, default=clock.utcnow)
     received_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    # One per payment form shown: a double-tapped "record payment" finds the first payment.
+    token: Mapped[str | None] = mapped_column(String(36), unique=True)
 
 
 class OldParts(enum.StrEnum):

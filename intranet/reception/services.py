@@ -14,11 +14,12 @@ from intranet import clock
 from intranet.core import hooks
 from intranet.core.billing import decimal_from, money
 from intranet.core.models import (
-    CannedJob, InsurerPayment, LineKind, PayType, RepairOrder, RepairOrderEvent, RepairOrderLine, ROStatus,
+    RO_ON_SITE, CannedJob, InsurerPayment, LineKind, PayType, RepairOrder, RepairOrderEvent, RepairOrderLine, ROStatus,
+    Vehicle,
 )
 from intranet.core.photos import save_photo
 from intranet.core.services import (
-    find_vehicle_by_plate, get_owned, get_store, open_repair_order, transition_repair_order,
+    claim, find_vehicle_by_plate, get_owned, get_store, open_repair_order, transition_repair_order,
 )
 from intranet.errors import Conflict, DomainError, NotFound
 from intranet.extensions import db
@@ -36,12 +37,13 @@ def check_in(*, store_id: int, actor_id: int, vehicle_id: int | None = None, pla
              complaint: str | None = None, origin_token: str | None = None) -> RepairOrder:
     """Open a repair order for the car (by id, or by its plate) and announce it on the boards.
     The same `origin_token` twice (a double-tapped submit) returns the first repair order."""
+    if vehicle_id is None:
+        vehicle_id = find_vehicle_by_plate(store_id, plate or "").id
+    claim(Vehicle, vehicle_id)  # the same car checked in at this moment on another tablet: that one goes first
     if origin_token:
         earlier = db.session.scalar(select(RepairOrder).where(RepairOrder.origin_token == origin_token))
         if earlier is not None:
             return earlier
-    if vehicle_id is None:
-        vehicle_id = find_vehicle_by_plate(store_id, plate or "").id
     try:
         with db.session.begin_nested():
             ro = open_repair_order(store_id=store_id, vehicle_id=vehicle_id, actor_id=actor_id,
@@ -49,9 +51,12 @@ def check_in(*, store_id: int, actor_id: int, vehicle_id: int | None = None, pla
             ro.origin_token = origin_token or None
             db.session.flush()
     except IntegrityError:
-        # the same form arrived twice at once: the first one made the repair order
+        # the same form arrived twice at once, or the same car was checked in twice at the same moment
+        # (one repair order on site per car: a unique index): the first one made the repair order
         earlier = db.session.scalar(select(RepairOrder).where(RepairOrder.origin_token == origin_token)) \
             if origin_token else None
+        earlier = earlier or db.session.scalar(select(RepairOrder).where(
+            RepairOrder.vehicle_id == vehicle_id, RepairOrder.status.in_([str(s) for s in RO_ON_SITE])))
         if earlier is None:
             raise
         return earlier

@@ -8,12 +8,13 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from intranet import clock
 from intranet.core import hooks
 from intranet.core.billing import Totals, money, totals
 from intranet.core.models import InsurerPayment, PayType, RepairOrder, ROStatus
-from intranet.core.services import get_store, transition_repair_order
+from intranet.core.services import claim, get_store, transition_repair_order
 from intranet.errors import Conflict, DomainError
 from intranet.extensions import db
 from intranet.live.services import bump
@@ -65,8 +66,17 @@ def payments_of(ro_id: int) -> list[Payment]:
 
 
 def record_payment(ro_id: int, *, store_id: int, actor_id: int, payer: str, method: str, amount,
-                   reference: str | None = None) -> Payment:
+                   reference: str | None = None, token: str | None = None) -> Payment:
+    """Money received from `payer`, at most what is still due from it. The same `token` twice (a
+    double-tapped "record") returns the first payment; two different payments at once are taken one
+    after the other (the repair order's row is locked), so the second sees what the first paid."""
+    token = (token or "").strip()[:36] or None
+    claim(RepairOrder, ro_id)  # another payment being recorded on it finishes first; this one reads what it left
     ro = get_repair_order(ro_id, store_id)
+    if token:
+        earlier = _payment_by_token(token)
+        if earlier is not None:
+            return earlier
     if ro.status_enum in (ROStatus.CLOSED, ROStatus.CANCELLED):
         raise DomainError(_l("Repair order %(number)s is %(status)s.", number=ro.number, status=ro.status_enum.label))
     payer, method = PayType(payer), PaymentMethod(method)
@@ -85,10 +95,21 @@ def record_payment(ro_id: int, *, store_id: int, actor_id: int, payer: str, meth
                           field="amount")
     payment = Payment(store_id=store_id, repair_order_id=ro.id, payer=payer, method=method, amount=amount,
                       reference=(reference or "").strip() or None, received_by_id=actor_id,
-                      received_at=clock.utcnow())
-    db.session.add(payment)
-    db.session.flush()
+                      received_at=clock.utcnow(), token=token)
+    try:
+        with db.session.begin_nested():
+            db.session.add(payment)
+            db.session.flush()
+    except IntegrityError:  # the same form arrived twice at once: the first one recorded the payment
+        earlier = _payment_by_token(token) if token else None
+        if earlier is None:
+            raise
+        return earlier
     return payment
+
+
+def _payment_by_token(token: str) -> Payment | None:
+    return db.session.scalar(select(Payment).where(Payment.token == token))
 
 
 def deliver(ro_id: int, *, store_id: int, actor_id: int, work_explained: bool, old_parts: str, car_clean: bool,

@@ -8,6 +8,8 @@ from datetime import date, datetime, timedelta
 
 from flask import flash, request
 
+from sqlalchemy.exc import IntegrityError, OperationalError
+
 from intranet import clock
 from intranet.errors import DomainError
 from intranet.extensions import db
@@ -35,16 +37,33 @@ class FormOutcome:
         return 422 if request.method == "POST" and not self.done else 200
 
 
+def commit_unit(action):
+    """Run `action()` (one service call) and commit. When the database says another writer got there
+    first — a unique key taken at the same moment, or SQLite refusing a writer whose snapshot went
+    stale ("database is locked") — roll back and run the unit once more: the service then sees the
+    other's work, and answers with the first result of a double tap or refuses with its message.
+    A `DomainError` goes to the caller, as does a second loss."""
+    for attempt in (1, 2):
+        try:
+            result = action()
+            db.session.commit()
+            return result
+        except (IntegrityError, OperationalError) as exc:
+            db.session.rollback()
+            if attempt == 2 or (isinstance(exc, OperationalError) and "locked" not in str(exc.orig)):
+                raise
+    raise AssertionError("unreachable")
+
+
 def run_action(action, success: str | None = None) -> bool:
     """Run `action()` (one service call) as one unit of work for a button without a form: commit
     and flash `success`, or roll back and flash the refusal. True when it went through."""
     try:
-        action()
+        commit_unit(action)
     except DomainError as refused:
         db.session.rollback()
         flash(str(refused.message), "error")
         return False
-    db.session.commit()
     if success:
         flash(success, "success")
     return True
@@ -57,11 +76,10 @@ def run_form(form, action) -> FormOutcome:
     if not form.validate_on_submit():
         return FormOutcome()
     try:
-        result = action()
+        result = commit_unit(action)
     except DomainError as refused:
         db.session.rollback()
         return FormOutcome(error=attach_error(form, refused))
-    db.session.commit()
     return FormOutcome(done=True, result=result)
 
 

@@ -13,7 +13,7 @@ from intranet.reception import services
 from intranet.reception.forms import CheckInForm
 from intranet.reception.views.common import bp
 from intranet.today.views import render_board
-from intranet.web import current_store, run_form, toast
+from intranet.web import commit_unit, current_store, run_form, toast
 
 
 @bp.route("/check-in/<int:vehicle_id>", methods=["GET", "POST"])
@@ -38,7 +38,8 @@ def quick_check_in():
     """From the store-today board: check a known car in by its plate. Answers with the board."""
     store = current_store()
     try:
-        ro = services.check_in(store_id=store.id, plate=request.form.get("plate", ""), actor_id=current_user.id)
+        ro = commit_unit(lambda: services.check_in(store_id=store.id, plate=request.form.get("plate", ""),
+                                                   actor_id=current_user.id))
     except DomainError as refused:
         db.session.rollback()
         # The board did not change: show the reason next to the form, which keeps what was typed.
@@ -46,7 +47,6 @@ def quick_check_in():
         response.headers["HX-Retarget"] = "#quick-error"
         response.headers["HX-Reswap"] = "innerHTML"
         return response
-    db.session.commit()
     cleared = '<div id="quick-error" hx-swap-oob="true"></div>'
     response = make_response(render_board(store) + cleared)
     toast(response, _("%(plate)s checked in on %(number)s.", plate=ro.vehicle.plate, number=ro.number), "success")

@@ -35,7 +35,7 @@ def record_payment(ro_id: int):
     form = PaymentForm()
     outcome = run_form(form, lambda: settlement.record_payment(
         ro_id, store_id=current_store().id, actor_id=current_user.id, payer=form.payer.data,
-        method=form.method.data, amount=form.amount.data, reference=form.reference.data))
+        method=form.method.data, amount=form.amount.data, reference=form.reference.data, token=form.token.data))
     if outcome.done:
         flash(_("Payment of %(amount)s recorded.", amount=f"¥{outcome.result.amount:,.2f}"), "success")
         return redirect(url_for("reception.settle", ro_id=ro_id))
