@@ -143,12 +143,15 @@ def test_issue_refusals_change_nothing(shop, db):
         db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(StockMovement)
                              .where(StockMovement.kind == MovementKind.ISSUE)) == 0
-    # a second tap of an issued request
+    # a second tap of an issued request answers with the issue; another counter is told who issued it
     _issue(shop, shop["ask"](job, "06J115403Q"))
     db.session.commit()
     again = db.session.scalar(select(func.max(StockMovement.parts_request_id)))
+    assert services.issue(again, store_id=store.id, actor_id=people["counter"].id, part_number="06J115403Q",
+                          quantity="1", old_part="received").status == "issued"
+    db.session.commit()
     with pytest.raises(Conflict):
-        services.issue(again, store_id=store.id, actor_id=people["counter"].id, part_number="06J115403Q",
+        services.issue(again, store_id=store.id, actor_id=people["counter2"].id, part_number="06J115403Q",
                        quantity="1", old_part="received")
     db.session.rollback()
     assert db.session.get(Part, shop["parts"]["06J115403Q"].id).on_hand == 4
@@ -243,6 +246,44 @@ def test_two_counters_issuing_the_last_unit_at_once_issue_it_once(app, shop, db,
     assert db.session.get(Part, part_id).on_hand == 0
     assert db.session.scalar(select(func.count()).select_from(StockMovement).where(
         StockMovement.part_id == part_id, StockMovement.kind == MovementKind.ISSUE)) == 1
+    assert ledger.ledger_drift(store.id) == []
+
+
+@pytest.mark.parametrize("attempt", range(3))
+def test_one_request_issued_twice_at_once_is_issued_once(app, shop, db, attempt):
+    """The same request issued at the same moment (a double tap, or two counters on one request): one
+    movement, stock down once, the bill's line once, one old part — the second answers with the first
+    issue when it is the same person, and is told who issued it otherwise."""
+    store, people = shop["store"], shop["people"]
+    _ro, job = shop["car"]()
+    request_id = shop["ask"](job, "5Q0698151").id
+    part_id = shop["parts"]["5Q0698151"].id
+    on_hand = db.session.get(Part, part_id).on_hand
+    db.session.commit()
+    actors = [people["counter"].id, people["counter"].id if attempt != 2 else people["counter2"].id]
+
+    def tap(actor_id):
+        def run():
+            with app.app_context():
+                try:
+                    return ledger.commit_unit(lambda: services.issue(
+                        request_id, store_id=store.id, actor_id=actor_id, part_number="5Q0698151", quantity="1",
+                        old_part="received")).status
+                except Conflict:
+                    return "refused"
+                finally:
+                    _db.session.remove()
+        return run
+
+    from tests.conftest import at_once
+
+    outcomes = at_once(tap(actors[0]), tap(actors[1]))
+    assert outcomes == ["issued", "issued"] if actors[0] == actors[1] else sorted(outcomes) == ["issued", "refused"]
+    db.session.expire_all()
+    assert db.session.get(Part, part_id).on_hand == on_hand - 1
+    assert db.session.scalar(select(func.count()).select_from(StockMovement).where(
+        StockMovement.part_id == part_id, StockMovement.kind == MovementKind.ISSUE)) == 1
+    assert db.session.scalar(select(func.count()).select_from(OldPart)) == 1
     assert ledger.ledger_drift(store.id) == []
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload
 from intranet import clock
 from intranet.core import notices
 from intranet.core.models import RO_ON_SITE, LineKind, PayType, RepairOrder, RepairOrderLine, Role, User, Vehicle
-from intranet.core.services import get_owned
+from intranet.core.services import claim, get_owned
 from intranet.errors import Conflict, DomainError
 from intranet.extensions import db
 from intranet.live.services import bump
@@ -127,9 +127,15 @@ def issue(request_id: int, *, store_id: int, actor_id: int, part_number: str | N
     """Issue a technician's request at the counter (never without a request, never without an open
     repair order). The old part is handed in for the new one, or the reason it is not is recorded.
     A warranty issue needs the warranty clerk's sign-off first. Takes the repair order's own
-    reservation of the part first; refused when the rest is not available."""
+    reservation of the part first; refused when the rest is not available. The same request issued
+    twice at once is issued once: the second waits for the first, then — the same person's double
+    tap — answers with that issue, or is told who issued it."""
+    claim(PartsRequest, request_id)
     request = _request(request_id, store_id)
     if request.status == PartsRequestStatus.ISSUED:
+        if request.issued_by_id == actor_id and request.issued_at and \
+                clock.utcnow() - request.issued_at < timedelta(minutes=2):
+            return request  # a double tap: the first tap issued it
         raise Conflict(_l("This request was already issued by %(name)s.",
                           name=_name(request.issued_by_id)))
     if request.status not in OPEN_PARTS_REQUEST:
