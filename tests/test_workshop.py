@@ -360,3 +360,21 @@ def test_notices_page_marks_read(client, login_as, store, db):
     notice_id = db.session.scalar(select(Notice.id))
     assert client.get(f"/notices/{notice_id}").status_code == 302
     assert 'data-testid="unread-count"' not in client.get("/notices").get_data(as_text=True)
+
+
+
+@pytest.mark.parametrize("huge", ["1e309", "9" * 30])
+def test_a_huge_quantity_on_a_parts_request_is_refused(huge, store, crew, make_vehicle, db):
+    """A technician's parts request for 1e309 (or thirty nines) was stored as Infinity on SQLite, and
+    every page listing parts requests answered 500 from then on: numbers are bounded where they are
+    read (core.billing.decimal_from), so it is refused next to the field and nothing is stored."""
+    from intranet.workshop.models import PartsRequest
+
+    ro = _car(store, crew, make_vehicle, db)
+    job = services.jobs_of(ro.id)[0]
+    with pytest.raises(DomainError) as refused:
+        services.request_part(job.id, store_id=store.id, actor_id=crew["mech"].id, description="前刹车片",
+                              quantity=huge)
+    assert refused.value.field == "quantity"
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(PartsRequest)) == 0

@@ -18,6 +18,10 @@ def money(value) -> Decimal:
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+# Every number a person types for money or a quantity stays below this: the columns hold 12 digits.
+LARGEST = Decimal("1e10")
+
+
 def decimal_from(value, field: str) -> Decimal:
     """A number typed into `field`, or a refusal shown next to it."""
     try:
@@ -26,6 +30,8 @@ def decimal_from(value, field: str) -> Decimal:
         raise DomainError(_l("Enter a number."), field=field) from None
     if not number.is_finite():  # "NaN" and "Infinity" parse, but are no amount of anything
         raise DomainError(_l("Enter a number."), field=field)
+    if abs(number) >= LARGEST:  # "1e309" or thirty nines: no price or quantity, and stored as Infinity by SQLite
+        raise DomainError(_l("That number is too large."), field=field)
     return number
 
 
