@@ -2,11 +2,13 @@
 import sqlite3
 
 from flask_babel import Babel
+from flask_babel.speaklater import LazyString
 from flask_htmx import HTMX
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
+from markupsafe import escape
 from sqlalchemy import Engine, MetaData, event
 from sqlalchemy.orm import DeclarativeBase
 
@@ -30,6 +32,16 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 htmx = HTMX()
 babel = Babel()
+
+
+def _lazy_text_as_html(self) -> str:
+    """A translated message is text, never markup: the values it repeats (a typed mobile, a part
+    number, a name) are escaped with it. Flask-Babel's lazy strings say they are safe HTML, so
+    `{{ error }}` put a typed `<script>` into the page; no message of ours holds markup."""
+    return escape(str(self))
+
+
+LazyString.__html__ = _lazy_text_as_html
 
 
 @event.listens_for(Engine, "connect")

@@ -92,6 +92,19 @@ def test_admin_creates_disables_and_edits_roles(client, login_as, db):
     assert myself.status_code == 422  # cannot disable oneself
 
 
+def test_a_refusal_that_repeats_what_was_typed_shows_it_as_text(client, login_as, db):
+    """A translated refusal repeats the typed value ("… is not a mobile number"): it is text, escaped
+    like any other — a typed <script> ran in the page (Flask-Babel marks lazy strings as safe HTML)."""
+    login_as(Role.ADMIN)
+    typed = "<script>document.title='x'</script>"
+    response = client.post("/admin/users/new", data={"username": "xss.test", "display_name": "x",
+                                                     "password": "longenough", "roles": ["care"], "mobile": typed})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert typed not in body
+    assert "&lt;script&gt;" in body
+
+
 def test_store_settings(client, login_as, db, store):
     login_as(Role.ADMIN)
     form = {"name": "测试4S店", "code": "ts02", "timezone": "Asia/Shanghai", "opens_at": "08:30",
