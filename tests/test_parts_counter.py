@@ -437,6 +437,30 @@ def test_import_reports_each_refused_row_and_keeps_the_rest(shop, db):
     assert transfer.export_csv(shop["store"].id).startswith("\ufeff配件编号".encode())
 
 
+def test_a_name_that_would_run_as_a_formula_is_exported_as_text_and_comes_back_as_it_was(shop, db):
+    """A part named like `=HYPERLINK(…)` was written raw to CSV and as a live formula to Excel: it is
+    text in both (an apostrophe in CSV, a text cell in Excel), and re-importing the CSV reads the name
+    back unchanged."""
+    from openpyxl import load_workbook
+
+    store_id = shop["store"].id
+    name = '=HYPERLINK("http://evil.example/x","点这里")'
+    upload = io.BytesIO(f'配件编号,配件名称,ABC分类,成本价,销售价\n1K0615301AA,"{name.replace(chr(34), chr(34) * 2)}",B,210,380\n'
+                        .encode("utf-8"))
+    upload.filename = "catalogue.csv"
+    transfer.import_catalogue(transfer.read_table(upload), store_id=store_id, actor_id=None)
+    db.session.commit()
+    assert services.part_by_number(store_id, "1K0615301AA").name == name
+    exported = transfer.export_csv(store_id).decode("utf-8-sig")
+    assert "'=HYPERLINK" in exported and ",=HYPERLINK" not in exported
+    back = io.BytesIO(exported.encode("utf-8"))
+    back.filename = "export.csv"
+    assert any(r["name"] == name for r in transfer.read_table(back))
+    sheet = load_workbook(io.BytesIO(transfer.export_xlsx(store_id))).active
+    cell = next(c for row in sheet.iter_rows() for c in row if c.value == name)
+    assert cell.data_type == "s"  # text, not a formula
+
+
 def test_a_file_that_is_not_a_table_is_refused(shop):
     upload = io.BytesIO(b"\x89PNG...")
     upload.filename = "photo.png"

@@ -17,7 +17,7 @@ from intranet.core.models import RepairOrder, Role, Store
 from intranet.reports import charts, export, kpis
 from intranet.reports.chart_spec import BAR, LINE, Chart, Series
 from intranet.reports.models import KpiTarget
-from intranet.reports.tables import DATE, DATETIME, DECIMAL, INT, MONEY, PERCENT, Column, Table
+from intranet.reports.tables import DATE, DATETIME, DECIMAL, INT, MONEY, PERCENT, TEXT, Column, Table
 from tests import factories
 from tests.conftest import queries_for
 
@@ -402,3 +402,21 @@ def test_managements_home_shows_this_months_figures_opening_their_drill_down(cli
     panel = page.split('data-testid="panel-figures"')[1].split("</section>")[0]
     for key in ("cars_in", "output_value", "one_time_fix", "on_time", "comeback_rate", "csi"):
         assert f'data-testid="figure-{key}"' in panel and f"/reports/kpi/{key}?period=month" in panel
+
+
+def test_an_exported_text_that_would_start_a_formula_stays_text():
+    """A report's text cell like `@SUM(A1)` or `+cmd` is written as text: behind an apostrophe in CSV,
+    as a text cell in Excel — a spreadsheet never runs it."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from intranet.reports import export
+
+    table = Table("t", [Column("who", "Who", TEXT), Column("n", "N", INT)],
+                  [{"who": "@SUM(A1)", "n": 1}, {"who": "+cmd|' /C calc'!A0", "n": -2}, {"who": "孙丽华", "n": 3}])
+    text = export.to_csv(table).decode("utf-8-sig")
+    assert "'@SUM(A1)" in text and "'+cmd" in text and "孙丽华" in text and ",-2" in text
+    sheet = load_workbook(io.BytesIO(export.to_xlsx(table))).active
+    cells = {c.value: c.data_type for row in sheet.iter_rows(min_row=2) for c in row}
+    assert cells["@SUM(A1)"] == "s" and cells["+cmd|' /C calc'!A0"] == "s" and cells[-2] == "n"

@@ -24,7 +24,7 @@ from intranet.care.settings import settings_for
 from intranet.core import services
 from intranet.core.identifiers import validate_mobile, validate_plate
 from intranet.core.models import ContactTime, Customer, Store, Vehicle
-from intranet.core.uploads import read_table_file
+from intranet.core.uploads import as_text_cells, csv_text, read_table_file
 from intranet.errors import Conflict, DomainError
 from intranet.extensions import db
 
@@ -386,7 +386,7 @@ def export_csv(store_id: int) -> bytes:
     writer = csv.writer(out)
     writer.writerow([zh for _key, zh, _en in COLUMNS])
     for row in _export_rows(store_id):
-        writer.writerow([_csv_value(v) for v in row])
+        writer.writerow([csv_text(v) if isinstance(v, str) else _csv_value(v) for v in row])
     return out.getvalue().encode("utf-8-sig")  # with a BOM, so Excel opens it as UTF-8
 
 
@@ -402,6 +402,7 @@ def _workbook(rows, *, notes: bool = False) -> bytes:
         sheet.column_dimensions[letter].width = 14 if key not in ("address", "wishes", "vin") else 24
     for row in rows:
         sheet.append(["" if v is None else v for v in row])
+        as_text_cells(sheet[sheet.max_row])
         for key, cell in zip((k for k, _z, _e in COLUMNS), sheet[sheet.max_row]):
             if key in DATE_KEYS and cell.value:
                 cell.number_format = "yyyy-mm-dd"

@@ -1,6 +1,10 @@
 """Reading an uploaded table — a CSV (UTF-8 or GBK, as Chinese Excel saves it) or an Excel .xlsx —
 into numbered rows, with the refusals every import shares (no file, too large, not a table, not
-readable, empty). Each import then maps the heading row to its own columns."""
+readable, empty). Each import then maps the heading row to its own columns.
+
+And the other way, what every export shares: a text cell that a spreadsheet would run as a formula
+(a part or customer name like `=HYPERLINK(…)`) is written as text — in CSV behind an apostrophe,
+which reading a CSV takes off again so an export re-imports as it was; in Excel as a text cell."""
 from __future__ import annotations
 
 import csv
@@ -13,6 +17,28 @@ from intranet.errors import DomainError
 MAX_BYTES = 20 * 1024 * 1024
 
 Rows = list[tuple[int, list]]  # (row number in the file, heading = 1; the cells), blank rows left out
+
+# What starts a formula in Excel, WPS and LibreOffice (and the tab and return some of them skip first).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_text(value):
+    """A value for a CSV cell: text that would start a formula gets an apostrophe in front."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def as_text_cells(cells) -> None:
+    """openpyxl cells just written: text that openpyxl took for a formula stays text."""
+    for cell in cells:
+        if getattr(cell, "data_type", None) == "f":
+            cell.data_type = "s"
+
+
+def _from_csv(cell: str) -> str:
+    """What `csv_text` wrote, back as it was."""
+    return cell[1:] if cell.startswith("'") and cell[1:2] in FORMULA_START and cell[1:2] else cell
 
 
 def read_table_file(upload, *, max_bytes: int = MAX_BYTES) -> Rows:
@@ -52,7 +78,8 @@ def csv_rows(data: bytes, *, sniff: bool = False) -> Rows:
         first = text.split("\n", 1)[0]
         if "," not in first:
             delimiter = "\t" if "\t" in first else ";" if ";" in first else ","
-    return [(n, row) for n, row in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), start=1)
+    return [(n, [_from_csv(cell) for cell in row])
+            for n, row in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), start=1)
             if any(cell.strip() for cell in row)]
 
 

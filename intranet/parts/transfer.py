@@ -7,10 +7,12 @@ import io
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from intranet.core.uploads import read_table_file
+from intranet.core.uploads import csv_text, read_table_file
 from intranet.errors import DomainError
 from intranet.extensions import db
 from intranet.parts import ledger, services
@@ -109,18 +111,27 @@ def export_csv(store_id: int) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([zh for _key, zh, _en in COLUMNS])
-    writer.writerows(_export_rows(store_id))
+    writer.writerows([csv_text(v) for v in row] for row in _export_rows(store_id))
     return out.getvalue().encode("utf-8-sig")  # with a BOM, so Excel opens it as UTF-8
 
 
-def export_xlsx(store_id: int) -> bytes:
-    from openpyxl import Workbook
+def _xlsx_cell(sheet, value):
+    """Amounts as numbers; text as text, even when it would start a formula."""
+    if hasattr(value, "as_integer_ratio") and not isinstance(value, int):
+        return float(value)
+    if isinstance(value, str):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"
+        return cell
+    return value
 
+
+def export_xlsx(store_id: int) -> bytes:
     book = Workbook(write_only=True)
     sheet = book.create_sheet("配件")
     sheet.append([zh for _key, zh, _en in COLUMNS])
     for row in _export_rows(store_id):
-        sheet.append([float(v) if hasattr(v, "as_integer_ratio") and not isinstance(v, int) else v for v in row])
+        sheet.append([_xlsx_cell(sheet, v) for v in row])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

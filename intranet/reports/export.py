@@ -11,7 +11,10 @@ from decimal import Decimal
 from urllib.parse import quote
 
 from flask import Response
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
 
+from intranet.core.uploads import as_text_cells, csv_text
 from intranet.reports.tables import DATE, DATETIME, DECIMAL, INT, MONEY, PERCENT, TEXT, Column, Table
 
 CSV_TYPE = "text/csv; charset=utf-8"
@@ -71,13 +74,19 @@ def _csv_cell(value, kind: str) -> str:
     return str(value)
 
 
+def _csv_text_cell(value, kind: str) -> str:
+    """A text column's cell that would start a formula is written as text; numbers stay numbers."""
+    text = _csv_cell(value, kind)
+    return csv_text(text) if kind == TEXT else text
+
+
 def to_csv(table: Table) -> bytes:
     """The table as CSV: one header row of the columns' labels, then the rows."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([_label(c) for c in table.columns])
     for row in table.rows:
-        writer.writerow([_csv_cell(row.get(c.key), c.kind) for c in table.columns])
+        writer.writerow([_csv_text_cell(row.get(c.key), c.kind) for c in table.columns])
     return out.getvalue().encode("utf-8-sig")  # with a BOM, so Excel opens it as UTF-8
 
 
@@ -93,9 +102,6 @@ _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 def to_xlsx(table: Table, *, sheet_title: str | None = None) -> bytes:
     """The table as an Excel workbook of one sheet: a bold, frozen header; each column typed by
     its kind; the table's note (e.g. the formula) below the rows."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
-
     book = Workbook()
     sheet = book.active
     title = _SHEET_FORBIDDEN.sub(" ", str(sheet_title or table.title or "Sheet")).strip()[:31]
@@ -115,6 +121,7 @@ def to_xlsx(table: Table, *, sheet_title: str | None = None) -> bytes:
             values.append(value)
             texts[index].append(_csv_cell(row.get(column.key), column.kind))
         sheet.append(values)
+        as_text_cells(sheet[sheet.max_row])
         for column, cell in zip(table.columns, sheet[sheet.max_row]):
             if column.kind in _NUMBER_FORMATS and cell.value is not None and not isinstance(cell.value, str):
                 cell.number_format = _NUMBER_FORMATS[column.kind]
