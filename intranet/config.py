@@ -78,6 +78,7 @@ def load_config(overrides: dict | None = None, instance_path: str | None = None)
         "SESSION_COOKIE_SECURE": env == "production" and os.environ.get("INSECURE_COOKIES") != "1",
         "REMEMBER_COOKIE_SECURE": env == "production" and os.environ.get("INSECURE_COOKIES") != "1",
         "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
     }
     if env == "test":
         cfg["WTF_CSRF_ENABLED"] = True

@@ -77,3 +77,15 @@ def test_htmx_request_without_session_gets_hx_redirect(client):
     response = client.get("/today/board", headers={"HX-Request": "true"})
     assert response.status_code == 401
     assert response.headers["HX-Redirect"].startswith("/login")
+
+
+def test_every_answer_carries_the_security_headers(client, login_as):
+    """No other site may frame a page, nothing is sniffed into another type, no address leaks in a
+    Referer; the remember-me cookie is SameSite like the session's."""
+    for url in ("/login", "/static/css/app.css"):
+        response = client.get(url)
+        assert response.headers["X-Frame-Options"] == "DENY"
+        assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Referrer-Policy"] == "same-origin"
+    assert client.application.config["REMEMBER_COOKIE_SAMESITE"] == "Lax"
