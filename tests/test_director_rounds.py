@@ -450,3 +450,14 @@ def test_a_second_start_over_http_opens_the_round_under_way(director_client, db,
         response = director_client.post(f"/director/rounds/start/{setup['slot'].id}")
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/director/rounds/{first.id}")
     assert db.session.scalar(select(func.count()).select_from(InspectionRound)) == 1
+
+
+@pytest.mark.parametrize("posted, rows", [("9" * 30, 0), ("999999999", 300), ("12", 12), ("-3", 0), ("x", 0)])
+def test_the_checklist_editor_reads_a_bounded_number_of_rows(app, posted, rows):
+    """`rows=999…` on the checklist editor looped for ever (and, on SQLite under `up`, held the write
+    lock so that every save, sign-in included, failed): the form reads at most MAX_ROWS rows."""
+    from intranet.director.forms import MAX_ROWS, checklist_form
+
+    with app.test_request_context("/director/checklists/new", method="POST", data={"rows": posted, "name": "x"}):
+        form = checklist_form()
+        assert form.row_count == rows <= MAX_ROWS

@@ -70,9 +70,14 @@ class HoursForm(FlaskForm):
                           render_kw=WHOLE)
 
 
+# The most rows a checklist form carries (the longest real checklist has a few dozen items).
+MAX_ROWS = 300
+
+
 def _whole(value) -> int | None:
+    """A whole number as posted (digits only, at most 9 of them: ids, versions, counts), else None."""
     value = (value or "").strip() if isinstance(value, str) else value
-    return int(value) if isinstance(value, str) and value.isdigit() else None
+    return int(value) if isinstance(value, str) and value.isdigit() and len(value) <= 9 else None
 
 
 class VersionedForm(FlaskForm):
@@ -124,7 +129,9 @@ class ChecklistForm(FlaskForm):
 
     @property
     def row_count(self) -> int:
-        return _whole(self.rows.data) or 0
+        """How many rows the page posted — never more than a checklist can hold (a forged
+        `rows=999…` looped for ever, holding SQLite's write lock)."""
+        return min(_whole(self.rows.data) or 0, MAX_ROWS)
 
     def row(self, n: int) -> dict:
         """Row n as typed: its fields by their short names (photo: ticked or not)."""
