@@ -134,6 +134,9 @@ def test_booking_by_phone_in_the_browser_flow(client, login_as, store, db):
     full = client.post("/reception/appointments/new", data={**form, "plate": "沪F22222", "mobile": "13600003333"})
     body = full.get_data(as_text=True)
     assert full.status_code == 409 and 'name="pick"' in body and 'value="沪F22222"' in body
+    mangled = client.post("/reception/appointments/new", data={**form, "plate": "沪F22222", "mobile": "13600003333",
+                                                                "pick": "2026-13-45 09:00"})
+    assert mangled.status_code == 409  # a mangled free-slot pick is ignored (it was a 500), the form kept
     week = client.get(f"/reception/appointments?day={tomorrow.isoformat()}&view=week")
     assert week.status_code == 200
     appointment = db.session.scalar(select(Appointment))

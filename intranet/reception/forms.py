@@ -71,6 +71,25 @@ class AnswerForm(FlaskForm):
         SelectChoice(c.value, c.label) for c in AnswerChannel])
     decline_reason = StringField(_l("Why declined"), validators=[Optional()])
     promised_at = DateTimeLocalField(_l("New promised delivery"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    decision = StringField()  # the button tapped: "approve" or "decline"
+
+
+class QuickCheckInForm(FlaskForm):
+    """The store-today board's box: a known car checked in by its plate."""
+
+    plate = StringField(_l("Plate"))
+
+
+class MoveForm(FlaskForm):
+    """A status button on the repair order: where to, why, and the version the page showed."""
+
+    to = StringField()
+    note = StringField(_l("Note"))
+    version = IntegerField(validators=[Optional()])
+
+
+class ComebackForm(FlaskForm):
+    original_id = IntegerField(validators=[Optional()])  # the earlier visit this one comes back to; none: unlink
 
 
 class BookingForm(FlaskForm):
@@ -84,6 +103,7 @@ class BookingForm(FlaskForm):
     slot = SelectField(_l("Time"), validate_choice=False, validators=[DataRequired(_l("Choose a time."))])
     canned_job_id = SelectField(_l("Menu item"), coerce=lambda v: int(v) if v else None, validate_choice=False)
     work_wanted = TextAreaField(_l("Work wanted"), validators=[Optional()], render_kw={"rows": 2})
+    pick = StringField()  # one of the free slots offered after a refusal: "2026-12-08 10:30"
     estimated_hours = DecimalField(_l("Estimated hours"), places=1, validators=[Optional(), NumberRange(0, 40)],
                                    render_kw={"inputmode": "decimal"})
     parts_wanted = TextAreaField(_l("Parts to prepare (sent to the parts store)"), validators=[Optional()],

@@ -1,6 +1,10 @@
 """Appointments: the day and week views, booking with free slots, arrival, no-shows."""
 from __future__ import annotations
 
+import contextlib
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -22,8 +26,6 @@ from intranet.web import current_store, run_action, run_form
 
 
 def _day_arg(name: str = "day"):
-    from datetime import date
-
     try:
         return date.fromisoformat(request.args.get(name, ""))
     except ValueError:
@@ -32,8 +34,6 @@ def _day_arg(name: str = "day"):
 
 @bp.get("/appointments")
 def appointments():
-    from datetime import datetime, time, timedelta
-
     store = current_store()
     day = _day_arg()
     view = "week" if request.args.get("view") == "week" else "day"
@@ -56,8 +56,6 @@ def appointments():
 
 
 def _slot_choices(store, day, advisor_id, hours=None):
-    from decimal import Decimal
-
     free = booking.free_slots(store, day, advisor_id, hours=Decimal(str(hours or 1))) if advisor_id else []
     return [SelectChoice(slot.strftime("%H:%M"), slot.strftime("%H:%M")) for slot in free] or [
         SelectChoice("", _("no free time that day"))]
@@ -72,8 +70,6 @@ def appointment_slots():
 
 @bp.route("/appointments/new", methods=["GET", "POST"])
 def book_appointment():
-    from datetime import datetime
-
     store = current_store()
     form = BookingForm()
     people = booking.advisors(store.id)
@@ -90,12 +86,11 @@ def book_appointment():
         vehicle = db.session.get(Vehicle, request.args.get("vehicle_id", type=int) or 0)
         if vehicle is not None and vehicle.store_id == store.id:
             form.plate.data = vehicle.plate
-    pick = request.form.get("pick", "")  # one of the free slots offered after a refusal
-    if request.method == "POST" and " " in pick:
-        from datetime import date
-
-        day_text, form.slot.data = pick.split(" ", 1)
-        form.day.data = date.fromisoformat(day_text)
+    pick = (form.pick.data or "") if request.method == "POST" else ""  # a free slot offered after a refusal
+    if " " in pick:
+        day_text, slot = pick.split(" ", 1)
+        with contextlib.suppress(ValueError):  # a mangled pick is ignored: the form keeps what it had
+            form.day.data, form.slot.data = date.fromisoformat(day_text), slot
     form.slot.choices = _slot_choices(store, form.day.data or clock.store_today(store.timezone),
                                       form.advisor_id.data)
     free: list = []  # when the slot is full: the next free ones, offered as buttons

@@ -1,7 +1,7 @@
 """Checking a car in: from its file, or by plate from the store-today board."""
 from __future__ import annotations
 
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask import abort, flash, make_response, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -10,7 +10,7 @@ from intranet.errors import DomainError
 from intranet.extensions import db
 from intranet.live.http import announce
 from intranet.reception import services
-from intranet.reception.forms import CheckInForm
+from intranet.reception.forms import CheckInForm, QuickCheckInForm
 from intranet.reception.views.common import bp
 from intranet.today.views import render_board
 from intranet.web import commit_unit, current_store, run_form, toast
@@ -38,8 +38,8 @@ def quick_check_in():
     """From the store-today board: check a known car in by its plate. Answers with the board."""
     store = current_store()
     try:
-        ro = commit_unit(lambda: services.check_in(store_id=store.id, plate=request.form.get("plate", ""),
-                                                   actor_id=current_user.id))
+        plate = QuickCheckInForm().plate.data or ""
+        ro = commit_unit(lambda: services.check_in(store_id=store.id, plate=plate, actor_id=current_user.id))
     except DomainError as refused:
         db.session.rollback()
         # The board did not change: show the reason next to the form, which keeps what was typed.

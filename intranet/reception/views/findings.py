@@ -25,7 +25,7 @@ def answer_finding(finding_id: int):
     if finding is None or finding.store_id != current_store().id:
         abort(404)
     form = AnswerForm()
-    approved = request.form.get("decision") == "approve"
+    approved = form.decision.data == "approve"
     store = current_store()
     promised = (clock.store_local_to_utc(form.promised_at.data, store.timezone)
                 if form.validate_on_submit() and form.promised_at.data else None)

@@ -1,7 +1,7 @@
 """The repair order: its header (with the optimistic lock), lines, menu items, comebacks and status."""
 from __future__ import annotations
 
-from flask import flash, make_response, redirect, render_template, request, url_for
+from flask import flash, make_response, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -12,7 +12,7 @@ from intranet.core.models import RO_TRANSITIONS, RepairOrder, ROStatus
 from intranet.errors import DomainError
 from intranet.extensions import db
 from intranet.reception import services
-from intranet.reception.forms import AnswerForm, LineForm, RepairOrderForm
+from intranet.reception.forms import AnswerForm, ComebackForm, LineForm, MoveForm, RepairOrderForm
 from intranet.reception.views.common import _load, bp
 from intranet.web import attach_error, current_store, is_htmx_request, run_action, toast
 
@@ -145,7 +145,7 @@ def _after_lines(ro_id: int):
 
 @bp.post("/ro/<int:ro_id>/comeback")
 def mark_comeback(ro_id: int):
-    original = request.form.get("original_id", type=int)
+    original = ComebackForm().original_id.data
     run_action(lambda: services.mark_comeback(ro_id, original, store_id=current_store().id,
                                               actor_id=current_user.id),
                _("Comeback recorded.") if original else _("Comeback link removed."))
@@ -154,10 +154,11 @@ def mark_comeback(ro_id: int):
 
 @bp.post("/ro/<int:ro_id>/status")
 def move_repair_order(ro_id: int):
+    form = MoveForm()
     try:
         ro = services.move_repair_order(
-            ro_id, request.form.get("to", ""), store_id=current_store().id, actor_id=current_user.id,
-            note=request.form.get("note") or None, expected_version=request.form.get("version", 0, type=int))
+            ro_id, form.to.data or "", store_id=current_store().id, actor_id=current_user.id,
+            note=(form.note.data or "").strip() or None, expected_version=form.version.data or 0)
     except services.DeliverAtSettlement as refused:
         flash(str(refused.message), "error")
         return redirect(url_for("reception.settle", ro_id=ro_id))
