@@ -78,7 +78,7 @@ def test_role_matrix(app, make_user, endpoint_rule):
         user = make_user(role)
         c = new_client(app)
         with c.session_transaction() as session:
-            session["_user_id"] = str(user.id)
+            session["_user_id"] = user.get_id()
             session["_fresh"] = True
         c.fetch_csrf("/")
         response = c.open(url, method=method, headers={"X-CSRFToken": c.csrf_token})

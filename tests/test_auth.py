@@ -89,3 +89,41 @@ def test_every_answer_carries_the_security_headers(client, login_as):
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert response.headers["Referrer-Policy"] == "same-origin"
     assert client.application.config["REMEMBER_COOKIE_SAMESITE"] == "Lax"
+
+
+def _copy_cookies(source, target):
+    for name in ("session", "remember_token"):
+        cookie = source.get_cookie(name)
+        if cookie is not None:
+            target.set_cookie(name, cookie.value)
+
+
+def test_signing_out_ends_the_session_even_where_its_cookie_was_copied(app, client, make_user):
+    """A session or remember-me cookie copied before the sign-out no longer signs anyone in."""
+    from tests.conftest import new_client
+
+    make_user(Role.ADVISOR, username="sun", display_name="孙丽华")
+    _login(client, "sun", "password123", remember="y")
+    thief = new_client(app)
+    _copy_cookies(client, thief)
+    assert "孙丽华" in thief.get("/").get_data(as_text=True)  # the copy works while the session lives
+    client.fetch_csrf("/")
+    client.post("/logout")
+    assert thief.get("/").status_code == 302  # to the login page
+
+
+def test_a_new_password_ends_the_old_sessions(app, client, make_user, login_as, db):
+    """The administrator resets a password: whoever held the old one (a session, a remember-me
+    cookie) is signed out."""
+    from tests.conftest import new_client
+
+    user = make_user(Role.ADVISOR, username="sun", display_name="孙丽华")
+    tablet = new_client(app)
+    _login(tablet, "sun", "password123", remember="y")
+    assert "孙丽华" in tablet.get("/").get_data(as_text=True)
+    login_as(Role.ADMIN)
+    reset = client.post(f"/admin/users/{user.id}", data={"display_name": "孙丽华", "roles": ["advisor"],
+                                                         "active": "y", "password": "a-new-long-one"})
+    assert reset.status_code == 302
+    assert tablet.get("/").status_code == 302
+    assert _login(tablet, "sun", "a-new-long-one").status_code == 302

@@ -109,7 +109,7 @@ def test_technician_reports_from_the_vehicle_page_and_advisor_answers(app, clien
     advisor = client.application.test_client()
     advisor.fetch_csrf()
     with advisor.session_transaction() as session:
-        session["_user_id"] = str(in_workshop.advisor_id)
+        session["_user_id"] = in_workshop.advisor.get_id()
     advisor.fetch_csrf("/")
     home = advisor.get("/").get_data(as_text=True)
     assert "发动机皮带开裂" in home

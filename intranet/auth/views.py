@@ -54,6 +54,9 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    if current_user.is_authenticated:
+        current_user.end_sessions()  # a copied session or remember-me cookie no longer signs anyone in
+        db.session.commit()
     logout_user()
     session.pop("role", None)
     flash(_("You are signed out."), "info")

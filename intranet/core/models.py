@@ -105,6 +105,9 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=clock.utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
     last_seen_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
+    # Part of the signed-in id (`get_id`): raised at sign-out and at a new password, it ends every
+    # session and remember-me cookie made before, wherever they were copied to.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     store: Mapped[Store] = relationship(lazy="joined", innerjoin=True)
     role_rows: Mapped[list[UserRole]] = relationship(
@@ -114,6 +117,14 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
+
+    def get_id(self) -> str:
+        """What the session and the remember-me cookie hold: the id and the session version."""
+        return f"{self.id}.{self.session_version or 0}"
+
+    def end_sessions(self) -> None:
+        """Every session and remember-me cookie of this person stops working."""
+        self.session_version = (self.session_version or 0) + 1
 
     @property
     def roles(self) -> list[Role]:
@@ -129,6 +140,8 @@ class User(UserMixin, db.Model):
 
         self.password_hash = generate_password_hash(
             password, method=current_app.config.get("PASSWORD_HASH_METHOD", "scrypt"))
+        if self.id is not None:  # a new password: whoever held the old one is signed out
+            self.end_sessions()
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

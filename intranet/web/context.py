@@ -37,8 +37,15 @@ def select_locale() -> str:
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user and user.active else None  # a disabled account is signed out at once
+    """The person of a session or remember-me cookie ("<id>.<session version>"): none when the account
+    is disabled (signed out at once) or its sessions were ended (sign-out, a new password)."""
+    user_key, _, version = (user_id or "").partition(".")
+    if not (user_key.isdigit() and version.isdigit() and len(user_key) <= 12 and len(version) <= 9):
+        return None
+    user = db.session.get(User, int(user_key))
+    if user is None or not user.active or (user.session_version or 0) != int(version):
+        return None
+    return user
 
 
 def active_role() -> Role | None:
