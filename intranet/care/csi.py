@@ -91,7 +91,7 @@ def read_rows(data: bytes, filename: str) -> list[tuple[int, dict]]:
                              name=filename or "?"), field="file")
     if len(data) > MAX_BYTES:
         raise DomainError(_l("The file is larger than 5 MB."), field="file")
-    lines = csv_rows(data, sniff=True)
+    lines = csv_rows(data, sniff=True, max_rows=MAX_ROWS)
     if not lines:
         raise DomainError(_l("The file is empty."), field="file")
     _heading_line, heading = lines[0]

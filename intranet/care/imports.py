@@ -135,7 +135,7 @@ class ImportReport:
 # ---------------------------------------------------------------- reading the file
 def read_table(upload) -> Table:
     """The rows of an uploaded .csv (UTF-8 or GBK) or .xlsx. Excel dates stay dates."""
-    rows = read_table_file(upload, max_bytes=MAX_BYTES)
+    rows = read_table_file(upload, max_bytes=MAX_BYTES, max_rows=MAX_ROWS)
     _first, heading_cells = rows[0]
     headings = [_cell_text(h) for h in heading_cells]
     keys = [_HEADINGS.get(_heading_key(h)) for h in headings]

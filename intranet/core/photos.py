@@ -16,7 +16,10 @@ from intranet.extensions import db
 
 MAX_UPLOAD_BYTES = 12 * 1024 * 1024  # a 48-megapixel phone photo is about 10 MB
 MAX_SIDE = 1600  # plenty to show a scratch, and a tenth of the disk
-Image.MAX_IMAGE_PIXELS = 60_000_000  # refuse decompression bombs
+# The largest picture taken: a 48-megapixel phone photo fits; Pillow itself only warns up to twice
+# its limit, so the size is checked before the picture is decoded (a decompression bomb never is).
+MAX_PIXELS = 50_000_000
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 
 
 def save_photo(upload, *, store_id: int, taken_by_id: int | None, folder: str | Path, field: str = "photos",
@@ -31,7 +34,12 @@ def save_photo(upload, *, store_id: int, taken_by_id: int | None, folder: str | 
                              mb=MAX_UPLOAD_BYTES // (1024 * 1024)), field=field)
     try:
         Image.open(io.BytesIO(data)).verify()
-        image = ImageOps.exif_transpose(Image.open(io.BytesIO(data)))
+        header = Image.open(io.BytesIO(data))  # reads the size, decodes nothing yet
+        if header.width * header.height > MAX_PIXELS:
+            raise DomainError(_l("“%(name)s” is too large a picture (at most %(mp)d megapixels). Take it again at a "
+                                 "lower resolution.", name=getattr(upload, "filename", "") or "?",
+                                 mp=MAX_PIXELS // 1_000_000), field=field)
+        image = ImageOps.exif_transpose(header)
         image.load()
     except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError, ValueError):
         raise DomainError(_l("“%(name)s” is not a photo (JPEG, PNG, HEIC-converted JPEG…).",

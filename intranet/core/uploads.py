@@ -41,8 +41,9 @@ def _from_csv(cell: str) -> str:
     return cell[1:] if cell.startswith("'") and cell[1:2] in FORMULA_START and cell[1:2] else cell
 
 
-def read_table_file(upload, *, max_bytes: int = MAX_BYTES) -> Rows:
-    """The rows of an uploaded .csv/.txt or .xlsx (a werkzeug FileStorage)."""
+def read_table_file(upload, *, max_bytes: int = MAX_BYTES, max_rows: int | None = None) -> Rows:
+    """The rows of an uploaded .csv/.txt or .xlsx (a werkzeug FileStorage); with `max_rows`, a file
+    with more rows under its heading is refused as soon as that is known, before it is read whole."""
     if upload is None or not getattr(upload, "filename", ""):
         raise DomainError(_l("Choose a CSV or Excel file."), field="file")
     data = upload.read(max_bytes + 1)
@@ -50,9 +51,9 @@ def read_table_file(upload, *, max_bytes: int = MAX_BYTES) -> Rows:
         raise DomainError(_l("The file is larger than %(mb)d MB.", mb=max_bytes // (1024 * 1024)), field="file")
     name = upload.filename.lower()
     if name.endswith(".xlsx"):
-        rows = xlsx_rows(data)
+        rows = xlsx_rows(data, max_rows=max_rows)
     elif name.endswith((".csv", ".txt")):
-        rows = csv_rows(data)
+        rows = csv_rows(data, max_rows=max_rows)
     else:
         raise DomainError(_l("“%(name)s” is neither a CSV nor an Excel (.xlsx) file.", name=upload.filename),
                           field="file")
@@ -70,7 +71,19 @@ def decode_text(data: bytes) -> str:
     raise DomainError(_l("The file's text could not be read: save it as CSV (UTF-8 or GBK)."), field="file")
 
 
-def csv_rows(data: bytes, *, sniff: bool = False) -> Rows:
+def _bounded(rows, max_rows: int | None) -> Rows:
+    """The non-blank rows, refusing as soon as there are more than `max_rows` under the heading (or
+    more than ten times as many lines, blank or not): a million-row sheet is not read whole first."""
+    found: Rows = []
+    for seen, (n, row) in enumerate(rows, start=1):
+        if any(cell not in (None, "") and not (isinstance(cell, str) and not cell.strip()) for cell in row):
+            found.append((n, row))
+        if max_rows is not None and (len(found) > max_rows + 1 or seen > 10 * (max_rows + 1)):
+            raise DomainError(_l("At most %(n)d rows at a time.", n=max_rows), field="file")
+    return found
+
+
+def csv_rows(data: bytes, *, sniff: bool = False, max_rows: int | None = None) -> Rows:
     """With `sniff`, a first line holding tabs or semicolons and no comma sets the delimiter."""
     text = decode_text(data)
     delimiter = ","
@@ -78,12 +91,11 @@ def csv_rows(data: bytes, *, sniff: bool = False) -> Rows:
         first = text.split("\n", 1)[0]
         if "," not in first:
             delimiter = "\t" if "\t" in first else ";" if ";" in first else ","
-    return [(n, [_from_csv(cell) for cell in row])
-            for n, row in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), start=1)
-            if any(cell.strip() for cell in row)]
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    return _bounded(((n, [_from_csv(cell) for cell in row]) for n, row in enumerate(reader, start=1)), max_rows)
 
 
-def xlsx_rows(data: bytes) -> Rows:
+def xlsx_rows(data: bytes, *, max_rows: int | None = None) -> Rows:
     """The first sheet's rows; cells keep their Excel types (numbers, dates)."""
     from openpyxl import load_workbook
 
@@ -91,5 +103,4 @@ def xlsx_rows(data: bytes) -> Rows:
         sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
     except Exception:  # noqa: BLE001 - openpyxl raises many kinds of error for a file that is not a workbook
         raise DomainError(_l("This Excel file could not be opened."), field="file") from None
-    return [(n, list(row)) for n, row in enumerate(sheet.iter_rows(values_only=True), start=1)
-            if any(cell not in (None, "") for cell in row)]
+    return _bounded(((n, list(row)) for n, row in enumerate(sheet.iter_rows(values_only=True), start=1)), max_rows)

@@ -48,7 +48,7 @@ class ImportRow:
 
 def read_table(upload) -> list[dict]:
     """The rows of an uploaded .csv (UTF-8 or GBK) or .xlsx as dicts keyed by column key."""
-    rows = [cells for _n, cells in read_table_file(upload, max_bytes=MAX_BYTES)]
+    rows = [cells for _n, cells in read_table_file(upload, max_bytes=MAX_BYTES, max_rows=MAX_ROWS)]
     keys = [_HEADINGS.get(str(h or "").strip().lower()) for h in rows[0]]
     if "number" not in keys or "name" not in keys:
         raise DomainError(_l("The first row must name the columns; at least the part number (配件编号) and the name "
