@@ -292,6 +292,19 @@ def test_the_search_box_takes_a_number_or_a_scanned_address(client, login_as, ca
     assert missing.status_code == 404 and 'value="9Z9"' in missing.get_data(as_text=True)
 
 
+def test_the_search_box_finds_a_key_by_the_cars_plate_or_repair_order(client, login_as, car, db):
+    """Searching the key board by plate or repair order number found nothing: it finds the tag on
+    that car's key while the car is here."""
+    login_as(Role.CONTROLLER)
+    ro = car("沪A10001", tag="012")
+    car("沪A10002", tag="013")
+    for typed in ("沪A10001", "沪a10001", ro.number, ro.number.lower()):
+        found = client.get("/keys/find", query_string={"code": typed})
+        assert found.status_code == 302 and found.headers["Location"].endswith("/keys/t/012"), typed
+    nothing = client.get("/keys/find", query_string={"code": "沪Z99999"})
+    assert nothing.status_code == 404 and "沪Z99999" in nothing.get_data(as_text=True)
+
+
 
 
 def test_the_key_board_costs_the_same_queries_for_3_and_30_keys(client, login_as, store, people, car, db):

@@ -12,14 +12,15 @@ from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from intranet import clock
 from intranet.core import notices
-from intranet.core.models import RO_ON_SITE, Notice, RepairOrder, Role, ROStatus, Store, User, UserRole
+from intranet.core.identifiers import normalize_plate
+from intranet.core.models import RO_ON_SITE, Notice, RepairOrder, Role, ROStatus, Store, User, UserRole, Vehicle
 from intranet.core.services import get_owned, get_store, holders_of
 from intranet.errors import Conflict, DomainError, NotFound
 from intranet.extensions import db
@@ -72,6 +73,26 @@ def tag_by_code(store_id: int, code: str | None) -> KeyTag | None:
         return None
     return db.session.scalar(select(KeyTag).options(*_tag_options())
                              .where(KeyTag.store_id == store_id, KeyTag.code == code))
+
+
+def find_tag(store_id: int, typed: str | None) -> KeyTag | None:
+    """What a person types into the key board's search box: a tag's number (or its scanned QR code),
+    or the car's plate or repair order number — the tag on that car's key while it is here."""
+    tag = tag_by_code(store_id, typed)
+    text = normalize_code(typed)
+    if tag is not None or not text:
+        return tag
+    return db.session.scalar(
+        select(KeyTag).options(*_tag_options())
+        .join(RepairOrder, KeyTag.repair_order_id == RepairOrder.id).join(Vehicle, RepairOrder.vehicle_id == Vehicle.id)
+        .where(KeyTag.store_id == store_id, KeyTag.active.is_(True),
+               or_(RepairOrder.number == text, Vehicle.plate == normalize_plate(text)))
+        .order_by(KeyTag.code).limit(1))
+
+
+def nothing_found(typed: str) -> NotFound:
+    return NotFound(_l("Nothing on the key board matches “%(text)s”: type a key tag number, a plate or a repair "
+                       "order number.", text=normalize_code(typed)))
 
 
 def get_tag(store_id: int, tag_id: int) -> KeyTag:

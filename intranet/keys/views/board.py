@@ -67,14 +67,15 @@ def board_live():
 
 @bp.get("/find")
 def find():
-    """The board's search box: a tag number typed, or a tag's QR code scanned into it."""
+    """The board's search box: a tag number typed or its QR code scanned, or the car's plate or
+    repair order number."""
     store = current_store()
     typed = request.args.get("code", "")
     code = _code_from_scan(typed)
-    tag = services.tag_by_code(store.id, code) if code else None
+    tag = services.find_tag(store.id, code) if code else None
     if tag is not None:
         return redirect(url_for(".tag", code=tag.code))
-    error = services.not_found(code).message if code else _("Type or scan a key tag number.")
+    error = services.nothing_found(code).message if code else _("Type or scan a key tag number.")
     return _board_page(store, error=error, typed=typed, status=404 if code else 422)
 
 
