@@ -461,3 +461,14 @@ def test_the_checklist_editor_reads_a_bounded_number_of_rows(app, posted, rows):
     with app.test_request_context("/director/checklists/new", method="POST", data={"rows": posted, "name": "x"}):
         form = checklist_form()
         assert form.row_count == rows <= MAX_ROWS
+
+
+def test_a_refusal_naming_many_things_says_how_many_more(app):
+    """The closing round's refusal named 6 of 18 unconfirmed cars and stopped: it says how many more."""
+    from intranet.errors import some_of
+
+    with app.test_request_context():
+        plates = [f"沪A{n:05d}" for n in range(18)]
+        text = str(some_of(plates))
+        assert text.startswith("沪A00000、沪A00001") and "沪A00006" not in text and "12" in text
+        assert str(some_of(plates[:3])) == "沪A00000、沪A00001、沪A00002"

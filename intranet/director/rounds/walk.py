@@ -17,7 +17,7 @@ from intranet.director.models import ROUND_TRANSITIONS, DirectorEvent, Inspectio
 from intranet.director.rounds.checklists import current_version
 from intranet.director.rounds.schedule import _window
 from intranet.director.rounds.scores import sheet
-from intranet.errors import Conflict, DomainError
+from intranet.errors import Conflict, DomainError, some_of
 from intranet.extensions import db
 
 SUBJECT = "round"
@@ -106,7 +106,7 @@ def finish_round(store: Store, round_id: int, *, actor_id: int, now: datetime,
     missing = current.missing_photos()
     if missing:
         raise DomainError(_l("A photo is required for each failed item: %(items)s.",
-                             items="、".join(item.text for item in missing[:5])), field="photos")
+                             items=some_of((item.text for item in missing), shown=5)), field="photos")
     if extra_check is not None:
         extra_check(round_)
     _move(round_, RoundStatus.DONE, actor_id)

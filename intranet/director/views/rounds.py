@@ -20,7 +20,7 @@ from intranet.director.equipment import spot_check_list
 from intranet.director.forms import ActionEditForm, AnswerForm, PhotoForm
 from intranet.director.models import ActionPriority, CorrectiveAction, ItemKind, RoundStatus
 from intranet.director.views.shared import local_input, refusal_status, staff_of, store_now, whole
-from intranet.errors import DomainError, NotFound
+from intranet.errors import DomainError, NotFound, some_of
 from intranet.extensions import db
 from intranet.keys.services import overnight_cars
 from intranet.web import current_store, form_int, run_action
@@ -208,7 +208,7 @@ def _overnight_check(round_) -> None:
     open_cars = [row for row in overnight_cars(current_store(), round_.day) if not row.confirmed]
     if open_cars:
         raise DomainError(_("Confirm the key and parking spot of every overnight car first: %(plates)s.",
-                            plates="、".join(row.ro.vehicle.plate for row in open_cars[:6])))
+                            plates=some_of(row.ro.vehicle.plate for row in open_cars)))
 
 
 @bp.get("/<int:round_id>/report")
