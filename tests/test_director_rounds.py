@@ -412,7 +412,7 @@ def test_the_walk_page_and_the_report_cost_the_same_queries_for_few_or_many_item
                   for i in range(n)]
         version = rounds.save_template(store.id, template_id=None, name=f"清单{code}", items=drafts,
                                        actor_id=people["director"].id)
-        slot = RoundSlot(store_id=store.id, code=code, name=code, starts_at=time(9), ends_at=time(10),
+        slot = RoundSlot(store_id=store.id, code=code, name=code, starts_at=time(7), ends_at=time(10),
                          template_id=version.template_id)
         db.session.add(slot)
         db.session.flush()
@@ -472,3 +472,16 @@ def test_a_refusal_naming_many_things_says_how_many_more(app):
         text = str(some_of(plates))
         assert text.startswith("沪A00000、沪A00001") and "沪A00006" not in text and "12" in text
         assert str(some_of(plates[:3])) == "沪A00000、沪A00001、沪A00002"
+
+
+def test_a_round_cannot_be_started_long_before_its_window(db, store, setup, people):
+    """A round started hours before its window counted as walked on time: it opens a quarter of an hour
+    before its window at the earliest."""
+    too_early = MORNING - timedelta(hours=2)  # 05:50 for the 07:40 round
+    with clock.frozen(too_early), pytest.raises(DomainError) as refused:
+        rounds.start_round(store, setup["slot"].id, DAY, actor_id=people["director"].id, now=too_early)
+    assert "07:40" in str(refused.value.message)
+    db.session.rollback()
+    just_before = MORNING - timedelta(minutes=20)  # 07:30: the director walking to the first area
+    with clock.frozen(just_before):
+        assert rounds.start_round(store, setup["slot"].id, DAY, actor_id=people["director"].id, now=just_before)

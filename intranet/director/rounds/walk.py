@@ -2,7 +2,7 @@
 can still be walked, late), paused and resumed, and finished when every item is answered."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from flask_babel import gettext as _
@@ -31,6 +31,10 @@ class RoundStarted(Conflict):
         self.round_id = round_id
 
 
+# How long before its window a round may be started (the director walking up to the first area).
+EARLY_START = timedelta(minutes=15)
+
+
 def start_round(store: Store, slot_id: int, day: date, *, actor_id: int, now: datetime) -> InspectionRound:
     """Start the slot's round of `day` with its checklist as it is now. A second start of the same
     slot is refused (naming who started it); a missed round can still be walked, late."""
@@ -46,7 +50,9 @@ def start_round(store: Store, slot_id: int, day: date, *, actor_id: int, now: da
                               round=slot.name, name=who,
                               time=clock.to_store_time(existing.started_at, store.timezone).strftime("%H:%M")
                               if existing.started_at else "—"), round_id=existing.id)
-    _start, end = _window(store, day, slot)
+    start, end = _window(store, day, slot)
+    if now < start - EARLY_START:  # a round walked before its time would count as on time
+        raise DomainError(_l("%(round)s opens at %(time)s.", round=slot.name, time=slot.starts_at.strftime("%H:%M")))
     if existing is None:
         existing = InspectionRound(store_id=store.id, slot_id=slot.id, day=day, status=RoundStatus.IN_PROGRESS,
                                    missed=now > end)
