@@ -167,3 +167,13 @@ def test_lazy_labels_follow_the_language(client, login_as):
 def test_an_unknown_language_is_ignored(client, code):
     client.post(f"/language/{code}", data={"next": "/login"})
     assert "登录" in client.get("/login").get_data(as_text=True)
+
+
+def test_a_warranty_claim_is_not_an_insurance_claim(app):
+    """"Claim number" is 报案号 on an insurance repair order and 索赔单号 on a warranty old part: two
+    words in Chinese, so the warranty one carries a message context."""
+    with app.test_request_context():
+        text = app.jinja_env.from_string("{{ pgettext('warranty', 'Claim number') }}|{{ _('Claim number') }}").render()
+    assert text == "索赔单号|报案号"
+    template = (Path(app.template_folder) / "parts" / "old_parts.html").read_text(encoding="utf-8")
+    assert "pgettext('warranty', 'Claim number')" in template
