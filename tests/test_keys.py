@@ -530,3 +530,13 @@ def test_an_earlier_night_shows_the_tags_the_cars_had_then(store, people, car, d
     with pytest.raises(DomainError):  # a car that was not listed that night cannot be confirmed for it
         services.confirm_overnight(store, yesterday, car("沪C30003").id, parking_spot="P-01",
                                    actor_id=people["director"].id)
+
+
+def test_the_repair_order_links_its_key_tag_to_the_tags_page(client, login_as, car, db):
+    """The repair order showed its key tag as plain text: it opens the tag's page (where the key is,
+    who has it), for those who may open the key board."""
+    login_as(Role.ADVISOR)
+    ro = car("沪A10001", tag="012")
+    page = client.get(f"/reception/ro/{ro.id}").get_data(as_text=True)
+    assert 'href="/keys/t/012"' in page
+    assert client.get("/keys/t/012").status_code == 200
