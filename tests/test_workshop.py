@@ -378,3 +378,11 @@ def test_a_huge_quantity_on_a_parts_request_is_refused(huge, store, crew, make_v
     assert refused.value.field == "quantity"
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(PartsRequest)) == 0
+
+
+def test_the_figures_page_says_the_weekday_in_the_readers_language(client, login_as, store, crew, db):
+    """The daily figures read "12-07 Mon" in the Chinese page: the weekday is the reader's word."""
+    login_as(Role.DIRECTOR)
+    with clock.frozen(datetime(2026, 12, 7, 4, 0)):  # Monday 7 December, 12:00 in Shanghai
+        page = client.get("/workshop/manage/figures?start=2026-12-01&end=2026-12-07").get_data(as_text=True)
+    assert "12-07 周一" in page and "Mon" not in page
