@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from intranet import clock
 from intranet.core.models import Notice, RepairOrderLine, Role, ROStatus
+from intranet.core.services import commit_unit
 from intranet.errors import Conflict, DomainError
 from intranet.extensions import db as _db
 from intranet.parts import figures, ledger, services, transfer
@@ -228,7 +229,7 @@ def test_two_counters_issuing_the_last_unit_at_once_issue_it_once(app, shop, db,
         with app.app_context():
             start.wait()
             try:
-                ledger.commit_unit(lambda: services.issue(requests[n], store_id=store.id, actor_id=actors[n],
+                commit_unit(lambda: services.issue(requests[n], store_id=store.id, actor_id=actors[n],
                                                           part_number="5Q0698151", quantity="1", old_part="received"))
                 outcomes[n] = "issued"
             except ledger.OutOfStock:
@@ -266,7 +267,7 @@ def test_one_request_issued_twice_at_once_is_issued_once(app, shop, db, attempt)
         def run():
             with app.app_context():
                 try:
-                    return ledger.commit_unit(lambda: services.issue(
+                    return commit_unit(lambda: services.issue(
                         request_id, store_id=store.id, actor_id=actor_id, part_number="5Q0698151", quantity="1",
                         old_part="received")).status
                 except Conflict:

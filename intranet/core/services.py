@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select, union, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import joinedload
 
 from intranet import clock
@@ -40,6 +40,27 @@ def claim(model, object_id: int) -> None:
     the unit is never refused later for a snapshot gone stale. Call it first in the unit."""
     db.session.execute(update(model).where(model.id == object_id).values(id=model.id)
                        .execution_options(synchronize_session=False))
+
+
+def commit_unit(action, attempts: int = 3):
+    """Run `action()` (one service call) and commit, as one unit of work. When the database says
+    another writer got there first — a unique key taken at the same moment, or SQLite refusing a
+    writer whose snapshot went stale ("database is locked"; PostgreSQL waits instead) — roll back and
+    run the whole unit again: it then reads the other's work, and answers with the first result of a
+    double tap or refuses with its message. A `DomainError` rolls back and goes to the caller."""
+    for attempt in range(1, attempts + 1):
+        try:
+            result = action()
+            db.session.commit()
+            return result
+        except DomainError:
+            db.session.rollback()
+            raise
+        except (IntegrityError, OperationalError) as exc:
+            db.session.rollback()
+            if attempt == attempts or (isinstance(exc, OperationalError) and "locked" not in str(exc.orig)):
+                raise
+    return None
 
 
 def get_store(store_id: int) -> Store:

@@ -12,7 +12,6 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from intranet import clock
@@ -24,28 +23,6 @@ from intranet.parts.models import ZERO, MovementKind, Part, Reservation, Reserva
 
 class OutOfStock(DomainError):
     pass
-
-
-def commit_unit(action, attempts: int = 3):
-    """Run `action()` (one service call) and commit, as one unit of work.
-
-    SQLite in WAL mode refuses at once ("database is locked") a writer whose snapshot went stale
-    because another counter committed first; the whole unit is then run again, so it reads the new
-    stock and goes through or is refused with a clear message. PostgreSQL never needs the retry:
-    the guarded UPDATE waits for the row and re-checks. A DomainError rolls back and is raised."""
-    for attempt in range(attempts):
-        try:
-            result = action()
-            db.session.commit()
-            return result
-        except DomainError:
-            db.session.rollback()
-            raise
-        except OperationalError as error:
-            db.session.rollback()
-            if "locked" not in str(error) or attempt == attempts - 1:
-                raise
-    return None
 
 
 def quantity_from(value, field: str = "quantity") -> Decimal:

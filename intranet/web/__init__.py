@@ -17,11 +17,11 @@ from intranet.web import context, errors, filters
 from intranet.web.context import active_role, current_store, select_locale
 from intranet.web.filters import add_label_filters, minutes_text
 from intranet.web.forms import (
-    FormOutcome, attach_error, commit_unit, form_int, one_time_token, period_from_args, run_action, run_form,
+    FormOutcome, attach_error, form_int, one_time_token, period_from_args, run_action, run_form,
 )
 from intranet.web.htmx import add_trigger, is_htmx_request, toast
 
-__all__ = ["FormOutcome", "active_role", "add_label_filters", "add_trigger", "attach_error", "commit_unit", "current_store",
+__all__ = ["FormOutcome", "active_role", "add_label_filters", "add_trigger", "attach_error", "current_store",
            "form_int", "init_app", "is_htmx_request", "minutes_text", "one_time_token", "period_from_args",
            "run_action", "run_form", "select_locale", "toast"]
 

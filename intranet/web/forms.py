@@ -8,9 +8,8 @@ from datetime import date, datetime, timedelta
 
 from flask import flash, request
 
-from sqlalchemy.exc import IntegrityError, OperationalError
-
 from intranet import clock
+from intranet.core.services import commit_unit
 from intranet.errors import DomainError
 from intranet.extensions import db
 from intranet.web.context import current_store
@@ -35,24 +34,6 @@ class FormOutcome:
     def status(self) -> int:
         """422 when the form came back with errors, so htmx and tests can tell."""
         return 422 if request.method == "POST" and not self.done else 200
-
-
-def commit_unit(action):
-    """Run `action()` (one service call) and commit. When the database says another writer got there
-    first — a unique key taken at the same moment, or SQLite refusing a writer whose snapshot went
-    stale ("database is locked") — roll back and run the unit once more: the service then sees the
-    other's work, and answers with the first result of a double tap or refuses with its message.
-    A `DomainError` goes to the caller, as does a second loss."""
-    for attempt in (1, 2):
-        try:
-            result = action()
-            db.session.commit()
-            return result
-        except (IntegrityError, OperationalError) as exc:
-            db.session.rollback()
-            if attempt == 2 or (isinstance(exc, OperationalError) and "locked" not in str(exc.orig)):
-                raise
-    raise AssertionError("unreachable")
 
 
 def run_action(action, success: str | None = None) -> bool:

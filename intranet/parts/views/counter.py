@@ -11,11 +11,12 @@ from intranet import clock
 from intranet.auth import access
 from intranet.auth.access import guard
 from intranet.core.models import Role
+from intranet.core.services import commit_unit
 from intranet.errors import Conflict, DomainError
 from intranet.extensions import db, htmx
 from intranet.live.http import announce, board_etag, conditional_board
 from intranet.parts import figures as parts_figures
-from intranet.parts import history, ledger, services, transfer
+from intranet.parts import history, services, transfer
 from intranet.parts.forms import IssueForm, NextForm, PartForm, ReserveForm, ReturnForm, ShortageForm
 from intranet.parts.models import AbcClass, ClaimStatus, CountStatus, OldPartOutcome, OrderStatus, WriteOffStatus
 from intranet.web import current_store, period_from_args, run_action, run_form, toast
@@ -102,7 +103,7 @@ def _counter_answer(request_id: int, action, done: str, form=None):
         return action()
 
     try:
-        ledger.commit_unit(checked)
+        commit_unit(checked)
     except DomainError as refused:
         status = 409 if isinstance(refused, Conflict) else 422
         body = render_counter(store, errors={request_id: refused.message}, typed={request_id: form.typed() if form else {}})

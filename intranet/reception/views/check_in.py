@@ -13,7 +13,8 @@ from intranet.reception import services
 from intranet.reception.forms import CheckInForm, QuickCheckInForm
 from intranet.reception.views.common import bp
 from intranet.today.views import render_board
-from intranet.web import commit_unit, current_store, run_form, toast
+from intranet.core.services import commit_unit
+from intranet.web import current_store, run_form, toast
 
 
 @bp.route("/check-in/<int:vehicle_id>", methods=["GET", "POST"])
