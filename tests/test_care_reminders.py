@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -77,11 +78,58 @@ def test_each_step_is_made_once_and_only_the_latest_step_reached(db, store, agen
     rows = {r.vehicle_id: r for r in db.session.scalars(select(CareReminder))}
     assert set(rows) == {car.id, late.id}
     first = rows[car.id]
-    assert (first.kind, first.occasion_on, first.due_on) == ("insurance", TODAY + timedelta(days=20),
-                                                              TODAY - timedelta(days=10))
+    # the 30-day step's day passed 10 days ago: made today, it is due today, not 10 days back
+    assert (first.kind, first.occasion_on, first.due_on) == ("insurance", TODAY + timedelta(days=20), TODAY)
     assert first.occasion == f"{(TODAY + timedelta(days=20)).isoformat()}/30/{car.id}"
     assert rows[late.id].occasion.split("/")[1] == "7"
     assert count(db, CareEvent, CareEvent.subject == "reminder") == 2
+
+
+def test_a_reminder_made_after_its_step_is_due_today_and_not_overdue_on_its_first_day(
+        db, store, agents, make_vehicle, client, login_as):
+    """A 30-day insurance reminder for a policy 20 days out: due the day it is made, not red, not
+    counted overdue on that day; still open the next day, it is overdue by then."""
+    with clock.frozen(at_local(TODAY, 1)):
+        car = make_vehicle(plate="沪A20000")  # the customer and the car are new today (an import)
+        car.insurance_expires_on = TODAY + timedelta(days=20)
+        db.session.commit()
+    run(db, store, TODAY)
+    reminder = db.session.scalar(select(CareReminder))
+    assert reminder.due_on == TODAY
+    assert reminder.due_on >= clock.to_store_time(reminder.customer.created_at, "Asia/Shanghai").date()
+    assert reminder.due_on >= clock.to_store_time(reminder.created_at, "Asia/Shanghai").date()
+    assert reminders.agent_counts(store.id, TODAY) == [(reminder.agent_id, 1, 0)]
+    assert reminders.agent_counts(store.id, TODAY + timedelta(days=1)) == [(reminder.agent_id, 1, 1)]
+    login_as(Role.CARE)
+    english(client)
+    with clock.frozen(NOW):
+        page = client.get("/care/reminders/?who=all").get_data(as_text=True)
+    row = re.search(r'<li class="rem-row([^"]*)" id="reminder-%d"' % reminder.id, page)
+    assert row and "is-late" not in row.group(1)
+    assert "overdue" not in page
+    with clock.frozen(at_local(TODAY + timedelta(days=1), 10)):
+        page = client.get("/care/reminders/?who=all").get_data(as_text=True)
+    assert "is-late" in re.search(r'<li class="rem-row([^"]*)" id="reminder-%d"' % reminder.id, page).group(1)
+
+
+def test_a_service_planned_within_its_lead_time_is_due_the_night_it_is_planned(db, store, agents, make_vehicle):
+    """The service-due planning (a delivery) puts a high-mileage car's next service 10 days out; the
+    14-day step's day passed before the plan existed: the reminder is due that night's day."""
+    from intranet.care.service_due import record_service
+    settings = settings_for(store.id)
+    settings.maintenance_days_before = "14"
+    car = make_vehicle()
+    car.last_odometer_km, car.last_odometer_at = 50_000, at_local(TODAY, 9)
+    car.next_service_km, car.km_per_day = None, Decimal("500")
+    car.service_interval_km = 5_000
+    with clock.frozen(at_local(TODAY, 16)):
+        due = record_service(car, settings, TODAY)
+        db.session.commit()
+    assert due.by_km == TODAY + timedelta(days=10) and car.next_service_on == TODAY + timedelta(days=10)
+    run(db, store, TODAY + timedelta(days=1))
+    reminder = db.session.scalar(select(CareReminder))
+    assert (reminder.kind, reminder.due_on) == (ReminderKind.MAINTENANCE, TODAY + timedelta(days=1))
+    assert reminders.agent_counts(store.id, TODAY + timedelta(days=1))[0][2] == 0  # not overdue
 
 
 def test_a_missed_night_is_caught_up_once_and_a_newer_step_replaces_the_open_one(db, store, agents, make_vehicle):
@@ -94,7 +142,8 @@ def test_a_missed_night_is_caught_up_once_and_a_newer_step_replaces_the_open_one
     assert run(db, store, TODAY + timedelta(days=16)) == 0
     steps = {r.occasion.split("/")[1]: r for r in db.session.scalars(select(CareReminder))}
     assert set(steps) == {"30", "15"}
-    assert steps["15"].due_on == TODAY + timedelta(days=15) and steps["15"].status == ReminderStatus.OPEN
+    # made a day late, it is due the day it is made
+    assert steps["15"].due_on == TODAY + timedelta(days=16) and steps["15"].status == ReminderStatus.OPEN
     assert steps["30"].status == ReminderStatus.DISMISSED  # replaced: one open reminder per occasion
     assert steps["30"].outcome
 

@@ -9,7 +9,9 @@ outgoing box (SMS, and WeChat when the file has a WeChat id).
 (store, customer, kind, occasion) is unique: running the job twice, or catching up after a night
 it did not run, makes each reminder once. Only the latest step reached is made — a customer first
 seen 5 days before expiry gets the 7-day reminder, not three at once — and a newer step replaces
-the older one still open."""
+the older one still open. A reminder is due on its step's day, or on the day it is made when that
+day has already passed (a catch-up, a date imported or planned inside the lead time): never before
+it exists, so nothing is overdue on its first day."""
 from __future__ import annotations
 
 import calendar
@@ -119,9 +121,12 @@ class DueStep:
     def occasion(self) -> str:
         return occasion_key(self.occasion_on, self.days_before, self.vehicle_id)
 
-    @property
-    def due_on(self) -> date:
-        return self.occasion_on - timedelta(days=self.days_before)
+    def due_on(self, today: date) -> date:
+        """The day the agent should act: the step's day, or `today` when the step's day has already
+        passed by the time the reminder is made (a policy seen 20 days before expiry reaches the
+        30-day step 10 days late) — a new reminder is due the day it is made, never before it, so it
+        is not overdue on its first day."""
+        return max(self.occasion_on - timedelta(days=self.days_before), today)
 
 
 def birthday_in(birthday: date, year: int) -> date:
@@ -269,7 +274,7 @@ def make_reminders(store_id: int, today: date) -> int:
     picker = AgentPicker(store_id)
     now = clock.utcnow()
     rows = [{"store_id": store_id, "customer_id": d.customer_id, "vehicle_id": d.vehicle_id, "kind": str(d.kind),
-             "occasion": d.occasion, "occasion_on": d.occasion_on, "due_on": d.due_on,
+             "occasion": d.occasion, "occasion_on": d.occasion_on, "due_on": d.due_on(today),
              "agent_id": picker.pick(d.customer_id), "status": ReminderStatus.OPEN, "created_at": now} for d in new]
     inserted = insert_missing(CareReminder, rows, CareReminder.id, CareReminder.customer_id, CareReminder.kind,
                               CareReminder.occasion)
