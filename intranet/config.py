@@ -65,6 +65,9 @@ def load_config(overrides: dict | None = None, instance_path: str | None = None)
         # A heartbeat older than this many intervals means the worker or scheduler stalled.
         "HEARTBEAT_STALE_FACTOR": 3,
         "BOARD_POLL_SECONDS": int(os.environ.get("BOARD_POLL_SECONDS", "5")),
+        # How many proxies we run in front of the app (nginx: 1). Their X-Forwarded-For is trusted;
+        # 0 ignores it (a client could write anything there).
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0") or 0),
         "LOGIN_MAX_FAILURES": 5,
         "LOGIN_FAILURE_WINDOW_MINUTES": 15,
         "REMEMBER_COOKIE_DURATION_DAYS": 30,

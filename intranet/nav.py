@@ -51,6 +51,7 @@ NAV = [
     NavItem("admin.users", _l("Staff"), "users"),
     NavItem("admin.settings", _l("Settings"), "settings"),
     NavItem("admin.jobs", _l("Jobs"), "pulse"),
+    NavItem("admin.audit", _l("Audit log"), "clipboard"),
 ]
 
 

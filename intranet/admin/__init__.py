@@ -1,4 +1,4 @@
-"""The administrator's pages: staff, store settings, jobs."""
+"""The administrator's pages: staff, store settings, jobs, the audit log."""
 from __future__ import annotations
 
 
@@ -7,6 +7,7 @@ def init_app(app) -> None:
     filters, home panels, reactions to hooks)."""
     # Imported here, not at the top: importing the package (say for its models, as Alembic and other
     # areas do) must not pull in its views, forms and panels.
+    from intranet.admin import audit  # noqa: F401  (its page is on the admin blueprint)
     from intranet.admin.views import bp
 
     for blueprint in (bp,):

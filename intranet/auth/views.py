@@ -10,6 +10,7 @@ from flask_login import current_user, login_user, logout_user
 from intranet.auth.access import guard, public
 from intranet.auth.forms import LoginForm
 from intranet.auth.services import LoginRefused, authenticate
+from intranet.core.audit import AuditKind, record
 from intranet.core.models import Role
 from intranet.extensions import db
 
@@ -56,6 +57,8 @@ def login():
 def logout():
     if current_user.is_authenticated:
         current_user.end_sessions()  # a copied session or remember-me cookie no longer signs anyone in
+        record(AuditKind.SIGN_OUT, store_id=current_user.store_id, subject=current_user.username,
+               actor_id=current_user.id)
         db.session.commit()
     logout_user()
     session.pop("role", None)

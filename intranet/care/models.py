@@ -24,6 +24,8 @@ from intranet.extensions import db
 class CareSettings(db.Model):
     """The store's own numbers for customer care (the documents' figures are the defaults)."""
 
+    __audit__ = _l("Customer care settings")  # every change is written to the audit log (core/audit.py)
+
     store_id: Mapped[int] = mapped_column(ForeignKey("store.id"), primary_key=True)
     # follow-up calls: the first is due from day `first_call_from_day` to `first_call_to_day`
     # after delivery and expires `call_expires_days` after its window opened; the second comes

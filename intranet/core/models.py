@@ -69,6 +69,7 @@ ROLE_LABELS = {
 
 
 class Store(db.Model):
+    __audit__ = _l("Store settings")  # every change is written to the audit log (core/audit.py)
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(8), unique=True)  # prefix of document numbers
     name: Mapped[str] = mapped_column(String(120))
@@ -560,3 +561,7 @@ class Notice(db.Model):
     link: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=clock.utcnow)
     read_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+# The audit log lives with its recorder (intranet/core/audit.py); imported here so the schema has it.
+from intranet.core.audit import AuditEvent  # noqa: E402,F401

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import joinedload
 
 from intranet import clock
-from intranet.core import hooks
+from intranet.core import audit, hooks
 from intranet.core.identifiers import (
     PROVINCES, name_initials, normalize_mobile, normalize_plate, normalize_vin, reverse_key, validate_mobile,
     validate_plate, validate_vin,
@@ -84,6 +84,8 @@ def create_user(*, store_id: int, username: str, display_name: str, password: st
     db.session.add(user)
     set_roles(user, roles)
     db.session.flush()
+    audit.record(audit.AuditKind.USER_CREATED, store_id=store_id, subject=username, details={
+        "display_name": user.display_name, "roles": [str(r) for r in user.roles], "mobile": user.mobile})
     return user
 
 
@@ -124,6 +126,8 @@ def update_user(user_id: int, *, actor_id: int, display_name: str, roles: list[R
         raise NotFound(_l("No such user."))
     if user_id == actor_id and (not active or Role.ADMIN not in [Role(r) for r in roles]):
         raise DomainError(_l("You cannot disable yourself or remove your own administrator role."))
+    before = {"display_name": user.display_name, "mobile": user.mobile, "active": user.active,
+              "roles": [str(r) for r in user.roles]}
     user.display_name = display_name.strip() or user.username
     user.mobile = validate_mobile(mobile) if mobile else None
     user.active = active
@@ -132,6 +136,14 @@ def update_user(user_id: int, *, actor_id: int, display_name: str, roles: list[R
         check_password_strength(new_password)
         user.set_password(new_password)
     db.session.flush()
+    diff = audit.changes(before, {"display_name": user.display_name, "mobile": user.mobile, "active": user.active,
+                                  "roles": [str(r) for r in user.roles]})
+    if diff:
+        audit.record(audit.AuditKind.USER_CHANGED, store_id=user.store_id, subject=user.username,
+                     actor_id=actor_id, details=diff)
+    if new_password:
+        audit.record(audit.AuditKind.PASSWORD_RESET, store_id=user.store_id, subject=user.username,
+                     actor_id=actor_id)
     return user
 
 

@@ -23,6 +23,8 @@ from intranet.extensions import db
 class DirectorSettings(db.Model):
     """The store's own numbers for the director's area (the documents' figures are the defaults)."""
 
+    __audit__ = _l("Director's settings")  # every change is written to the audit log (core/audit.py)
+
     store_id: Mapped[int] = mapped_column(ForeignKey("store.id"), primary_key=True)
     # corrective actions: hours to the due time by priority, and the escalation step after it
     due_hours_high: Mapped[int] = mapped_column(Integer, default=4)

@@ -17,6 +17,8 @@ from intranet.extensions import db
 class KpiTarget(db.Model):
     """A store's own target for one KPI (`reports.kpis.KPIS` key); absent: the documents' default."""
 
+    __audit__ = _l("KPI target")  # every change is written to the audit log (core/audit.py)
+
     store_id: Mapped[int] = mapped_column(ForeignKey("store.id"), primary_key=True)
     kpi_key: Mapped[str] = mapped_column(String(40), primary_key=True)
     target: Mapped[Decimal] = mapped_column(Numeric(12, 2))

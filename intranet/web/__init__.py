@@ -12,7 +12,9 @@ The names areas use are re-exported here (`from intranet.web import current_stor
 from __future__ import annotations
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
+from intranet.core import audit
 from intranet.web import context, errors, filters
 from intranet.web.context import active_role, current_store, select_locale
 from intranet.web.filters import add_label_filters, minutes_text
@@ -27,6 +29,13 @@ __all__ = ["FormOutcome", "active_role", "add_label_filters", "add_trigger", "at
 
 
 def init_app(app: Flask) -> None:
+    trusted = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if trusted:
+        # Behind nginx (or another proxy we run) the client's address, scheme and host arrive in
+        # X-Forwarded-*: trust exactly that many hops, so sign-in throttling and the audit log see
+        # each tablet's own address, not the proxy's — and a client cannot forge one.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted, x_proto=trusted, x_host=trusted, x_port=trusted)
+    audit.watch_settings()
     context.init_app(app)
     errors.init_app(app)
     filters.init_app(app)

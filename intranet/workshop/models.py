@@ -281,6 +281,7 @@ DEFAULT_STAGE_MINUTES = {
 
 
 class StageStandard(db.Model):
+    __audit__ = _l("Standard time of a stage")  # every change is written to the audit log (core/audit.py)
     store_id: Mapped[int] = mapped_column(ForeignKey("store.id"), primary_key=True)
     stage: Mapped[str] = mapped_column(String(20), primary_key=True)
     minutes: Mapped[int] = mapped_column(Integer)
