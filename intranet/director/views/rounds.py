@@ -19,6 +19,7 @@ from intranet.director.documents import round_pdf
 from intranet.director.equipment import spot_check_list
 from intranet.director.forms import ActionEditForm, AnswerForm, PhotoForm
 from intranet.director.models import ActionPriority, CorrectiveAction, ItemKind, RoundStatus
+from intranet.director.round_report import closing_part, photo_files
 from intranet.director.views.shared import local_input, refusal_status, staff_of, store_now, whole
 from intranet.errors import DomainError, NotFound, some_of
 from intranet.extensions import db
@@ -217,7 +218,7 @@ def report(round_id: int):
     if round_.version_id is None:
         abort(404)
     return render_template("director/report.html", round=round_, sheet=rounds.sheet(round_),
-                           history=rounds.round_history(round_.id))
+                           history=rounds.round_history(round_.id), closing=closing_part(current_store(), round_))
 
 
 @bp.get("/<int:round_id>/report.pdf")
@@ -225,7 +226,9 @@ def report_pdf(round_id: int):
     round_ = _round_or_404(round_id)
     if round_.version_id is None:
         abort(404)
-    pdf = round_pdf(round_, rounds.sheet(round_), store=current_store())
+    sheet = rounds.sheet(round_)
+    pdf = round_pdf(round_, sheet, store=current_store(), photos=photo_files(sheet, current_app.config["PHOTO_FOLDER"]),
+                    closing=closing_part(current_store(), round_))
     response = make_response(pdf)
     response.headers["Content-Type"] = "application/pdf"
     response.headers["Content-Disposition"] = f'inline; filename="round-{round_.day:%Y%m%d}-{round_.slot.code}.pdf"'
