@@ -91,11 +91,21 @@ HEADER_FIELDS = {
 }
 
 
-def _shown(value, tz: str) -> str:
+# Fields holding a state whose name people read: the history shows its label, not the stored value.
+_LABELLED_FIELDS = {"pay_type": PayType, "insurer_payment": InsurerPayment}
+
+
+def _shown(value, tz: str, name: str | None = None) -> str:
     if value is None or value == "":
         return "—"
     if isinstance(value, datetime):
         return clock.to_store_time(value, tz).strftime("%m-%d %H:%M")
+    kind = _LABELLED_FIELDS.get(name)
+    if kind is not None:
+        try:
+            return str(kind(value).label)  # 客户 → 保险, not "customer → insurance"
+        except ValueError:
+            return str(value)
     return str(value)
 
 
@@ -112,7 +122,7 @@ def rebase(ro: RepairOrder, posted: dict, events: list[RepairOrderEvent]) -> dic
     for event in events:
         for label, old, _new in event.changes:
             name = by_label.get(label)
-            if name and name in posted and _shown(posted[name], tz) == old:
+            if name and name in posted and _shown(posted[name], tz, name) == old:
                 rebased[name] = getattr(ro, name)
     return rebased
 
@@ -151,8 +161,8 @@ def update_repair_order(ro_id: int, *, store_id: int, actor_id: int, expected_ve
         if isinstance(new, str):
             new = new.strip() or None
         old = getattr(ro, name)
-        if _shown(old, tz) != _shown(new, tz):
-            changes.append([str(HEADER_FIELDS[name]), _shown(old, tz), _shown(new, tz)])
+        if _shown(old, tz, name) != _shown(new, tz, name):
+            changes.append([str(HEADER_FIELDS[name]), _shown(old, tz, name), _shown(new, tz, name)])
             setattr(ro, name, new)
     if not changes:
         return ro
