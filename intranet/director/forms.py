@@ -8,6 +8,7 @@ only an id or a version (pause, finish, verify) stay on `intranet.web.form_int`.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
@@ -110,7 +111,7 @@ class ActionEditForm(VersionedForm):
 
     action_id = HiddenField()
     owner_id = StringField(_l("Owner"))
-    due_at = StringField(_l("Due"))
+    due_at = StringField(lazy_pgettext("deadline", "Due"))
     priority = StringField(_l("Priority"))
 
 
@@ -124,7 +125,7 @@ class ChecklistForm(FlaskForm):
     the form says it has (`rows`); `checklist_form()` makes the form for that many."""
 
     rows = HiddenField()
-    name = StringField(_l("Name"))
+    name = StringField(lazy_pgettext("thing", "Name"))
     note = StringField(_l("What changed (for the history)"))
 
     @property
@@ -183,7 +184,7 @@ class CloseActionForm(VersionedForm):
 
 class ReopenActionForm(VersionedForm):
     reason = StringField(_l("Not done: why?"))
-    due_at = StringField(_l("Due"))
+    due_at = StringField(lazy_pgettext("deadline", "Due"))
 
 
 # ------------------------------------------------------------------ the director's day

@@ -10,6 +10,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import (
     Boolean, Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Text, Time, UniqueConstraint,
 )
@@ -156,7 +157,7 @@ class RoundStatus(Labelled):
 
     @classmethod
     def _labels(cls):
-        return {cls.IN_PROGRESS: _l("In progress"), cls.PAUSED: _l("Paused"), cls.DONE: _l("Done"),
+        return {cls.IN_PROGRESS: _l("In progress"), cls.PAUSED: _l("Paused"), cls.DONE: lazy_pgettext("round", "Done"),
                 cls.MISSED: _l("Missed")}
 
 

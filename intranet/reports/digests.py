@@ -18,6 +18,7 @@ from decimal import Decimal
 from flask import current_app, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import pgettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
@@ -251,7 +252,7 @@ def _now_block(store: Store, now: datetime) -> list[Block]:
                                    clock.to_store_time(c.ro.promised_at, store.timezone).strftime("%m-%d %H:%M")]
                                   for c in late[:10]]))
     if complaints["items"]:
-        blocks.append(Block(title=_("Open complaints"), columns=[_("No."), _("Customer"), _("Step"), _("Due")],
+        blocks.append(Block(title=_("Open complaints"), columns=[_("No."), _("Customer"), _("Step"), pgettext("deadline", "Due")],
                             rows=[[i["number"], i["customer"], str(i["step"]),
                                    (clock.to_store_time(i["due_at"], store.timezone).strftime("%m-%d %H:%M")
                                     if i["due_at"] else "—") + (" ⚠" if i["late"] else "")]

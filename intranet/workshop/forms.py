@@ -6,6 +6,7 @@ an id, a version and a one-time token: they stay on `intranet.web.form_int`."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectMultipleField, StringField, TextAreaField
 
@@ -85,4 +86,4 @@ class QcItemForm(FlaskForm):
 class BayForm(FlaskForm):
     team = StringField(_l("Team"))
     code = StringField(_l("Code"))
-    name = StringField(_l("Name"))
+    name = StringField(lazy_pgettext("thing", "Name"))

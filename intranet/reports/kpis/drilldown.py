@@ -4,6 +4,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -151,7 +152,7 @@ def drill(store: Store, period: Period, key: str, *, by: str | None = None, memb
                  "due_at": clock.to_store_time(a.due_at, store.timezone).replace(tzinfo=None),
                  "status": str(a.status_enum.label)} for a in db.session.scalars(stmt)]
         return Table(k.name, [Column("title", _l("Action"), TEXT, link="actions.detail", link_arg="action_id"),
-                              Column("owner", _l("Owner")), Column("due_at", _l("Due"), DATETIME),
+                              Column("owner", _l("Owner")), Column("due_at", lazy_pgettext("deadline", "Due"), DATETIME),
                               Column("status", _l("Status"))], rows, note)
     return Table(k.name, [], [], note)
 
