@@ -30,6 +30,7 @@ def test_the_repair_order_history_names_payers_and_claim_states_in_the_readers_w
     ("action", "Done", "完成整改"),
     ("thing", "Name", "名称"),
     ("approval", "Approved", "已审批"),
+    ("calls", "Back to the queue", "返回回访列表"),
 ])
 def test_a_word_with_two_meanings_reads_as_the_glossary_says(app, context, word, chinese):
     with app.test_request_context(), force_locale("zh_Hans_CN"):
