@@ -468,9 +468,10 @@ def test_the_week_page_shows_each_formula_with_its_numbers(shop, week, db, clien
     with clock.frozen(at(MONDAY + timedelta(days=7), 9)):
         html = client.get("/director/day/week").get_data(as_text=True)
         later = client.get(f"/director/day/week?week={MONDAY + timedelta(days=9)}").get_data(as_text=True)
-    assert 'data-testid="first-time-rate">50%<' in html and "= 2 ÷ 4" in html
-    assert 'data-testid="on-time-rate">67%<' in html and "= 2 ÷ 3" in html
-    assert 'data-testid="comeback-rate">20%<' in html and "= 1 ÷ 5" in html
+    # the management KPIs as the dashboard formats them (intranet/reports/kpis, numbers.kpi_number)
+    assert 'data-testid="first-time-rate">50.0%<' in html and "= 2 ÷ 4" in html
+    assert 'data-testid="on-time-rate">66.7%<' in html and "= 2 ÷ 3" in html
+    assert 'data-testid="comeback-rate">20.0%<' in html and "= 1 ÷ 5" in html
     assert 'data-testid="actions-on-time">67%<' in html
     assert 'data-testid="comeback-TS01-COMEBACK"' in html and "漆面流挂" in html
     assert 'data-testid="week-fill-rate"' in html and "= 0 ÷ 5" in html

@@ -14,7 +14,8 @@ from openpyxl import load_workbook
 
 from intranet import clock
 from intranet.core.models import RepairOrder, Role, Store
-from intranet.reports import charts, export, kpis
+from intranet.reports import boards, charts, export, kpis
+from intranet.reports.periods import week_of
 from intranet.reports.chart_spec import BAR, LINE, Chart, Series
 from intranet.reports.models import KpiTarget
 from intranet.reports.tables import DATE, DATETIME, DECIMAL, INT, MONEY, PERCENT, TEXT, Column, Table
@@ -420,3 +421,27 @@ def test_an_exported_text_that_would_start_a_formula_stays_text():
     sheet = load_workbook(io.BytesIO(export.to_xlsx(table))).active
     cells = {c.value: c.data_type for row in sheet.iter_rows(min_row=2) for c in row}
     assert cells["@SUM(A1)"] == "s" and cells["+cmd|' /C calc'!A0"] == "s" and cells[-2] == "n"
+
+
+def test_an_advisors_drill_down_counts_only_that_advisor_in_its_tile_chart_and_rows(client, director, shop,
+                                                                                    make_user):
+    history(shop, 2)  # 王: two cars on Monday
+    li = make_user(Role.ADVISOR, display_name="李顾问")
+    shop["ro"](opened=at(MONDAY, 10), delivered=at(MONDAY, 16), who=li)
+    page = client.get(f"/reports/kpi/cars_in?period=week&by=advisor&member={li.id}").get_data(as_text=True)
+    tile = page.split('data-testid="kpi-value"')[1].split("</section>")[0]
+    terms = tile.split('class="kpi-terms"')[1]
+    assert "<dd>1</dd>" in terms and "<dd>3</dd>" not in terms  # 李's one car, not the store's three
+    table = page.split('data-testid="drill-table"')[1].split("</table>")[0]
+    assert table.count("<tr>") == 2 and "王顾问" not in table
+    store_page = client.get("/reports/kpi/cars_in?period=week").get_data(as_text=True)
+    assert "<dd>3</dd>" in store_page.split('data-testid="kpi-value"')[1].split("</section>")[0]
+    # the trend line is the advisor's too: Monday 1 car (the store had 3)
+    chart = boards.trend_chart(shop["store"], "cars_in", week_of(MONDAY), MONDAY + timedelta(days=4),
+                               by="advisor", member=str(li.id))
+    assert chart.series[0].values[0] == 1.0
+    # a rate per advisor: the tile judges that advisor only (王 on time, 李 late)
+    late = shop["ro"](opened=at(MONDAY, 11), promised=at(MONDAY, 12), delivered=at(MONDAY, 17), who=li)
+    assert late.advisor_id == li.id
+    page = client.get(f"/reports/kpi/on_time?period=week&by=advisor&member={li.id}").get_data(as_text=True)
+    assert "0.0%" in page.split('data-testid="kpi-value"')[1].split("</section>")[0]

@@ -4,7 +4,10 @@ quality (first-time fix, comebacks, promises kept), form quality, customer care 
 with who is responsible, the output value and the parts waiting.
 
 Like the director's day (director/day.py, whose shared pieces it reads), each section calls the
-area that owns the figure, in a constant number of queries."""
+area that owns the figure, in a constant number of queries. The management KPIs among them (round
+score, overdue actions, one-time fix, on time, comebacks, parts fill rate, output value, the care
+figures) are the reports area's own, through `web.figures`: the same definition, name, formatting
+and target judgement as the dashboard and the digests."""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -26,8 +29,15 @@ from intranet.director.settings import settings_for
 from intranet.extensions import db
 from intranet.parts.figures import figures as parts_figures
 from intranet.reception.services import comeback_rate
+from intranet.web import figures as kpi_figures
 from intranet.workshop.figures import daily_figures
 from intranet.workshop.models import Inspection
+
+
+# the management KPIs the pack shows (intranet/reports/kpis), by section
+WEEK_FIGURES = ("round_score", "overdue_actions", "one_time_fix", "on_time", "comeback_rate", "parts_fill_rate",
+                "output_value", "output_mechanical", "output_body", "output_paint", "csi", "reach_rate",
+                "complaint_rate")
 
 
 def week_of(day: date) -> tuple[date, date]:
@@ -109,6 +119,7 @@ class WeekPack:
     output: OutputValue
     care: object = None  # care.csi.CareFigures of the week
     complaints: list = field(default_factory=list)  # care.models.Complaint received in the week
+    figures: dict = field(default_factory=dict)  # key → web.figures.ShownFigure, the KPIs of the week
 
     @property
     def previous_monday(self) -> date:
@@ -210,7 +221,8 @@ def week_pack(store: Store, any_day: date, now: datetime) -> WeekPack:
         actions=_action_figures(store.id, start, end, now), quality=_quality(store, monday, sunday), forms=forms,
         parts=parts_figures(store, monday, sunday), pending=pending_summary(store.id, clock.store_today(store.timezone)),
         output=output_value(store, monday, sunday), care=care_figures(store.id, monday, sunday),
-        complaints=_week_complaints(store.id, start, end))
+        complaints=_week_complaints(store.id, start, end),
+        figures=kpi_figures.figures(store, monday, sunday, WEEK_FIGURES))
 
 
 def _week_complaints(store_id: int, start: datetime, end: datetime) -> list:

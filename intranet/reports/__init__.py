@@ -7,10 +7,11 @@ def init_app(app) -> None:
     filters, home panels, reactions to hooks)."""
     # Imported here, not at the top: importing the package (say for its models, as Alembic and other
     # areas do) must not pull in its views, forms and panels.
-    from intranet.reports import panels, reactions
+    from intranet.reports import panels, reactions, shown
     from intranet.reports.views import BLUEPRINTS
 
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     panels.register()
+    shown.register()
     reactions.connect()

@@ -180,12 +180,22 @@ def _chart_value(value, unit: str):
     return None if value is None else float(value)
 
 
-def trend_chart(store: Store, key: str, period: Period, today: date) -> Chart:
+def trend_chart(store: Store, key: str, period: Period, today: date, *, by: str | None = None,
+                member: str | None = None) -> Chart:
+    """The KPI's trend over the period against the one before — of one member when `by`/`member`
+    name one (an advisor's drill-down charts that advisor, not the store)."""
     kpi = kpis.KPIS[key]
     points = trend_periods(period, today)
     earlier = _previous_points(points, period)
-    current = kpis.series(store, key, points)
-    before = kpis.series(store, key, earlier) if earlier else []
+
+    def values(periods: list[Period]) -> list:
+        if not periods:
+            return []
+        if by and member is not None:
+            return kpis.member_series(store, key, periods, by, member)
+        return kpis.series(store, key, periods)
+
+    current, before = values(points), values(earlier)
     target = next((v.target for v in current if v.target is not None), None)
     return Chart(LINE, str(kpi.name), [_point_label(p) for p in points], [
         Series(_("This period"), [_chart_value(v.value, kpi.unit) for v in current], CURRENT_COLOUR),

@@ -13,7 +13,6 @@ import logging
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 
 from flask import current_app, url_for
 from flask_babel import force_locale
@@ -41,6 +40,7 @@ from intranet.errors import DomainError, NotFound
 from intranet.extensions import db
 from intranet.reception.models import Finding, FindingStatus
 from intranet.reports import kpis, mail
+from intranet.reports.boards import COUNT_TOTALS
 from intranet.reports.chart_spec import BAR, LINE, Chart, Series
 from intranet.reports.numbers import change_text, kpi_number
 from intranet.reports.digest_charts import to_png
@@ -59,6 +59,9 @@ from intranet.workshop.promise import promise_risk
 log = logging.getLogger(__name__)
 
 HEADLINE = ("cars_in", "cars_out", "output_value", "one_time_fix", "on_time", "csi")
+# the KPIs the weekly pack's role sections show (under the KPI's own name, as everywhere)
+ROLE_KPIS = ("reach_rate", "complaint_rate", "round_score", "overdue_actions", "parts_fill_rate", "one_time_fix",
+             "on_time", "comeback_rate")
 TREND_DAYS = 14  # the daily digest's trend: the last two weeks
 MONTHS_BACK = 12
 
@@ -264,10 +267,6 @@ def _money(value) -> str:
     return fmt(value, "money")
 
 
-def _pct(part, whole) -> str:
-    return fmt(Decimal(part) * 100 / Decimal(whole), "percent") if whole else "—"
-
-
 def _count_line(key: str, name: str, value, formula: str | None = None, state: str | None = None) -> Line:
     return Line(key, name, fmt(value, "count") if not isinstance(value, str) else value, formula=formula, state=state)
 
@@ -275,6 +274,13 @@ def _count_line(key: str, name: str, value, formula: str | None = None, state: s
 def _role_blocks(store: Store, period: Period, now: datetime) -> list[Block]:
     """The Monday meeting pack: one block per role, as in the domain's weekly pack (周例会)."""
     pack = week_pack(store, period.start, now)
+    # the management KPIs in the roles' sections: each under its own name, value and target, exactly as
+    # in the KPI blocks below, on the dashboard and in the director's Monday pack
+    fig = kpis.compute(store, period, keys=_known(ROLE_KPIS))
+
+    def kpi_line(key: str) -> list[Line]:
+        return [line_of(fig[key])] if key in fig else []
+
     start, end = day_bounds(store, period.start, period.end)
     opened = (RepairOrder.store_id == store.id, RepairOrder.opened_at >= start, RepairOrder.opened_at < end,
               RepairOrder.status != ROStatus.CANCELLED)
@@ -289,11 +295,8 @@ def _role_blocks(store: Store, period: Period, now: datetime) -> list[Block]:
         _count_line("repairs", _("Repairs (repair orders opened)"), repairs),
         _count_line("warranty_ros", _("Warranty jobs"), by_pay.get(PayType.WARRANTY, 0)),
         _count_line("insurance_ros", _("Accident (insurance) jobs"), by_pay.get(PayType.INSURANCE, 0)),
-        _count_line("reach", _("Follow-up calls reached"), fmt(pack.care.reach.value, "percent") if pack.care else "—",
-                    formula=(f"{pack.care.reach.numerator} / {pack.care.reach.denominator} · {pack.care.reach.formula}"
-                             if pack.care else None)),
-        _count_line("dissatisfied", _("Dissatisfied customers (complaints received)"), len(pack.complaints),
-                    state="bad" if pack.complaints else None),
+        *kpi_line("reach_rate"),
+        *kpi_line("complaint_rate"),
     ], columns=[_("Team"), _("Labour (delivered cars)")], rows=team_rows)
     blocks.append(clerk)
     if pack.complaints:
@@ -339,47 +342,49 @@ def _role_blocks(store: Store, period: Period, now: datetime) -> list[Block]:
              formula=_("Forms with an error / forms checked")),
         Line("rounds", _("Inspection rounds done"), f"{len(pack.rounds_done)} / {len(pack.rounds_expected)}",
              state="bad" if pack.rounds_missed else ("good" if pack.rounds_expected else None),
-             formula=_("%(missed)s missed; average score %(score)s", missed=len(pack.rounds_missed),
-                       score=fmt(pack.average_score, "score"))),
-        _count_line("complaints", _("Complaints received"), len(pack.complaints)),
+             formula=_("%(missed)s missed", missed=len(pack.rounds_missed))),
+        *kpi_line("round_score"),
         _count_line("warranty", _("Warranty jobs"), by_pay.get(PayType.WARRANTY, 0)),
         Line("actions", _("Corrective actions closed on time"),
              f"{pack.actions.closed_on_time} / {pack.actions.closed}",
-             state="bad" if pack.actions.overdue else None,
-             formula=_("%(opened)s opened, %(overdue)s overdue", opened=pack.actions.opened,
-                       overdue=pack.actions.overdue)),
+             formula=_("%(opened)s opened", opened=pack.actions.opened)),
+        *kpi_line("overdue_actions"),
     ]))
 
     # advisors: one row each
-    advisor_rows = db.session.execute(
-        select(User.display_name, func.count(RepairOrder.id),
-               func.coalesce(func.sum(case((RepairOrder.delivered_at.is_not(None), 1), else_=0)), 0),
-               func.coalesce(func.sum(case((RepairOrder.delivered_at <= RepairOrder.promised_at, 1), else_=0)), 0))
-        .join(User, User.id == RepairOrder.advisor_id).where(*opened)
-        .group_by(User.id, User.display_name).order_by(func.count(RepairOrder.id).desc(), User.display_name)).all()
+    # (the KPIs per advisor, as the dashboard's per-advisor table and drill-downs count them)
+    per_advisor: dict = {}
+    for key in ("cars_in", "cars_out", "on_time"):
+        for label, member, value in kpis.breakdown(store, period, key, "advisor"):
+            per_advisor.setdefault((label, member), {})[key] = value
+    advisor_rows = sorted(per_advisor.items(), key=lambda item: (
+        -(item[1]["cars_in"].numerator or 0) if "cars_in" in item[1] else 0, item[0][0]))
     declined = dict(db.session.execute(
         select(RepairOrder.advisor_id, func.count(Finding.id)).join(RepairOrder, RepairOrder.id == Finding.repair_order_id)
         .where(Finding.store_id == store.id, Finding.answered_at >= start, Finding.answered_at < end,
                Finding.status.in_([FindingStatus.DECLINED, FindingStatus.DONE_LATER]))
         .group_by(RepairOrder.advisor_id)).all())
-    names = dict(db.session.execute(select(User.display_name, User.id).where(User.store_id == store.id)).all())
+    on_time_kpi = kpis.KPIS["on_time"]
+
+    def cell(values: dict, key: str) -> str:
+        value = values.get(key)
+        if value is None:
+            return "—"
+        return fmt(value.numerator, "count") if key in COUNT_TOTALS else fmt(value.value, kpis.KPIS[key].unit)
+
     blocks.append(Block(title=_("Service advisors"), role="advisors",
-                        columns=[_("Advisor"), _("Cars received"), _("Delivered"), _("On time"),
-                                 _("Findings declined")],
-                        rows=[[name, str(n), str(delivered), _pct(on_time, delivered),
-                               str(declined.get(names.get(name), 0))]
-                              for name, n, delivered, on_time in advisor_rows],
-                        note=_("On time = delivered by the promised time / delivered, for the cars received in "
-                               "the week.")))
+                        columns=[_("Advisor"), str(COUNT_TOTALS["cars_in"]), str(COUNT_TOTALS["cars_out"]),
+                                 str(on_time_kpi.name), _("Findings declined")],
+                        rows=[[label, cell(values, "cars_in"), cell(values, "cars_out"), cell(values, "on_time"),
+                               str(declined.get(member, 0))]
+                              for (label, member), values in advisor_rows],
+                        note=f"{on_time_kpi.name} = {on_time_kpi.formula}"))
 
     # parts manager
     parts = pack.parts
     blocks.append(Block(title=_("Parts manager"), role="parts", lines=[
         Line("parts_issued", _("Parts issued (at cost)"), _money(parts.issue_cost)),
-        Line("fill_rate", _("Fill rate"), fmt(None if parts.fill_rate is None else Decimal(str(parts.fill_rate * 100)),
-                                              "percent"),
-             terms=f"{parts.served_at_once} / {parts.requests}",
-             formula=_("Requests served from stock at once / parts requests")),
+        *kpi_line("parts_fill_rate"),
         Line("urgent", _("Emergency purchases"), f"{parts.urgent_orders} / {parts.orders}",
              formula=_("Urgent purchase orders / purchase orders; %(value)s", value=_money(parts.urgent_value))),
         Line("count_result", _("Stock count surplus / loss"),
@@ -393,15 +398,7 @@ def _role_blocks(store: Store, period: Period, now: datetime) -> list[Block]:
     # team leads: reworks and causes, on-time completion
     quality = pack.quality
     blocks.append(Block(title=_("Team leads"), role="teams", lines=[
-        Line("first_time", _("Passed final inspection first time"), _pct(quality.first_time, quality.delivered),
-             terms=f"{quality.first_time} / {quality.delivered}",
-             formula=_("Cars passing first time / cars delivered")),
-        Line("on_time", _("Completed on time"), _pct(quality.on_time, quality.promised),
-             terms=f"{quality.on_time} / {quality.promised}",
-             formula=_("Delivered before the promised time / delivered with a promised time")),
-        Line("comebacks", _("Comebacks"), str(quality.comeback_count), terms=f"{quality.comeback_count} / {quality.opened}",
-             state="bad" if quality.comeback_count else None,
-             formula=_("Repair orders redoing an earlier visit's work / repair orders opened")),
+        *kpi_line("one_time_fix"), *kpi_line("on_time"), *kpi_line("comeback_rate"),
     ], columns=[_("RO"), _("Plate"), _("Inspector"), _("Cause")] if quality.reworks else [],
         rows=[[ro.number, ro.vehicle.plate, insp.inspector.display_name if insp.inspector else "—",
                (insp.reason or "—")[:60]] for insp, ro in quality.reworks[:10]]))

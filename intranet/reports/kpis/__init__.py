@@ -15,7 +15,7 @@ One module per part: `definitions` (the KPIs, their groups, `Value`), `store_tar
 public names are read from here: `from intranet.reports import kpis; kpis.compute(...)`."""
 from __future__ import annotations
 
-from intranet.reports.kpis.breakdowns import breakdown
+from intranet.reports.kpis.breakdowns import breakdown, member_series, member_value
 from intranet.reports.kpis.definitions import (
     BREAKDOWNS, CENT, COUNT, GROUPS, HIGHER, HOURS, KPIS, LOWER, MONEY_UNIT, NONE, PERCENT_UNIT, SCORE, TENTH, Kpi,
     Value, kpi,
@@ -26,6 +26,7 @@ from intranet.reports.kpis.values import compute, series, shared_reads
 
 __all__ = [
     "BREAKDOWNS", "CENT", "COUNT", "GROUPS", "HIGHER", "HOURS", "KPIS", "LOWER", "MONEY_UNIT", "NONE", "PERCENT_UNIT",
-    "SCORE", "TENTH", "Kpi", "Value", "breakdown", "compute", "drill", "kpi", "series", "set_target", "shared_reads",
+    "SCORE", "TENTH", "Kpi", "Value", "breakdown", "compute", "drill", "kpi", "member_series", "member_value", "series",
+    "set_target", "shared_reads",
     "target_for", "targets",
 ]

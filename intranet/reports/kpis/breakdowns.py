@@ -17,7 +17,7 @@ from intranet.reception.models import Appointment
 from intranet.reports.kpis.definitions import TENTH, _LINE_KPIS, _RO_KPIS, Value, kpi
 from intranet.reports.kpis.store_targets import target_for
 from intranet.reports.kpis.values import (
-    _Ro, _bounds, _days_so_far, _efficiency, _in, _percent, _ratio, _ro_rows, _ro_value, _technicians,
+    _Ro, _bounds, _days_so_far, _efficiency, _exact, _in, _rate, _ratio, _ro_rows, _ro_value, _technicians,
 )
 from intranet.reports.periods import Period
 from intranet.workshop.models import Team
@@ -73,10 +73,10 @@ def breakdown(store: Store, period: Period, key: str, by: str) -> list[tuple[str
         names = _names(advisors)
         found = []
         for advisor_id in advisors:
-            arrived, no_show, _rate = show_rate(store.id, since, until, advisor_id=advisor_id)
+            arrived, no_show, _shown = show_rate(store.id, since, until, advisor_id=advisor_id)
             if arrived + no_show:
                 found.append((names.get(advisor_id, "?"), advisor_id,
-                              Value(k, _percent(arrived, arrived + no_show), arrived, arrived + no_show, tg)))
+                              _rate(k, arrived, arrived + no_show, tg)))
         return sorted(found, key=lambda t: t[0])
     if key == "csi":
         rows = db.session.execute(
@@ -85,7 +85,37 @@ def breakdown(store: Store, period: Period, key: str, by: str) -> list[tuple[str
                    CsiScore.surveyed_on <= period.end).group_by(CsiScore.advisor_id)).all()
         names = _names(a for a, _s, _c in rows)
         found = [(names.get(a, str(_l("No advisor"))), a,
-                  Value(k, _ratio(Decimal(str(s)), c), Decimal(str(s)).quantize(TENTH), int(c), tg))
+                  Value(k, _ratio(Decimal(str(s)), c), Decimal(str(s)).quantize(TENTH), int(c), tg,
+                        _exact(Decimal(str(s)), c)))
                  for a, s, c in rows]
         return sorted(found, key=lambda t: (t[1] is None, t[0]))
     raise DomainError(_l("This figure cannot be broken down that way."), field="by")
+
+
+# ------------------------------------------------------------------ one member
+
+def member_series(store: Store, key: str, periods: list[Period], by: str, member) -> list[Value]:
+    """The KPI of one member of a breakdown (an advisor's or technician's user id) over each period:
+    the member's drill-down shows this tile and trend, never the store's. A repair-order KPI per
+    advisor reads the whole span once and keeps that advisor's repair orders; the others take the
+    member's row of each period's breakdown (no row: no data)."""
+    k = kpi(key)
+    if by not in k.breakdowns:
+        raise DomainError(_l("This figure cannot be broken down that way."), field="by")
+    if not periods:
+        return []
+    tg = target_for(store.id, key)
+    if key in _RO_KPIS and by == "advisor":
+        since, until = _bounds(store, Period(min(p.start for p in periods), max(p.end for p in periods)))
+        rows = [r for r in _ro_rows(store, since, until, lines=key in _LINE_KPIS) if str(r.advisor_id) == str(member)]
+        return [_ro_value(k, rows, p.start, p.end, _days_so_far(store, p), tg) for p in periods]
+    found = []
+    for period in periods:
+        value = next((v for _label, m, v in breakdown(store, period, key, by)
+                      if m is not None and str(m) == str(member)), None)
+        found.append(value if value is not None else Value(k, None, None, None, tg))
+    return found
+
+
+def member_value(store: Store, period: Period, key: str, by: str, member) -> Value:
+    return member_series(store, key, [period], by, member)[0]

@@ -38,6 +38,7 @@ class Value:
     numerator: Decimal | int | None
     denominator: Decimal | int | None
     target: Decimal | None
+    exact: Decimal | None = None  # the value before it is rounded for showing; None: `value` is exact
 
     @property
     def has_data(self) -> bool:
@@ -45,9 +46,12 @@ class Value:
 
     @property
     def on_target(self) -> bool | None:
+        """Judged on the unrounded value: a comeback rate of 2.04 % shows as 2.0 % and still misses
+        a target of 2 %."""
         if self.value is None or self.target is None or self.kpi.better == NONE:
             return None
-        return self.value >= self.target if self.kpi.better == HIGHER else self.value <= self.target
+        value = self.exact if self.exact is not None else self.value
+        return value >= self.target if self.kpi.better == HIGHER else value <= self.target
 
     def change(self, previous: Value) -> Decimal | None:
         if self.value is None or previous is None or previous.value is None:

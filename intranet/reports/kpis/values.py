@@ -35,6 +35,18 @@ def _percent(part, whole) -> Decimal | None:
     return (Decimal(str(part)) * 100 / Decimal(str(whole))).quantize(TENTH, rounding=ROUND_HALF_UP)
 
 
+def _exact(part, whole, scale: int = 1) -> Decimal | None:
+    """part ÷ whole (× scale) unrounded: what a target is judged on."""
+    if not whole:
+        return None
+    return Decimal(str(part)) * scale / Decimal(str(whole))
+
+
+def _rate(k: Kpi, part, whole, target) -> Value:
+    """A percentage KPI: shown to one decimal, judged against its target unrounded."""
+    return Value(k, _percent(part, whole), part, whole, target, _exact(part, whole, 100))
+
+
 def _ratio(part, whole, places: Decimal = TENTH) -> Decimal | None:
     if not whole:
         return None
@@ -185,32 +197,32 @@ def _ro_value(k: Kpi, rows: list[_Ro], first: date, last: date, days: int, targe
         return labour + parts
 
     if key == "cars_in":
-        return Value(k, _ratio(len(opened), days), len(opened), days, target)
+        return Value(k, _ratio(len(opened), days), len(opened), days, target, _exact(len(opened), days))
     if key == "cars_out":
-        return Value(k, _ratio(len(delivered), days), len(delivered), days, target)
+        return Value(k, _ratio(len(delivered), days), len(delivered), days, target, _exact(len(delivered), days))
     if key in ("output_value", "output_labour", "output_parts", *_TEAM_KPIS):
         total = sum((amount(r) for r in delivered), Decimal("0.00"))
         return Value(k, total, total, None, target)
     if key in ("ticket_repair", "ticket_insurance"):
         cars = [r for r in delivered if r.insurance == (key == "ticket_insurance")]
         total = sum((r.output for r in cars), Decimal("0.00"))
-        return Value(k, _ratio(total, len(cars), CENT), total, len(cars), target)
+        return Value(k, _ratio(total, len(cars), CENT), total, len(cars), target, _exact(total, len(cars)))
     if key == "one_time_fix":
         passed = sum(1 for r in delivered if r.first_passed)
-        return Value(k, _percent(passed, len(delivered)), passed, len(delivered), target)
+        return _rate(k, passed, len(delivered), target)
     if key == "on_time":
         promised = [r for r in delivered if r.promised_at is not None]
         on_time = sum(1 for r in promised if r.delivered_at <= r.promised_at)
-        return Value(k, _percent(on_time, len(promised)), on_time, len(promised), target)
+        return _rate(k, on_time, len(promised), target)
     if key == "same_day":
         same = sum(1 for r in opened if r.delivered_day == r.opened_day)
-        return Value(k, _percent(same, len(opened)), same, len(opened), target)
+        return _rate(k, same, len(opened), target)
     if key == "comeback_rate":
         comebacks = sum(1 for r in opened if r.comeback)
-        return Value(k, _percent(comebacks, len(opened)), comebacks, len(opened), target)
+        return _rate(k, comebacks, len(opened), target)
     if key == "appointment_rate":
         booked = sum(1 for r in opened if r.appointment)
-        return Value(k, _percent(booked, len(opened)), booked, len(opened), target)
+        return _rate(k, booked, len(opened), target)
     raise AssertionError(key)
 
 
@@ -219,8 +231,9 @@ def _ro_value(k: Kpi, rows: list[_Ro], first: date, last: date, days: int, targe
 def _figure_value(k: Kpi, figure, target) -> Value:
     """A care figure (care.csi.Figure): its terms, the value as the contract wants it."""
     if k.key == "csi":
-        return Value(k, figure.value, Decimal(figure.numerator), figure.denominator, target)
-    return Value(k, _percent(figure.numerator, figure.denominator), figure.numerator, figure.denominator, target)
+        return Value(k, figure.value, Decimal(figure.numerator), figure.denominator, target,
+                     _exact(figure.numerator, figure.denominator))
+    return _rate(k, figure.numerator, figure.denominator, target)
 
 
 def _technicians(store: Store, period: Period):
@@ -230,7 +243,8 @@ def _technicians(store: Store, period: Period):
 def _efficiency(k: Kpi, sold: float, clocked: float, target) -> Value:
     sold_d = Decimal(str(sold)).quantize(CENT, rounding=ROUND_HALF_UP)
     clocked_d = Decimal(str(clocked)).quantize(CENT, rounding=ROUND_HALF_UP)
-    return Value(k, _percent(sold, clocked) if clocked else None, sold_d, clocked_d, target)
+    return Value(k, _percent(sold, clocked) if clocked else None, sold_d, clocked_d, target,
+                 _exact(sold, clocked, 100))
 
 
 def _parts_values(store: Store, period: Period, keys: set[str], tg: dict) -> dict[str, Value]:
@@ -238,7 +252,7 @@ def _parts_values(store: Store, period: Period, keys: set[str], tg: dict) -> dic
     found = {}
     if "parts_fill_rate" in keys:
         k = KPIS["parts_fill_rate"]
-        found[k.key] = Value(k, _percent(f.served_at_once, f.requests), f.served_at_once, f.requests, tg[k.key])
+        found[k.key] = _rate(k, f.served_at_once, f.requests, tg[k.key])
     if "parts_turnover" in keys:
         k = KPIS["parts_turnover"]
         turnover = f.turnover
@@ -253,7 +267,7 @@ def _round_score(store: Store, period: Period, k: Kpi, target) -> Value:
         .where(InspectionRound.store_id == store.id, InspectionRound.status == RoundStatus.DONE,
                InspectionRound.day >= period.start, InspectionRound.day <= period.end)).one()
     total = Decimal(str(total)).quantize(TENTH)
-    return Value(k, _ratio(total, count), total, int(count), target)
+    return Value(k, _ratio(total, count), total, int(count), target, _exact(total, count))
 
 
 def _actions_filter(store: Store, period: Period):
@@ -308,9 +322,8 @@ def compute(store: Store, period: Period, keys=None) -> dict[str, Value]:
         clocked = sum(t.total.clocked_hours for t in teams.values())
         found["tech_efficiency"] = _efficiency(KPIS["tech_efficiency"], sold, clocked, tg["tech_efficiency"])
     if "show_rate" in want:
-        arrived, no_show, _rate = show_rate(store.id, since, until)
-        found["show_rate"] = Value(KPIS["show_rate"], _percent(arrived, arrived + no_show), arrived,
-                                   arrived + no_show, tg["show_rate"])
+        arrived, no_show, _shown = show_rate(store.id, since, until)
+        found["show_rate"] = _rate(KPIS["show_rate"], arrived, arrived + no_show, tg["show_rate"])
     if want & {"reach_rate", "complaint_rate", "csi"}:
         if "reach_rate" in want:
             found["reach_rate"] = _figure_value(KPIS["reach_rate"], csi.reach_rate(store.id, period.start, period.end),

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
 from intranet import clock
+from intranet.auth import access
 from intranet.auth.access import guard
 from intranet.core.models import Role, Store
 from intranet.errors import DomainError
@@ -69,6 +71,8 @@ def report_cell_link(row: dict, column: Column) -> str | None:
     if own:
         return own
     if column.link and row.get(column.link_arg or column.key) not in (None, ""):
+        if column.link in current_app.view_functions and not access.can_open(current_user, column.link):
+            return None  # a page the reader may not open is not offered
         try:
             return url_for(column.link, **{column.link_arg or column.key: row[column.link_arg or column.key]})
         except Exception:  # an endpoint this install does not have: show the text without a link
@@ -209,8 +213,12 @@ def kpi_page(key: str):
     fmt = request.args.get("format")
     if fmt:
         return _download(table, fmt, _drill_name(kpi, choice, by, member, table))
-    values = kpis.compute(store, choice.period, keys=[key])
-    previous = kpis.compute(store, choice.previous, keys=[key])
+    if member is not None:  # one advisor's (technician's) figure: the tile and the chart are theirs
+        value = kpis.member_value(store, choice.period, key, by, member)
+        before = kpis.member_value(store, choice.previous, key, by, member)
+    else:
+        value = kpis.compute(store, choice.period, keys=[key])[key]
+        before = kpis.compute(store, choice.previous, keys=[key])[key]
     split_by = by or (kpi.breakdowns[0] if kpi.breakdowns else None)
     split = boards.breakdown_table(store, choice.period, split_by, choice, [key]) if split_by else None
     member_label = None
@@ -222,9 +230,10 @@ def kpi_page(key: str):
                            bar_extra={"key": key, **filters}, drill_export=drill_export,
                            show_all=request.args.get("all") == "1",
                            all_url=url_for(".kpi", key=key, all=1, **choice.args, **filters),
-                           tile=Tile(kpi, values[key], previous[key], None), table=table, by=by, member=member,
+                           tile=Tile(kpi, value, before, None), table=table, by=by, member=member,
                            member_label=member_label, split=split, split_by=split_by, breakdowns=BREAKDOWNS,
-                           chart=charts.to_svg(boards.trend_chart(store, key, choice.period, _today())))
+                           chart=charts.to_svg(boards.trend_chart(store, key, choice.period, _today(), by=by,
+                                                                  member=member)))
 
 
 def _drill_name(kpi, choice, by, member, table) -> str:
