@@ -29,6 +29,6 @@ def init_app(app) -> None:
 
     @app.context_processor
     def access_context():
-        return {"can_open": lambda endpoint: access.can_open(current_user, endpoint)}
+        return {"can_open": lambda endpoint, thing=None: access.can_open(current_user, endpoint, thing)}
 
     app.register_blueprint(bp)

@@ -6,9 +6,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from intranet import clock
+from intranet.auth import access
 from intranet.core import hooks
 from intranet.core.billing import totals
-from intranet.core.models import RO_TRANSITIONS, RepairOrder, ROStatus
+from intranet.core.bounds import whole_number
+from intranet.core.models import RO_TRANSITIONS, PayType, RepairOrder, Role, ROStatus
+from intranet.core.services import commit_unit
 from intranet.errors import DomainError
 from intranet.extensions import db
 from intranet.reception import services
@@ -49,9 +52,26 @@ def _page(ro: RepairOrder, form: RepairOrderForm, *, error=None, stale=None, sta
     ), status
 
 
+def _may_read(user, ro: RepairOrder) -> bool:
+    """Management reads every repair order; the accident desk the insurance ones (their claim data),
+    the warranty clerk the warranty ones."""
+    if user.has_role(Role.MANAGER):
+        return True
+    if user.has_role(Role.ACCIDENT) and access.insurance_case(ro):
+        return True
+    return user.has_role(Role.WARRANTY) and (ro.pay_type == PayType.WARRANTY or bool(ro.warranty_claim_ref))
+
+
 @bp.get("/ro/<int:ro_id>")
+@access.readers(Role.MANAGER, Role.ACCIDENT, Role.WARRANTY, may_read=_may_read)
 def repair_order(ro_id: int):
     ro = _load(ro_id)
+    if not access.can_change(current_user, "reception.repair_order"):
+        access.require(current_user, "reception.repair_order", ro)
+        return render_template("reception/repair_order_read.html", ro=ro, totals=totals(ro.lines, current_store().tax_rate),
+                               findings=services.findings_on(ro.id), check=services.walk_around_of(ro.id),
+                               workshop=_workshop_progress(ro),
+                               contact=bool(access.contacts_shown(current_user, [ro.customer_id])))
     return _page(ro, _header_form(ro))
 
 
@@ -63,13 +83,13 @@ def save_repair_order(ro_id: int):
         return _page(ro, form, status=422)
     store = current_store()
     promised = clock.store_local_to_utc(form.promised_at.data, store.timezone) if form.promised_at.data else None
-    try:
-        services.update_repair_order(
-            ro_id, store_id=store.id, actor_id=current_user.id, expected_version=int(form.version.data or 0),
+    try:  # two saves at the same moment: the second runs again and is refused as a stale one
+        commit_unit(lambda: services.update_repair_order(
+            ro_id, store_id=store.id, actor_id=current_user.id, expected_version=whole_number(form.version.data) or 0,
             complaint=form.complaint.data, promised_at=promised, key_tag=form.key_tag.data,
             pay_type=form.pay_type.data, insurer=form.insurer.data, claim_number=form.claim_number.data,
             assessor=form.assessor.data, assessed_amount=form.assessed_amount.data,
-            insurer_payment=form.insurer_payment.data, warranty_claim_ref=form.warranty_claim_ref.data)
+            insurer_payment=form.insurer_payment.data, warranty_claim_ref=form.warranty_claim_ref.data))
     except services.StaleEdit as stale:
         db.session.rollback()
         ro = _load(ro_id)
@@ -85,7 +105,6 @@ def save_repair_order(ro_id: int):
     except DomainError as refused:
         db.session.rollback()
         return _page(_load(ro_id), form, error=attach_error(form, refused), status=422)
-    db.session.commit()
     flash(_("Repair order %(number)s saved.", number=ro.number), "success")
     return redirect(url_for("reception.repair_order", ro_id=ro_id))
 
