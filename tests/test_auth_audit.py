@@ -117,6 +117,8 @@ def test_account_role_password_and_settings_changes_are_audited_and_listed_for_t
     body = listed.get_data(as_text=True)
     assert listed.status_code == 200
     assert 'data-kind="user_changed"' in body and 'data-kind="settings_changed"' in body
+    assert "服务顾问 → 服务顾问、客服" in body  # roles by their names, not their stored values
+    assert "门店设置" in body and "closes_at" in body
     only = client.get("/admin/audit?kind=password_reset").get_data(as_text=True)
     assert 'data-kind="password_reset"' in only and 'data-kind="user_changed"' not in only
     assert client.get("/admin/audit?who=%25&page=99999999999999999999").status_code == 200
