@@ -352,7 +352,7 @@ def _prefix(column, value: str):
     return column.between(value, value + "\U0010ffff")
 
 
-def search_vehicles(store_id: int, query: str, *, limit: int = 20) -> list[Vehicle]:
+def search_vehicles(store_id: int, query: str, *, limit: int = 20, by_mobile: bool = True) -> list[Vehicle]:
     """Find cars as the advisor types: plate (with or without the province), last digits of the
     plate, mobile or its last digits, VIN tail, customer name or its pinyin initials.
 
@@ -373,7 +373,7 @@ def search_vehicles(store_id: int, query: str, *, limit: int = 20) -> list[Vehic
         if len(key) >= 4:
             on_vehicle.append((Vehicle.vin_rev, normalize_vin(key)[::-1]))
     digits = normalize_mobile(raw)
-    if raw.isdigit() and len(digits) >= 4:
+    if by_mobile and raw.isdigit() and len(digits) >= 4:  # (a reader who may not see mobiles cannot probe them)
         on_customer += [(Customer.mobile, digits), (Customer.mobile_rev, digits[::-1])]
     if key.isalpha() and key.isascii():
         on_customer.append((Customer.name_initials, key))

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from intranet import clock
-from intranet.auth.access import can_open, guard
+from intranet.auth.access import can_open, contacts_shown, guard, sees_all_contacts
 from intranet.care.customer_file import HISTORY_KINDS, customer_file
 from intranet.core import notices, services
 from intranet.core.forms import CustomerForm, CustomerWithVehicleForm, VehicleForm
@@ -63,10 +63,12 @@ def panel(name: str):
 @bp.get("/search")
 def search():
     query = request.args.get("q", "").strip()
-    vehicles = services.search_vehicles(current_store().id, query) if query else []
+    vehicles = services.search_vehicles(current_store().id, query, by_mobile=sees_all_contacts(current_user)) \
+        if query else []
+    shown = contacts_shown(current_user, [v.customer_id for v in vehicles])
     if is_htmx_request():
-        return render_template("core/_search_results.html", vehicles=vehicles, query=query)
-    return render_template("core/search.html", vehicles=vehicles, query=query)
+        return render_template("core/_search_results.html", vehicles=vehicles, query=query, contacts=shown)
+    return render_template("core/search.html", vehicles=vehicles, query=query, contacts=shown)
 
 
 def _own_customer(customer_id: int) -> Customer:
@@ -101,7 +103,8 @@ def customer(customer_id: int):
         kind_counts[entry.kind] = kind_counts.get(entry.kind, 0) + 1
     history = [e for e in found.history if e.kind == kind] if kind else found.history
     return render_template("core/customer.html", customer=found.customer, file=found, full=full, kind=kind,
-                           history=history, history_kinds=HISTORY_KINDS, kind_counts=kind_counts)
+                           history=history, history_kinds=HISTORY_KINDS, kind_counts=kind_counts,
+                           contact=bool(contacts_shown(current_user, [customer_id])))
 
 
 @bp.get("/vehicles/<int:vehicle_id>")
@@ -112,7 +115,8 @@ def vehicle(vehicle_id: int):
         .where(RepairOrder.vehicle_id == vehicle_id).order_by(RepairOrder.opened_at.desc()).limit(50)).all()
     on_site = next((ro for ro in visits if ro.status_enum in ON_SITE_FOR_FINDINGS), None)
     return render_template("core/vehicle.html", vehicle=found, visits=visits, on_site=on_site,
-                           declined=declined_work(vehicle_id))
+                           declined=declined_work(vehicle_id),
+                           contact=bool(contacts_shown(current_user, [found.customer_id])))
 
 
 @bp.get("/photos/<int:photo_id>")
