@@ -16,7 +16,7 @@ from intranet import clock
 from intranet.core.models import Notice, Photo, Role
 from intranet.errors import Conflict, DomainError, IllegalTransition
 from intranet.jobs import queue
-from intranet.parts import ledger, purchasing
+from intranet.parts import history, ledger, purchasing
 from intranet.parts.models import (
     ClaimStatus, Discrepancy, DiscrepancyKind, MovementKind, OrderStatus, Part, PendingPart, PendingStatus,
     PurchaseOrder, PurchaseOrderLine, Receipt, ReceiptStatus, Reservation, StockMovement, Supplier, SupplierQuote,
@@ -40,6 +40,7 @@ def shop(store, db):
     people = factories.people(store, planner=(Role.PARTS, None, "计划员"), manager=(Role.PARTS, None, "配件经理"),
                               buyer=(Role.PARTS, None, "采购员"), keeper=(Role.PARTS, None, "库管员"),
                               advisor=(Role.ADVISOR, None, "孙顾问"))
+    people["manager"].parts_manager = True  # the others are parts accounts that approve nothing
     suppliers = {}
     for key, name in (("faw", "一汽大众配件中心"), ("bosch", "博世汽配"), ("local", "本地配件行"), ("other", "华东汽配")):
         suppliers[key] = Supplier(store_id=store.id, name=name, lead_days=2)
@@ -197,7 +198,7 @@ def test_pending_parts_follow_their_order_approved_ordered_and_back_to_shortage_
         PendingStatus.ORDERED, shop["suppliers"]["faw"].id, date(2026, 11, 26), MORNING)
     assert faw.status == OrderStatus.ORDERED and faw.ordered_by_id == ids["buyer"]
 
-    purchasing.cancel_order(bosch.id, store_id=store.id, actor_id=ids["planner"])
+    purchasing.cancel_order(bosch.id, store_id=store.id, actor_id=ids["planner"], reason="博世缺货")
     db.session.commit()
     db.session.refresh(other)
     assert bosch.status == OrderStatus.CANCELLED
@@ -286,9 +287,10 @@ def test_a_class_parts_need_three_quotes_and_the_chosen_one_sets_the_cost(shop, 
     assert len(pads.quotes) == 3  # the second faw quote replaced the first
     best = purchasing.cheapest(pads)
     assert (best.supplier.name, best.unit_cost) == ("博世汽配", D("352.50"))
-    purchasing.choose_quote(best.id, store_id=store.id, expected_version=order.version)
+    faw = next(q for q in pads.quotes if q.supplier_id == shop["suppliers"]["faw"].id)
+    purchasing.choose_quote(faw.id, store_id=store.id, expected_version=order.version)  # the order's own supplier
     db.session.commit()
-    assert pads.unit_cost == D("352.50")
+    assert (pads.unit_cost, pads.order_id) == (D("360.00"), order.id)
     purchasing.approve(order.id, store_id=store.id, actor=manager)
     db.session.commit()
     assert order.status == OrderStatus.APPROVED
@@ -301,6 +303,56 @@ def test_a_class_parts_need_three_quotes_and_the_chosen_one_sets_the_cost(shop, 
         with pytest.raises(DomainError):
             purchasing.add_quote(draft.lines[0].id, store_id=store.id, **bad)
         db.session.rollback()
+
+
+def test_choosing_another_suppliers_quote_moves_the_line_to_that_suppliers_order(shop, waiting_car, db):
+    """The price was copied and the order still went to the first supplier: the line (its quotes, the
+    car waiting for it) now goes to the chosen supplier's draft of the same urgency, a second line of
+    the same part there adds up, and a draft left empty is cancelled; nothing is lost."""
+    store, ids = shop["store"], _ids(shop)
+    pending = waiting_car("5Q0698151", "2")
+    urgent = purchasing.request_purchase([pending.id], store_id=store.id, actor_id=ids["planner"])[0]
+    db.session.commit()
+    assert urgent.supplier_id == shop["suppliers"]["faw"].id and urgent.urgent
+    _quote_all(shop, db, urgent)  # faw 380, bosch 352.50, local 399
+    pads = urgent.lines[0]
+    bosch_quote = next(q for q in pads.quotes if q.supplier_id == shop["suppliers"]["bosch"].id)
+    moved = purchasing.choose_quote(bosch_quote.id, store_id=store.id, actor_id=ids["planner"],
+                                    expected_version=urgent.version)
+    db.session.commit()
+    db.session.expire_all()
+    target = db.session.get(PurchaseOrder, moved.order_id)
+    assert target.id != urgent.id
+    assert (target.supplier_id, target.urgent, target.status) == (shop["suppliers"]["bosch"].id, True,
+                                                                  OrderStatus.DRAFT)
+    assert [(ln.part.number, ln.quantity, ln.unit_cost) for ln in target.lines] == [("5Q0698151", D("2"), D("352.50"))]
+    assert len(target.lines[0].quotes) == 3  # the comparison came along: it can be approved
+    pending = db.session.get(PendingPart, pending.id)
+    assert (pending.order_line_id, pending.supplier_id, pending.status) == (
+        target.lines[0].id, shop["suppliers"]["bosch"].id, PendingStatus.REQUESTED)
+    first = db.session.get(PurchaseOrder, urgent.id)
+    assert first.status == OrderStatus.CANCELLED and first.lines == []
+    notes = [e.note for e in history.events_of("order", first.id)]
+    assert any(target.number in (n or "") for n in notes)
+    assert any(first.number in (e.note or "") for e in history.events_of("order", target.id))
+
+    # a second car, another urgent faw draft: its line joins the bosch draft's line of the same part
+    other = waiting_car("5Q0698151", "1")
+    again = purchasing.request_purchase([other.id], store_id=store.id, actor_id=ids["planner"])[0]
+    purchasing.add_line(again.id, store_id=store.id, part_number="06J115403Q", quantity="5")
+    db.session.commit()
+    _quote_all(shop, db, again)
+    line = _line_of(again, "5Q0698151")
+    bosch_quote = next(q for q in line.quotes if q.supplier_id == shop["suppliers"]["bosch"].id)
+    kept = purchasing.choose_quote(bosch_quote.id, store_id=store.id, actor_id=ids["planner"])
+    db.session.commit()
+    db.session.expire_all()
+    assert kept.order_id == target.id and kept.quantity == D("3")
+    assert db.session.get(PendingPart, other.id).order_line_id == kept.id
+    again = db.session.get(PurchaseOrder, again.id)
+    assert again.status == OrderStatus.DRAFT and [ln.part.number for ln in again.lines] == ["06J115403Q"]
+    purchasing.approve(target.id, store_id=store.id, actor=shop["people"]["manager"])
+    db.session.commit()
 
 
 def test_illegal_order_moves_are_refused(shop, db):
@@ -321,7 +373,7 @@ def test_illegal_order_moves_are_refused(shop, db):
     purchasing.approve(order.id, store_id=store.id, actor=people["manager"])
     db.session.commit()
     with pytest.raises(IllegalTransition):
-        purchasing.approve(order.id, store_id=store.id, actor=people["buyer"])
+        purchasing.approve(order.id, store_id=store.id, actor=people["manager"])
     db.session.rollback()
     with pytest.raises(IllegalTransition):  # only a draft is edited
         purchasing.add_line(order.id, store_id=store.id, part_number="0986AF0134", quantity="1")
@@ -330,10 +382,10 @@ def test_illegal_order_moves_are_refused(shop, db):
         purchasing.mark_ordered(order.id, store_id=store.id, actor_id=ids["buyer"], expected_on="2026-11-22")
     assert refused.value.field == "expected_on"  # yesterday
     db.session.rollback()
-    purchasing.cancel_order(order.id, store_id=store.id, actor_id=ids["planner"])
+    purchasing.cancel_order(order.id, store_id=store.id, actor_id=ids["planner"], reason="计划有误")
     db.session.commit()
     with pytest.raises(IllegalTransition):
-        purchasing.cancel_order(order.id, store_id=store.id, actor_id=ids["planner"])
+        purchasing.cancel_order(order.id, store_id=store.id, actor_id=ids["planner"], reason="再取消一次")
     db.session.rollback()
     assert set(purchasing.ORDER_MOVES[OrderStatus.RECEIVED]) == set()
 
@@ -495,7 +547,8 @@ def test_wrong_parts_are_refused_and_closing_short_notes_what_never_came(shop, w
     assert found == [("06J115403Q", DiscrepancyKind.SHORT, D("4")), ("06J115403Q", DiscrepancyKind.WRONG, D("2")),
                      ("0986AF0134", DiscrepancyKind.SHORT, D("4"))]
     with pytest.raises(IllegalTransition):
-        purchasing.cancel_order(order.id, store_id=store.id, actor_id=ids["buyer"])
+        purchasing.cancel_order(order.id, store_id=store.id, actor_id=ids["buyer"], reason="不要了",
+                                supplier_told=True)
     db.session.rollback()
 
 
@@ -852,3 +905,137 @@ def test_an_order_page_costs_the_same_for_3_or_30_lines(shop, waiting_car, db, c
     purchasing.approve(order.id, store_id=store.id, actor=shop["people"]["manager"])
     db.session.commit()
     assert _count_queries(db, client, f"/parts/purchasing/{order.id}") <= few
+
+
+# ------------------------------------------------------------------ the part ordered for a car goes to that car
+
+def _receive_all(shop, db, order, good: dict[str, str]):
+    """The three checks of one delivery: {part number: good quantity}."""
+    store, ids = shop["store"], _ids(shop)
+    lines = {ln.part.number: ln for ln in order.lines}
+    receipt = purchasing.check_delivery_note(order.id, store_id=store.id, actor_id=ids["buyer"], delivery_note="D-1",
+                                             noted={lines[n].id: q for n, q in good.items()})
+    purchasing.check_intake(receipt.id, store_id=store.id, actor_id=ids["keeper"],
+                            counts={rl.id: {"good": good[rl.part.number], "damaged": "0", "wrong": "0"}
+                                    for rl in receipt.lines})
+    purchasing.shelve(receipt.id, store_id=store.id, actor_id=ids["keeper"])
+    db.session.commit()
+
+
+def test_an_urgent_order_for_one_car_goes_to_that_car_and_only_the_surplus_to_older_shortages(shop, waiting_car, db):
+    """Car 1's shortage is on an ordinary order still on its way; car 2's part was ordered urgently.
+    The urgent delivery arrives first: it was held for car 1 (the older shortage) and car 2's row
+    still said “ordered”. It goes to car 2; what is left over goes to the oldest other car."""
+    store, ids, manager = shop["store"], _ids(shop), shop["people"]["manager"]
+    car1 = waiting_car("06J115403Q", "1")
+    regular = purchasing.request_purchase([car1.id], store_id=store.id, actor_id=ids["planner"])[0]
+    purchasing.approve(regular.id, store_id=store.id, actor=manager)
+    purchasing.mark_ordered(regular.id, store_id=store.id, actor_id=ids["buyer"], expected_on="2026-11-27")
+    db.session.commit()
+    car2 = waiting_car("06J115403Q", "1")
+    urgent = purchasing.request_purchase([car2.id], store_id=store.id, actor_id=ids["planner"])[0]
+    assert urgent.id != regular.id
+    purchasing.approve(urgent.id, store_id=store.id, actor=manager)
+    purchasing.mark_ordered(urgent.id, store_id=store.id, actor_id=ids["buyer"], expected_on="2026-11-24")
+    db.session.commit()
+
+    _receive_all(shop, db, urgent, {"06J115403Q": "1"})
+    db.session.expire_all()
+    car1, car2 = db.session.get(PendingPart, car1.id), db.session.get(PendingPart, car2.id)
+    assert (car2.status, car1.status) == (PendingStatus.RECEIVED, PendingStatus.ORDERED)
+    held = db.session.scalars(select(Reservation.repair_order_id).where(Reservation.status == "open")).all()
+    assert held == [car2.repair_order_id]
+
+    # the regular order brings 2: one for car 1, one left over on the shelf (nobody else waits)
+    car3 = waiting_car("06J115403Q", "1")  # a new shortage meanwhile, not on any order: the surplus is its
+    _receive_all(shop, db, db.session.get(PurchaseOrder, regular.id), {"06J115403Q": "1"})
+    db.session.expire_all()
+    assert db.session.get(PendingPart, car1.id).status == PendingStatus.RECEIVED
+    assert db.session.get(PendingPart, car3.id).status == PendingStatus.SHORTAGE  # nothing was left over for it
+    assert ledger.ledger_drift(store.id) == []
+
+
+def test_surplus_of_a_delivery_goes_to_the_oldest_car_waiting(shop, waiting_car, db):
+    store, ids, manager = shop["store"], _ids(shop), shop["people"]["manager"]
+    older = waiting_car("0986AF0134", "2")  # a shortage nobody ordered yet
+    mine = waiting_car("0986AF0134", "1")
+    order = purchasing.request_purchase([mine.id], store_id=store.id, actor_id=ids["planner"])[0]
+    purchasing.add_line(order.id, store_id=store.id, part_number="0986AF0134", quantity="2")  # 1 for the car + 2
+    purchasing.approve(order.id, store_id=store.id, actor=manager)
+    purchasing.mark_ordered(order.id, store_id=store.id, actor_id=ids["buyer"], expected_on="2026-11-24")
+    db.session.commit()
+    _receive_all(shop, db, order, {"0986AF0134": "3"})
+    db.session.expire_all()
+    assert db.session.get(PendingPart, mine.id).status == PendingStatus.RECEIVED
+    assert db.session.get(PendingPart, older.id).status == PendingStatus.RECEIVED
+
+
+# ------------------------------------------------------------------ cancelling: confirmed, with a reason
+
+def test_cancelling_asks_why_an_ordered_order_needs_the_supplier_told_and_a_received_one_is_refused(
+        shop, waiting_car, db):
+    store, ids, people = shop["store"], _ids(shop), shop["people"]
+    draft = _draft(shop, db, {"06J115403Q": "10"})
+    before = _snapshot(db)
+    for blank in (None, "", "   "):
+        with pytest.raises(DomainError) as refused:
+            purchasing.cancel_order(draft.id, store_id=store.id, actor_id=ids["planner"], reason=blank)
+        db.session.rollback()
+        assert refused.value.field == "reason"
+    assert _snapshot(db) == before
+
+    pending = waiting_car("0986AF0134", "1")
+    order = purchasing.request_purchase([pending.id], store_id=store.id, actor_id=ids["planner"])[0]
+    purchasing.approve(order.id, store_id=store.id, actor=people["manager"])
+    purchasing.mark_ordered(order.id, store_id=store.id, actor_id=ids["buyer"], expected_on="2026-11-25")
+    db.session.commit()
+    with pytest.raises(DomainError) as refused:
+        purchasing.cancel_order(order.id, store_id=store.id, actor_id=ids["buyer"], reason="车主不修了")
+    db.session.rollback()
+    assert refused.value.field == "supplier_told" and "博世汽配" in str(refused.value.message)
+    purchasing.cancel_order(order.id, store_id=store.id, actor_id=ids["buyer"], reason="车主不修了",
+                            supplier_told=True)
+    db.session.commit()
+    db.session.expire_all()
+    order = db.session.get(PurchaseOrder, order.id)
+    assert order.status == OrderStatus.CANCELLED
+    last = history.events_of("order", order.id)[-1]
+    assert (last.from_status, last.to_status, last.actor_id) == ("ordered", "cancelled", ids["buyer"])
+    assert "车主不修了" in last.note
+    assert db.session.get(PendingPart, pending.id).status == PendingStatus.SHORTAGE
+    told = db.session.scalars(select(Notice.user_id).where(Notice.kind == "purchase_cancelled")).all()
+    assert sorted(told) == sorted([ids["manager"], ids["planner"]])
+
+    received = _ordered(shop, db, {"06J115403Q": "2"})
+    _receive_all(shop, db, received, {"06J115403Q": "2"})
+    partly = _ordered(shop, db, {"06J115403Q": "4"})
+    _receive_all(shop, db, partly, {"06J115403Q": "1"})
+    for done in (received, partly):
+        with pytest.raises(IllegalTransition):
+            purchasing.cancel_order(done.id, store_id=store.id, actor_id=ids["buyer"], reason="x", supplier_told=True)
+        db.session.rollback()
+
+
+def test_the_cancel_button_asks_for_a_reason_and_the_history_shows_it(shop, db, client):
+    store, ids = shop["store"], _ids(shop)
+    order = _ordered(shop, db, {"06J115403Q": "3"})
+    _login(client, shop["people"]["buyer"])
+    page = client.get(f"/parts/purchasing/{order.id}").get_data(as_text=True)
+    assert 'data-testid="cancel-confirm"' in page and 'name="reason"' in page and 'name="supplier_told"' in page
+    refused = client.post(f"/parts/purchasing/{order.id}/cancel",
+                          data={"version": order.version, "form": "cancel", "reason": "供应商停产"})
+    assert refused.status_code == 422
+    body = refused.get_data(as_text=True)
+    assert 'value="供应商停产"' in body and '<details class="card po-cancel wo-refuse" id="cancel" open' in body
+    assert db.session.get(PurchaseOrder, order.id).status == OrderStatus.ORDERED
+    done = client.post(f"/parts/purchasing/{order.id}/cancel", data={
+        "version": order.version, "form": "cancel", "reason": "供应商停产", "supplier_told": "1"})
+    assert done.status_code == 302
+    page = client.get(f"/parts/purchasing/{order.id}").get_data(as_text=True)
+    assert "供应商停产" in page and 'data-testid="cancel-confirm"' not in page
+    # a buyer sees no approve button on a draft; the parts manager does
+    draft = _draft(shop, db, {"06J115403Q": "1"})
+    assert 'data-testid="waits-approval"' in client.get(f"/parts/purchasing/{draft.id}").get_data(as_text=True)
+    refused = client.post(f"/parts/purchasing/{draft.id}/approve", data={"version": draft.version})
+    assert refused.status_code == 422 and db.session.get(PurchaseOrder, draft.id).status == OrderStatus.DRAFT
+    assert ids["manager"]

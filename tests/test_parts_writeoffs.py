@@ -27,7 +27,14 @@ NOW = datetime(2026, 11, 23, 2, 0)  # 10:00 in Shanghai
 # `people` (tests/conftest.py) makes these
 pytestmark = pytest.mark.people(keeper=(Role.PARTS, "keeper"), parts=(Role.PARTS, "shen"), director="zhao",
                                 warranty=(Role.WARRANTY, "han"), both=((Role.DIRECTOR, Role.WARRANTY), "both"),
-                                advisor="sun")
+                                advisor="sun", planner=(Role.PARTS, "gu"))
+
+
+@pytest.fixture(autouse=True)
+def _parts_manager(db, people):
+    """shen is the parts manager (the flag); keeper and planner are parts accounts like any other."""
+    people["parts"].parts_manager = True
+    db.session.commit()
 
 
 @pytest.fixture
@@ -85,6 +92,7 @@ def test_signatures_from_the_wrong_people_are_refused(db, store, people, part):
     write_off = request(store, people, part)
     db.session.commit()
     cases = [("keeper", "parts", writeoffs.SignatureRefused),  # the requester
+             ("planner", "parts", writeoffs.SignatureRefused),  # a parts account, not the parts manager
              ("advisor", "director", writeoffs.SignatureRefused),  # no such role
              ("warranty", "director", writeoffs.SignatureRefused),  # not their role
              ("parts", "advisor", writeoffs.SignatureRefused)]  # not a signature at all
@@ -226,6 +234,8 @@ def test_the_list_shows_waiting_ones_first_with_buttons_for_the_viewers_roles(cl
     sign(store, people, waiting, "director", "director")
     db.session.commit()
     me = login_as(Role.WARRANTY, Role.PARTS, username="tablet")
+    me.parts_manager = True
+    db.session.commit()
     page = client.get("/parts/write-offs/").get_data(as_text=True)
     assert page.index(f"write-off-{waiting.id}") < page.index(f"write-off-{older.id}")
     assert f'data-testid="sign-{waiting.id}-warranty"' in page and f'data-testid="sign-{waiting.id}-parts"' in page
@@ -236,3 +246,27 @@ def test_the_list_shows_waiting_ones_first_with_buttons_for_the_viewers_roles(cl
     assert {a.user_id for a in db.session.get(WriteOff, waiting.id).approvals} == {people["director"].id, me.id}
     page = client.get("/parts/write-offs/").get_data(as_text=True)
     assert f'data-testid="sign-{waiting.id}-parts"' not in page  # one signature per person
+
+
+def test_only_the_parts_manager_gives_the_parts_managers_signature(client, login_as, db, store, people, part):
+    """Any parts account (planner, buyer, storekeeper) was taken as the parts manager: the signature
+    needs the parts-manager flag, and the list offers its button only to the parts manager."""
+    write_off = request(store, people, part, quantity="1")
+    db.session.commit()
+    assert writeoffs.may_sign(write_off, people["planner"]) == []
+    assert writeoffs.may_sign(write_off, people["parts"]) == [Role.PARTS]
+    with pytest.raises(writeoffs.SignatureRefused):
+        sign(store, people, write_off, "planner", "parts")
+    db.session.rollback()
+    with pytest.raises(writeoffs.SignatureRefused):  # nor may a plain parts account refuse it
+        writeoffs.refuse_write_off(write_off.id, store_id=store.id, actor_id=people["planner"].id, reason="不同意")
+    db.session.rollback()
+    login_as(Role.PARTS, username="buyer")
+    page = client.get("/parts/write-offs/").get_data(as_text=True)
+    assert f'data-testid="sign-{write_off.id}-parts"' not in page
+    refused = client.post(f"/parts/write-offs/{write_off.id}/sign", data={"role": "parts"})
+    assert refused.status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(WriteOffApproval)) == 0
+    sign(store, people, write_off, "parts", "parts")
+    db.session.commit()
+    assert [a.user_id for a in db.session.get(WriteOff, write_off.id).approvals] == [people["parts"].id]

@@ -23,6 +23,7 @@ class UserForm(FlaskForm):
     display_name = StringField(_l("Full name"), validators=[DataRequired(_l("Enter the person's name."))])
     mobile = StringField(_l("Mobile"), validators=[Optional()], render_kw={"inputmode": "tel"})
     roles = CheckboxList(_l("Roles"), choices=role_choices, validate_choice=True)
+    parts_manager = BooleanField(_l("Parts manager: approves purchase orders and stock counts, signs write-offs"))
     password = PasswordField(_l("Password"), render_kw={"autocomplete": "new-password"})
     active = BooleanField(_l("Account active"), default=True)
 

@@ -1,4 +1,4 @@
-"""Store settings."""
+"""Store settings, and the parts manager among the staff."""
 from __future__ import annotations
 
 from datetime import time
@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 
+from intranet.core.models import Role, User
 from intranet.core.services import get_store
 from intranet.errors import DomainError
 from intranet.extensions import db
@@ -35,3 +36,12 @@ def update_store_settings(store_id: int, *, name: str, code: str, timezone: str,
         store.workshop_hours_per_day = workshop_hours_per_day
     db.session.flush()
     return store
+
+
+def set_parts_manager(user: User, flag: bool) -> None:
+    """The parts manager approves the parts store's orders and counts: a flag on someone holding the
+    parts role (call after the roles are set)."""
+    if flag and not user.has_role(Role.PARTS):
+        raise DomainError(_l("The parts manager must also hold the Parts role."), field="parts_manager")
+    user.parts_manager = bool(flag)
+    db.session.flush()

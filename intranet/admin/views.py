@@ -9,7 +9,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from intranet.admin.forms import StoreSettingsForm, UserForm
-from intranet.admin.services import update_store_settings
+from intranet.admin.services import set_parts_manager, update_store_settings
 from intranet.auth.access import guard
 from intranet.core import services
 from intranet.core.models import Role, User
@@ -41,6 +41,7 @@ def new_user():
             store_id=store_id, username=form.username.data, display_name=form.display_name.data,
             password=form.password.data or "", roles=form.roles.data, mobile=form.mobile.data or None)
         user.active = form.active.data
+        set_parts_manager(user, form.parts_manager.data)
         return user
 
     outcome = run_form(form, create)
@@ -57,9 +58,15 @@ def edit_user(user_id: int):
         abort(404)
     form = UserForm(obj=user)
     form.username.render_kw = {**(form.username.render_kw or {}), "readonly": True}
-    outcome = run_form(form, lambda: services.update_user(
-        user_id, actor_id=current_user.id, display_name=form.display_name.data, roles=form.roles.data,
-        active=form.active.data, mobile=form.mobile.data or None, new_password=form.password.data or None))
+
+    def save():
+        saved = services.update_user(
+            user_id, actor_id=current_user.id, display_name=form.display_name.data, roles=form.roles.data,
+            active=form.active.data, mobile=form.mobile.data or None, new_password=form.password.data or None)
+        set_parts_manager(saved, form.parts_manager.data)
+        return saved
+
+    outcome = run_form(form, save)
     if outcome.done:
         flash(_("Account %(name)s saved.", name=user.username), "success")
         return redirect(url_for("admin.users"))

@@ -8,7 +8,7 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import (
-    Boolean, Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Text, Time, UniqueConstraint, text,
+    Boolean, Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Text, Time, UniqueConstraint, false, text,
 )
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -109,6 +109,9 @@ class User(UserMixin, db.Model):
     # Part of the signed-in id (`get_id`): raised at sign-out and at a new password, it ends every
     # session and remember-me cookie made before, wherever they were copied to.
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Among the parts staff, the parts manager (配件经理) approves purchase orders and counts and signs
+    # write-offs; the flag counts only together with the parts role.
+    parts_manager: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     store: Mapped[Store] = relationship(lazy="joined", innerjoin=True)
     role_rows: Mapped[list[UserRole]] = relationship(
@@ -135,6 +138,10 @@ class User(UserMixin, db.Model):
     def has_role(self, *roles: Role) -> bool:
         held = {r.role for r in self.role_rows}
         return any(str(role) in held for role in roles)
+
+    @property
+    def is_parts_manager(self) -> bool:
+        return bool(self.parts_manager) and self.has_role(Role.PARTS)
 
     def set_password(self, password: str) -> None:
         from flask import current_app

@@ -63,7 +63,11 @@ CATALOGUE_SIZE = 3000
 
 def seed_catalogue(store: Store, rng: random.Random, today: date, history_days: int) -> None:
     """Suppliers and the catalogue, with the stock taken over from the old system a few months
-    before the demo's history begins. Bulk inserts: 3 000 parts in a moment."""
+    before the demo's history begins. Bulk inserts: 3 000 parts in a moment. The demo's parts
+    manager (沈佳, user "parts") gets the parts-manager flag: the planner, the buyer and the
+    storekeeper approve nothing."""
+    db.session.execute(update(User).where(User.store_id == store.id, User.username == "parts")
+                       .values(parts_manager=True))
     if db.session.scalar(select(func.count()).select_from(Part).where(Part.store_id == store.id)):
         return
     suppliers = []

@@ -48,7 +48,9 @@ def seed(store_id: int, rng: random.Random, staff: dict[str, int], days: list[da
                 continue
             base = Decimal(line.unit_cost) or Decimal("50")
             for supplier in [order.supplier, *rng.sample(others, 2)]:
-                factor = Decimal(rng.randrange(88, 115)) / 100
+                # the usual supplier wins the comparison here: a cheaper other one would take the line
+                # to its own order (purchasing.choose_quote), which this history does not follow
+                factor = Decimal(rng.randrange(88, 96) if supplier is order.supplier else rng.randrange(97, 115)) / 100
                 purchasing.add_quote(line.id, store_id=store_id, supplier_id=supplier.id,
                                      unit_cost=(base * factor).quantize(Decimal("0.01")),
                                      lead_days=rng.randrange(1, 5))
@@ -103,7 +105,8 @@ def seed(store_id: int, rng: random.Random, staff: dict[str, int], days: list[da
             for order in chosen:
                 with at(day, 9, rng.randrange(0, 50)):
                     if not prepare(order):
-                        purchasing.cancel_order(order.id, store_id=store_id, actor_id=planner)
+                        purchasing.cancel_order(order.id, store_id=store_id, actor_id=planner,
+                                                reason="建议单中的A类件未能比价，本次不采购")
                         continue
                 lead = max(1, min(3, order.supplier.lead_days if order.supplier else 2))
                 approve_and_order(order, day, min(day + timedelta(days=lead), last))

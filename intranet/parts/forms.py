@@ -187,6 +187,11 @@ class OrderedForm(OrderForm):
     expected_on = StringField()
 
 
+class CancelOrderForm(OrderForm):
+    reason = StringField()
+    supplier_told = BooleanField()
+
+
 class DeliveryNoteForm(OrderForm):
     delivery_note = StringField()
     lines = LineValuesField({"noted"})

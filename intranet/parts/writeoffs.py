@@ -21,7 +21,7 @@ from intranet.core.photos import save_photo
 from intranet.core.services import get_owned
 from intranet.errors import Conflict, DomainError, IllegalTransition
 from intranet.extensions import db
-from intranet.parts import history, ledger
+from intranet.parts import authority, history, ledger
 from intranet.parts.models import (
     OPEN_CLAIMS, ZERO, Discrepancy, MovementKind, Part, StockMovement, Supplier, WriteOff, WriteOffApproval,
     WriteOffStatus,
@@ -120,6 +120,20 @@ def request_write_off(*, store_id: int, actor_id: int, part_number: str | None, 
     return write_off
 
 
+def signs_as(user: User | None, signature: Role) -> bool:
+    """Whether `user` may give this signature: the parts manager's only by the parts manager (not any
+    parts account), the others by their role."""
+    if user is None or not user.active:
+        return False
+    if signature == Role.PARTS:
+        return authority.is_parts_manager(user)
+    return user.has_role(signature)
+
+
+def is_signatory(user: User | None) -> bool:
+    return any(signs_as(user, role) for role in SIGNATURES)
+
+
 def missing_signatures(write_off: WriteOff) -> list[Role]:
     given = {a.role for a in write_off.approvals}
     return [role for role in SIGNATURES if role.value not in given]
@@ -131,7 +145,7 @@ def may_sign(write_off: WriteOff, user: User) -> list[Role]:
         return []
     if any(a.user_id == user.id for a in write_off.approvals):
         return []
-    return [role for role in missing_signatures(write_off) if user.has_role(role)]
+    return [role for role in missing_signatures(write_off) if signs_as(user, role)]
 
 
 def approve_write_off(write_off_id: int, *, store_id: int, actor_id: int, role: str) -> WriteOff:
@@ -146,7 +160,10 @@ def approve_write_off(write_off_id: int, *, store_id: int, actor_id: int, role: 
         raise SignatureRefused(_l("A write-off is signed by the service manager, the warranty supervisor and the "
                                   "parts manager."))
     actor = db.session.get(User, actor_id)
-    if actor is None or actor.store_id != store_id or not actor.has_role(signature):
+    if actor is None or actor.store_id != store_id or not signs_as(actor, signature):
+        if signature == Role.PARTS:
+            raise SignatureRefused(_l("Only the parts manager signs as %(signature)s, not every parts account.",
+                                      signature=SIGNATURE_LABELS[signature]))
         raise SignatureRefused(_l("Only a %(role)s signs as %(signature)s.", role=signature.label,
                                   signature=SIGNATURE_LABELS[signature]))
     if write_off.status_enum != WriteOffStatus.REQUESTED:
@@ -192,7 +209,7 @@ def refuse_write_off(write_off_id: int, *, store_id: int, actor_id: int, reason:
     """One of the signatories refuses the write-off, with the reason."""
     write_off = get_write_off(write_off_id, store_id)
     actor = db.session.get(User, actor_id)
-    if actor is None or actor.store_id != store_id or not actor.has_role(*SIGNATURES):
+    if actor is None or actor.store_id != store_id or not is_signatory(actor):
         raise SignatureRefused(_l("Only a signatory of write-offs may refuse one."))
     reason = (reason or "").strip()
     if not reason:

@@ -21,7 +21,9 @@ from intranet.parts.purchasing.orders import (
     ON_ORDER_PENDING, OPEN_ORDERS, ORDER_MOVES, RECEIVABLE, NotAllowed, StaleOrder, get_order, order_page,
     order_total, orders_overview, shortages, store_today,
 )
-from intranet.parts.purchasing.quotes import QUOTES_NEEDED, _line, add_quote, cheapest, choose_quote, needs_quotes
+from intranet.parts.purchasing.quotes import (
+    QUOTES_NEEDED, _line, add_quote, cheapest, choose_quote, needs_quotes, quote_order_id,
+)
 from intranet.parts.purchasing.receipts import (
     RECEIPT_STEPS, check_delivery_note, check_intake, get_receipt, receipt_page, shelve,
 )
@@ -34,6 +36,6 @@ __all__ = [
     "attach_photos", "cancel_order", "check_delivery_note", "check_intake", "cheapest", "choose_quote", "claim",
     "close_short", "create_order", "discrepancy_list", "discrepancy_row", "get_discrepancy", "get_order",
     "get_receipt", "lines_typed", "mark_ordered", "needs_quotes", "order_page", "order_total", "orders_overview",
-    "receipt_page", "remove_line", "request_purchase", "save_draft", "settle", "shelve", "shortages",
+    "quote_order_id", "receipt_page", "remove_line", "request_purchase", "save_draft", "settle", "shelve", "shortages",
     "store_today", "suggest_orders",
 ]

@@ -10,9 +10,10 @@ from sqlalchemy import func, select
 
 from intranet import clock
 from intranet.core import notices
-from intranet.core.models import Role, User
+from intranet.core.models import User
 from intranet.errors import DomainError, IllegalTransition
 from intranet.extensions import db
+from intranet.parts import authority
 from intranet.parts.models import (
     ClaimStatus, Discrepancy, DiscrepancyKind, OrderStatus, PendingStatus, PurchaseOrder, Receipt, ReceiptStatus,
 )
@@ -29,7 +30,7 @@ def approve(order_id: int, *, store_id: int, actor: User, expected_version=None)
     or the director; A-class parts need three suppliers' quotes first."""
     order = get_order(order_id, store_id)
     _expect(order, expected_version)
-    if not actor.has_role(Role.PARTS, Role.DIRECTOR):
+    if not authority.may_approve(actor):
         raise NotAllowed(_l("Only the parts manager or the director approves purchase orders."))
     if order.created_by_id and order.created_by_id == actor.id:
         raise NotAllowed(_l("You wrote purchase order %(number)s: someone else must approve it.",
@@ -77,17 +78,45 @@ def mark_ordered(order_id: int, *, store_id: int, actor_id: int | None, expected
     return order
 
 
-def cancel_order(order_id: int, *, store_id: int, actor_id: int | None, expected_version=None) -> PurchaseOrder:
-    """Cancel an order nothing has arrived on; its cars go back on the shortage list."""
+def cancel_order(order_id: int, *, store_id: int, actor_id: int | None, reason: str | None,
+                 supplier_told: bool = False, expected_version=None) -> PurchaseOrder:
+    """Cancel an order nothing has arrived on, with the reason (kept in its history); its cars go
+    back on the shortage list. An order already sent to the supplier is cancelled only once the
+    supplier has been told; whoever approved it is told too. A received (or partly received) order
+    is never cancelled: what came is booked (a partly received one is closed short)."""
     order = get_order(order_id, store_id)
     _expect(order, expected_version)
-    if db.session.scalar(select(func.count()).select_from(Receipt).where(Receipt.order_id == order.id)):
+    if order.status in (OrderStatus.RECEIVED, OrderStatus.CANCELLED):
+        raise IllegalTransition(_l("Purchase order %(number)s is “%(status)s”: it can no longer be cancelled.",
+                                   number=order.number, status=order.status_enum.label))
+    if order.status == OrderStatus.PARTLY_RECEIVED or db.session.scalar(
+            select(func.count()).select_from(Receipt).where(Receipt.order_id == order.id)):
         raise IllegalTransition(_l("Goods have arrived on purchase order %(number)s: close it short instead of "
                                    "cancelling it.", number=order.number))
-    _move(order, OrderStatus.CANCELLED, actor_id)
+    why = _text(reason, 160)
+    if not why:
+        raise DomainError(_l("Write why purchase order %(number)s is cancelled.", number=order.number),
+                          field="reason")
+    note = why
+    if order.status == OrderStatus.ORDERED:
+        supplier = order.supplier
+        if not supplier_told:
+            phone = supplier.phone if supplier and supplier.phone else _("no phone on file")
+            raise DomainError(_l("%(supplier)s already has purchase order %(number)s: tell them it is cancelled "
+                                 "(%(phone)s), then tick that they were told.",
+                                 supplier=supplier.name if supplier else "—", number=order.number,
+                                 phone=phone),
+                              field="supplier_told")
+        note = _("%(reason)s · the supplier was told", reason=why)
+    was = order.status_enum
+    _move(order, OrderStatus.CANCELLED, actor_id, note=note)
     _back_to_shortage([line.id for line in order.lines])
-    order.note = _text(((order.note or "") + " " + _("Cancelled by %(who)s.", who=_name(actor_id))), 200)
     _flush(order)
+    told = [u for u in (order.approved_by_id, order.created_by_id) if u and u != actor_id]
+    if was != OrderStatus.DRAFT and told:
+        notices.notify(store_id, sorted(set(told)), "purchase_cancelled",
+                       {"number": order.number, "who": _name(actor_id), "reason": why},
+                       link=f"/parts/purchasing/{order.id}")
     _bump_pending(store_id)
     return order
 
@@ -126,6 +155,9 @@ def close_short(order_id: int, *, store_id: int, actor_id: int | None, expected_
 
 
 def _notice_texts() -> None:
+    notices.register("purchase_cancelled", lambda p: _("Purchase order %(number)s was cancelled by %(who)s: "
+                                                       "%(reason)s", number=p.get("number"), who=p.get("who"),
+                                                       reason=p.get("reason")))
     notices.register("purchase_approved", lambda p: _("Purchase order %(number)s was approved by %(who)s: the buyer "
                                                       "can order it.", number=p.get("number"), who=p.get("who")))
 

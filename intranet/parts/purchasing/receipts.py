@@ -166,7 +166,8 @@ def shelve(receipt_id: int, *, store_id: int, actor_id: int | None) -> Receipt:
                     note=f"{order.number} · {receipt.delivery_note}")
         line.order_line.received_quantity = Decimal(line.order_line.received_quantity) + good
         booked = True
-        parts_services.on_received(line.part_id, good, store_id=store_id, actor_id=actor_id)
+        parts_services.on_received(line.part_id, good, store_id=store_id, actor_id=actor_id,
+                                   order_line_id=line.order_line_id)
     if booked:
         done = all(ln.outstanding <= 0 for ln in order.lines)
         target = OrderStatus.RECEIVED if done else OrderStatus.PARTLY_RECEIVED

@@ -66,40 +66,54 @@ def pending_list(store_id: int, *, today: date | None = None, closed_days: int =
     return sorted(rows, key=lambda r: (not r.overdue, order[PendingStatus(r.status)], r.created_at))
 
 
-def on_received(part_id: int, quantity: Decimal, *, store_id: int, actor_id: int | None) -> Decimal:
-    """Stock of a part has just been booked in: hand it to the repair orders waiting for it (oldest
-    first), hold it for them, mark them received and tell their advisor and technician. Returns
-    the quantity handed out."""
+def on_received(part_id: int, quantity: Decimal, *, store_id: int, actor_id: int | None,
+                order_line_id: int | None = None) -> Decimal:
+    """Stock of a part has just been booked in: hand it to the repair orders waiting for it, hold it
+    for them, mark them received and tell their advisor and technician. Stock booked against a
+    purchase order line goes first to the cars that line was raised for (an urgent order for one
+    car is that car's part, whatever older shortage waits elsewhere); only what is left over goes to
+    the others, oldest first. Returns the quantity handed out."""
     left = Decimal(quantity)
     handed = ZERO
-    waiting = db.session.scalars(
+    waiting = list(db.session.scalars(
         select(PendingPart).options(joinedload(PendingPart.repair_order).joinedload(RepairOrder.vehicle),
                                     joinedload(PendingPart.part))
         .where(PendingPart.part_id == part_id, PendingPart.store_id == store_id,
                PendingPart.status.in_([str(s) for s in OPEN_PENDING]))
-        .order_by(PendingPart.status == PendingStatus.ORDERED, PendingPart.created_at))
-    for pending in sorted(waiting, key=lambda p: (p.status != PendingStatus.ORDERED, p.created_at)):
-        need = Decimal(pending.quantity)
-        if left < need:
-            break
-        ro = pending.repair_order
-        if ro.status_enum in RO_ON_SITE:
-            ledger.reserve(part_id, need, store_id=store_id, actor_id=actor_id, repair_order_id=ro.id)
-        left -= need
-        handed += need
-        pending.status, pending.received_at = PendingStatus.RECEIVED, clock.utcnow()
-        request = db.session.get(PartsRequest, pending.parts_request_id) if pending.parts_request_id else None
-        if request is not None and request.status == PartsRequestStatus.SHORTAGE:
-            request.status = PartsRequestStatus.REQUESTED  # back in the counter's queue, now in stock
-        technician = request.requested_by_id if request is not None else None
-        if technician is None and request is not None and request.job_id:
-            technician = db.session.scalar(select(Job.technician_id).where(Job.id == request.job_id))
-        notices.notify(store_id, [ro.advisor_id, technician], "part_arrived",
-                       {"plate": ro.vehicle.plate, "part": pending.part.name, "number": pending.part.number},
-                       link=f"/reception/ro/{ro.id}")
+        .order_by(PendingPart.created_at, PendingPart.id)))
+    own = [p for p in waiting if order_line_id is not None and p.order_line_id == order_line_id]
+    others = sorted((p for p in waiting if p not in own),
+                    key=lambda p: (p.status != PendingStatus.ORDERED, p.created_at, p.id))
+    for group in (own, others):
+        for pending in group:
+            need = Decimal(pending.quantity)
+            if left < need:
+                break
+            _hand_over(pending, need, store_id=store_id, actor_id=actor_id)
+            left -= need
+            handed += need
+        else:
+            continue
+        break  # a car this delivery was meant for is still short: the rest waits for it, not for others
     db.session.flush()
     bump(store_id, *BOARDS, "pending")
     return handed
+
+
+def _hand_over(pending: PendingPart, need: Decimal, *, store_id: int, actor_id: int | None) -> None:
+    ro = pending.repair_order
+    if ro.status_enum in RO_ON_SITE:
+        ledger.reserve(pending.part_id, need, store_id=store_id, actor_id=actor_id, repair_order_id=ro.id)
+    pending.status, pending.received_at = PendingStatus.RECEIVED, clock.utcnow()
+    request = db.session.get(PartsRequest, pending.parts_request_id) if pending.parts_request_id else None
+    if request is not None and request.status == PartsRequestStatus.SHORTAGE:
+        request.status = PartsRequestStatus.REQUESTED  # back in the counter's queue, now in stock
+    technician = request.requested_by_id if request is not None else None
+    if technician is None and request is not None and request.job_id:
+        technician = db.session.scalar(select(Job.technician_id).where(Job.id == request.job_id))
+    notices.notify(store_id, [ro.advisor_id, technician], "part_arrived",
+                   {"plate": ro.vehicle.plate, "part": pending.part.name, "number": pending.part.number},
+                   link=f"/reception/ro/{ro.id}")
 
 
 def _notice_texts() -> None:

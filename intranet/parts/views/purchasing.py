@@ -12,10 +12,10 @@ from intranet.auth.access import guard
 from intranet.core.models import Role
 from intranet.errors import Conflict, DomainError
 from intranet.extensions import db, htmx
-from intranet.parts import purchasing
+from intranet.parts import authority, purchasing
 from intranet.parts import services as parts_services
 from intranet.parts.forms import (
-    AddLineForm, ClaimForm, DeliveryNoteForm, DraftForm, IntakeForm, NewOrderForm, OrderedForm, QuoteForm,
+    AddLineForm, CancelOrderForm, ClaimForm, DeliveryNoteForm, DraftForm, IntakeForm, NewOrderForm, OrderedForm, QuoteForm,
     PhotosForm, RequestPurchaseForm, SettleForm, VersionForm,
 )
 from intranet.parts.models import ClaimStatus, OrderStatus, ReceiptStatus
@@ -127,6 +127,7 @@ def _render_order(order_id: int, *, typed=None, refused: DomainError | None = No
                            today=today, default_expected=today + timedelta(days=lead or 0),
                            receiving=next((r for r in order.receipts if r.status != ReceiptStatus.SHELVED), None),
                            needs_quotes=purchasing.needs_quotes, cheapest=purchasing.cheapest,
+                           may_approve=authority.may_approve(current_user) and order.created_by_id != current_user.id,
                            quotes_needed=purchasing.QUOTES_NEEDED), status
 
 
@@ -192,9 +193,10 @@ def mark_ordered(order_id: int):
 @bp.post("/<int:order_id>/cancel")
 def cancel(order_id: int):
     store = current_store()
-    form = VersionForm()
+    form = CancelOrderForm()
     return _order_action(order_id, form, lambda: purchasing.cancel_order(
-        order_id, store_id=store.id, actor_id=current_user.id, expected_version=form.version.data),
+        order_id, store_id=store.id, actor_id=current_user.id, reason=form.reason.data,
+        supplier_told=form.supplier_told.data, expected_version=form.version.data),
         _("Order cancelled."))
 
 
@@ -252,12 +254,18 @@ def add_quote(line_id: int):
 def choose_quote(quote_id: int):
     store = current_store()
     form = VersionForm()
-    line, refused = _attempt(lambda: purchasing.choose_quote(quote_id, store_id=store.id,
+    before = purchasing.quote_order_id(quote_id, store.id)
+    line, refused = _attempt(lambda: purchasing.choose_quote(quote_id, store_id=store.id, actor_id=current_user.id,
                                                             expected_version=form.version.data), form)
     if refused:
         flash(str(refused.message), "error")
-        return redirect(request.referrer or url_for(".orders"))
-    flash(_("Unit cost set from the chosen quote."), "success")
+        return redirect(url_for(".order", order_id=before) if before else url_for(".orders"))
+    if line.order_id != before:
+        flash(_("%(number)s moved to purchase order %(order)s of %(supplier)s, at the chosen quote.",
+                number=line.part.number, order=line.order.number,
+                supplier=line.order.supplier.name if line.order.supplier else "—"), "success")
+    else:
+        flash(_("Unit cost set from the chosen quote."), "success")
     return redirect(url_for(".order", order_id=line.order_id, _anchor=f"quotes-{line.id}"))
 
 

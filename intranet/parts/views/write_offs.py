@@ -26,7 +26,7 @@ def write_off_list():
                            signable={w.id: writeoffs.may_sign(w, current_user) for w in rows},
                            missing={w.id: writeoffs.missing_signatures(w) for w in rows},
                            labels=writeoffs.SIGNATURE_LABELS, signatures=writeoffs.SIGNATURES,
-                           is_signatory=current_user.has_role(*writeoffs.SIGNATURES))
+                           is_signatory=writeoffs.is_signatory(current_user))
 
 
 @write_offs_bp.route("/new", methods=["GET", "POST"])
