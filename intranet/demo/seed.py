@@ -26,6 +26,7 @@ from intranet.demo.keys import seed_keys
 from intranet.demo.reports import seed_digests
 from intranet.reception.appointments import advisors, book, free_slots
 from intranet.reception.models import Appointment, AppointmentStatus
+from intranet.reception.pre_pick import TypedLine
 from intranet.reception.services import (
     add_line, answer_finding, apply_canned_job, comeback_candidates, mark_comeback, report_finding, update_repair_order,
 )
@@ -362,11 +363,15 @@ def _seed_appointments(store: Store, rng: random.Random, today: date) -> None:
                 car = next(picks, None)
                 if car is None:
                     continue
+                # the days ahead: the menu item's parts go to the parts store as pre-pick lines
+                pre_pick = [TypedLine(ln.code, ln.description, str(ln.quantity)) for ln in job.lines
+                            if ln.kind == "part" and ln.code] if job and offset > 0 else []
                 appointment = book(store_id=store.id, actor_id=advisor.id, advisor_id=advisor.id,
                                    starts_local=rng.choice(slots), vehicle_id=car.id,
                                    work_wanted="" if job else rng.choice(COMPLAINTS),
-                                   canned_job_id=job.id if job else None,
-                                   parts_wanted="机油 5W-30 5L, 机滤" if job and job.code.startswith("M") else None)
+                                   canned_job_id=job.id if job else None, pre_pick=pre_pick,
+                                   parts_wanted="机油 5W-30 5L, 机滤" if job and job.code.startswith("M")
+                                   and not pre_pick else None)
             local_start = clock.to_store_time(appointment.starts_at, store.timezone).replace(tzinfo=None)
             if local_start < clock.to_store_time(clock.utcnow(), store.timezone).replace(tzinfo=None):
                 appointment.status = (AppointmentStatus.NO_SHOW if rng.random() < 0.12

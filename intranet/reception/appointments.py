@@ -18,6 +18,7 @@ from intranet.extensions import db
 from intranet.live.services import bump
 from intranet.reception import hooks
 from intranet.reception.models import Appointment, AppointmentStatus
+from intranet.reception.pre_pick import TypedLine, add_lines, parse_lines
 from intranet.reception.services import apply_canned_job, check_in
 
 ACTIVE = (AppointmentStatus.BOOKED, AppointmentStatus.ARRIVED)
@@ -111,8 +112,12 @@ def find_or_create_car(*, store_id: int, plate: str, name: str | None = None, mo
 
 def book(*, store_id: int, actor_id: int, advisor_id: int, starts_local: datetime, vehicle_id: int,
          work_wanted: str, estimated_hours=None, canned_job_id: int | None = None, parts_wanted: str | None = None,
-         note: str | None = None) -> Appointment:
+         note: str | None = None, pre_pick: list[TypedLine] | None = None) -> Appointment:
+    """Book a slot. `pre_pick` are the catalogue parts to prepare: the parts store holds what is free
+    of them, and what it could not hold stays on the line as a shortage (`Appointment.short_lines`);
+    the booking is saved either way."""
     store = get_store(store_id)
+    lines = parse_lines(pre_pick or [])
     advisor = db.session.get(User, advisor_id)
     if advisor is None or advisor.store_id != store_id or not advisor.active or not advisor.has_role(Role.ADVISOR):
         raise DomainError(_l("Choose an active service advisor."), field="advisor_id")
@@ -152,6 +157,7 @@ def book(*, store_id: int, actor_id: int, advisor_id: int, starts_local: datetim
         note=(note or "").strip() or None)
     db.session.add(appointment)
     db.session.flush()
+    add_lines(appointment, lines, actor_id=actor_id)
     bump(store_id, "today")
     return appointment
 

@@ -106,8 +106,8 @@ class BookingForm(FlaskForm):
     pick = StringField()  # one of the free slots offered after a refusal: "2026-12-08 10:30"
     estimated_hours = DecimalField(_l("Estimated hours"), places=1, validators=[Optional(), NumberRange(0, 40)],
                                    render_kw={"inputmode": "decimal"})
-    parts_wanted = TextAreaField(_l("Parts to prepare (sent to the parts store)"), validators=[Optional()],
-                                 render_kw={"rows": 2})
+    parts_wanted = TextAreaField(_l("Note for the parts store"), validators=[Optional()], render_kw={"rows": 2})
+    pre_pick = HiddenField()  # carries the refusals about the pre-pick lines (posted as pre_pick_* lists)
 
 
 class PaymentForm(FlaskForm):

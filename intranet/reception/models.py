@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import DateTime, ForeignKey, Index, Numeric, String, Text
+from sqlalchemy import DateTime, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from intranet import clock
@@ -120,7 +120,7 @@ class Appointment(db.Model):
     work_wanted: Mapped[str] = mapped_column(Text)
     canned_job_id: Mapped[int | None] = mapped_column(ForeignKey("canned_job.id"))
     estimated_hours: Mapped[Decimal] = mapped_column(Numeric(6, 1), default=Decimal("1.0"))
-    parts_wanted: Mapped[str | None] = mapped_column(Text)  # sent to the parts store as a pre-pick request
+    parts_wanted: Mapped[str | None] = mapped_column(Text)  # a note for the parts store beside the pre-pick lines
     status: Mapped[str] = mapped_column(String(16), default=AppointmentStatus.BOOKED)
     repair_order_id: Mapped[int | None] = mapped_column(ForeignKey("repair_order.id"), index=True)
     booked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
@@ -130,10 +130,42 @@ class Appointment(db.Model):
     customer: Mapped[Customer] = relationship()
     vehicle: Mapped[Vehicle] = relationship()
     advisor: Mapped[User] = relationship(foreign_keys=[advisor_id])
+    pre_pick: Mapped[list[PrePickLine]] = relationship(
+        back_populates="appointment", order_by="PrePickLine.id", cascade="all, delete-orphan", lazy="selectin")
 
     @property
     def status_enum(self) -> AppointmentStatus:
         return AppointmentStatus(self.status)
+
+    @property
+    def short_lines(self) -> list[PrePickLine]:
+        return [line for line in self.pre_pick if line.short > 0]
+
+
+class PrePickLine(db.Model):
+    """A catalogue part a booking asks the parts store to prepare (预约备料) before the car comes.
+    The parts store holds what is free (`reserved`); the rest is a shortage it sees on its pre-pick
+    list, where a storekeeper marks the line picked. The part is named by its number, not a key of the
+    parts store's table: reception stands below the parts store and never reads its tables."""
+
+    __table_args__ = (UniqueConstraint("appointment_id", "part_number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("store.id"))
+    appointment_id: Mapped[int] = mapped_column(ForeignKey("appointment.id", ondelete="CASCADE"), index=True)
+    part_number: Mapped[str] = mapped_column(String(32))
+    part_name: Mapped[str] = mapped_column(String(100))  # as the catalogue named it when booked
+    quantity: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    reserved: Mapped[Decimal] = mapped_column(Numeric(10, 2), default=Decimal("0"))  # held by the parts store
+    picked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    picked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    appointment: Mapped[Appointment] = relationship(back_populates="pre_pick")
+    picked_by: Mapped[User | None] = relationship(foreign_keys=[picked_by_id])
+
+    @property
+    def short(self) -> Decimal:
+        """What the parts store could not hold when it was asked."""
+        return max(Decimal(self.quantity) - Decimal(self.reserved or 0), Decimal("0"))
 
 
 class PaymentMethod(enum.StrEnum):

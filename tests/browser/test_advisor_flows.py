@@ -572,3 +572,80 @@ def test_full_slot_is_refused_with_free_slots_to_tap(db, store, new_context, adv
     assert len(booked) == 1 and booked[0].status == AppointmentStatus.BOOKED
     assert clock.to_store_time(booked[0].starts_at, store.timezone).replace(tzinfo=None) == \
         datetime.combine(day, time(9, 30))
+
+
+# --- the booking's pre-pick reaches the parts store --------------------------------------------
+
+def test_booking_with_a_catalogue_part_reaches_the_parts_counter(db, store, new_context, advisor, make_user,
+                                                                 make_vehicle):
+    """The advisor books a car with two catalogue parts found on the form (one not enough in stock):
+    the booking saves, says what is short, and holds the rest; the storekeeper finds the car on the
+    counter's pre-pick list and marks a line picked."""
+    from intranet.parts import services as parts
+    from intranet.reception.models import PrePickLine
+
+    storekeeper = make_user(Role.PARTS, username="zhoukuguan", display_name="周库管")
+    for number, name, bin_code, stock in (("5Q0698151", "前刹车片", "A-01-2-04", "1"),
+                                          ("06J115403Q", "机油滤清器", "A-01-1-01", "5")):
+        found = parts.save_part(store_id=store.id, number=number, name=name, bin_code=bin_code, cost="50",
+                                price="100")
+        parts.add_opening_stock(found.id, stock, store_id=store.id, actor_id=storekeeper.id)
+    car = make_vehicle(plate="沪A77777")
+    db.session.commit()
+    day = tomorrow(store)
+
+    page = new_context(LANDSCAPE).new_page()
+    login(page, advisor.username)
+    page.goto("/reception/appointments/new")
+    page.locator("#plate").fill(car.plate)
+    if page.locator("#day").input_value() != day.isoformat():
+        with page.expect_response(lambda r: "/reception/appointments/slots" in r.url):
+            page.locator("#day").fill(day.isoformat())
+    page.locator("#slot").select_option("10:00")
+    page.locator("#work_wanted").fill("刹车异响")
+    page.locator("#part_q").fill("刹车")
+    page.locator("[data-testid=add-5Q0698151]").click()
+    row = page.locator("[data-testid=pre-pick-5Q0698151]")
+    expect(row).to_be_visible()
+    row.locator("input[name=pre_pick_qty]").fill("2")
+    page.locator("#part_q").fill("06J")
+    page.locator("[data-testid=add-06J115403Q]").click()
+    expect(page.locator("[data-testid=pre-pick-06J115403Q]")).to_be_visible()
+    page.locator("#part_q").press("Enter")  # Enter in the search box searches, it does not book
+    expect(page.locator("[data-testid=add-06J115403Q]")).to_be_visible()
+    assert path_of(page) == "/reception/appointments/new"
+    page.locator("#parts_wanted").fill("客户自带雨刮片")
+    snap(page, "book-pre-pick", portrait=True)
+    answer = submit(page, page.locator("main form.card button.btn-primary[type=submit]"))
+    assert answer.status == 200 and path_of(page) == "/reception/appointments"
+    expect(page.locator(".flash.warning")).to_contain_text("5Q0698151")
+    booked = page.locator("li.appointment", has_text=car.plate)
+    expect(booked.locator(".pre-pick-lines")).to_contain_text("前刹车片")
+    snap(page, "booked-pre-pick")
+    appointment = fresh(db).scalar(select(Appointment).where(Appointment.vehicle_id == car.id))
+    assert {(ln.part_number, ln.quantity, ln.reserved) for ln in appointment.pre_pick} == {
+        ("5Q0698151", Decimal("2"), Decimal("1")), ("06J115403Q", Decimal("1"), Decimal("1"))}
+
+    counter = new_context(PORTRAIT).new_page()
+    login(counter, storekeeper.username)
+    counter.goto("/parts/")
+    summary = counter.locator("[data-testid=pre-pick-summary]")
+    expect(summary).to_be_visible()
+    with counter.expect_navigation():
+        summary.locator("a.btn").click()
+    assert path_of(counter) == "/parts/pre-pick"
+    card = counter.locator(f"[data-testid=pre-pick-car-{appointment.id}]")
+    expect(card).to_contain_text(car.plate)
+    expect(card).to_contain_text(advisor.display_name)
+    line = next(ln for ln in appointment.pre_pick if ln.part_number == "06J115403Q")
+    with counter.expect_response(lambda r: f"/parts/pre-pick/{line.id}/picked" in r.url) as picked:
+        counter.locator(f"[data-testid=pick-{line.id}]").click()
+    assert picked.value.status == 200
+    expect(counter.locator(f"[data-testid=pre-pick-line-{line.id}]")).to_have_class(re.compile("is-picked"))
+    assert path_of(counter) == "/parts/pre-pick"  # swapped in place, no reload
+    for size in (PORTRAIT, LANDSCAPE):
+        counter.set_viewport_size(VIEWPORTS[size])
+        top(counter)
+        shot(counter, f"parts-pre-pick-{size}")
+        assert no_sideways_scroll(counter)
+    assert fresh(db).get(PrePickLine, line.id).picked_by_id == storekeeper.id

@@ -17,6 +17,7 @@ from intranet.extensions import db, htmx
 from intranet.live.http import announce, board_etag, conditional_board
 from intranet.parts import figures as parts_figures
 from intranet.parts import history, services, transfer
+from intranet.parts.services import reservations
 from intranet.parts.forms import IssueForm, NextForm, PartForm, ReserveForm, ReturnForm, ShortageForm
 from intranet.parts.models import AbcClass, ClaimStatus, CountStatus, OldPartOutcome, OrderStatus, WriteOffStatus
 from intranet.web import current_store, period_from_args, run_action, run_form, toast
@@ -27,6 +28,7 @@ bp = guard(Blueprint("parts", __name__, url_prefix="/parts"), Role.PARTS, Role.D
 # The parts area's tabs, in the order of a parts day; each person sees those their roles open.
 TABS = (
     ("parts.counter", _l("Counter")),
+    ("parts.pre_pick", _l("Pre-pick")),
     ("pending.tracker", _l("Pending parts")),
     ("parts.catalogue", _l("Stock")),
     ("purchasing.orders", _l("Purchasing")),
@@ -79,11 +81,15 @@ def render_counter(store, *, errors: dict | None = None, typed: dict | None = No
                            etag=etag or board_etag(BOARD, store.id), oob=oob, **(_recent(store) if oob else {}))
 
 
+def _pre_pick_summary(store) -> reservations.PrePickList:
+    return reservations.pre_pick_list(store, clock.store_today(store.timezone), PRE_PICK_DAYS)
+
+
 @bp.get("/")
 def counter():
     store = current_store()
     return render_template("parts/counter.html", board=render_counter(store, oob=False), return_form=ReturnForm(),
-                           **_recent(store))
+                           pre=_pre_pick_summary(store), **_recent(store))
 
 
 @bp.get("/live")
@@ -166,7 +172,62 @@ def return_part():
         flash(_("Back in stock."), "success")
         return redirect(url_for(".counter"))
     return render_template("parts/counter.html", board=render_counter(store, oob=False), return_form=form,
-                           return_error=outcome.error, **_recent(store)), outcome.status
+                           return_error=outcome.error, pre=_pre_pick_summary(store), **_recent(store)), outcome.status
+
+
+# ------------------------------------------------------------------ the pre-pick of the next days' bookings
+
+PRE_PICK_DAYS = 3  # today and the next two days
+
+
+def _days() -> int:
+    value = request.values.get("days", "")
+    return min(max(int(value), 1), 14) if value.isdigit() and len(value) < 3 else PRE_PICK_DAYS
+
+
+def render_pre_pick(store, days: int, *, errors: dict | None = None) -> str:
+    """The list of booked cars with their pre-pick lines (one fragment: the page and every button's answer)."""
+    return render_template("parts/_pre_pick.html", pre=reservations.pre_pick_list(
+        store, clock.store_today(store.timezone), days), days=days, errors=errors or {})
+
+
+@bp.get("/pre-pick")
+def pre_pick():
+    store = current_store()
+    days = _days()
+    return render_template("parts/pre_pick.html", board=render_pre_pick(store, days), days=days)
+
+
+def _pre_pick_answer(line_id: int, action, done: str):
+    """A button on a pre-pick line: the list again (htmx) or the page, with the refusal on that line."""
+    store, days = current_store(), _days()
+    try:
+        commit_unit(action)
+    except DomainError as refused:
+        if not htmx:
+            flash(refused.message, "error")
+            return redirect(url_for(".pre_pick", days=days))
+        status = 409 if isinstance(refused, Conflict) else 422
+        return toast(make_response(render_pre_pick(store, days, errors={line_id: refused.message}), status),
+                     refused.message)
+    if not htmx:
+        flash(done, "success")
+        return redirect(url_for(".pre_pick", days=days))
+    return toast(make_response(render_pre_pick(store, days)), done, "success")
+
+
+@bp.post("/pre-pick/<int:line_id>/picked")
+def pre_pick_picked(line_id: int):
+    picked = request.form.get("picked", "1") != "0"
+    return _pre_pick_answer(line_id, lambda: reservations.mark_picked(
+        line_id, store_id=current_store().id, actor_id=current_user.id, picked=picked),
+        _("Picked.") if picked else _("Back to not picked."))
+
+
+@bp.post("/pre-pick/<int:line_id>/hold")
+def pre_pick_hold(line_id: int):
+    return _pre_pick_answer(line_id, lambda: reservations.hold_pre_pick_rest(
+        line_id, store_id=current_store().id, actor_id=current_user.id), _("Held for the booking."))
 
 
 # ------------------------------------------------------------------ stock list, parts, bin cards

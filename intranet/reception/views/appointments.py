@@ -15,11 +15,12 @@ from intranet.core.models import Role, Vehicle
 from intranet.errors import DomainError
 from intranet.extensions import db
 from intranet.reception import appointments as booking
-from intranet.reception import services
+from intranet.reception import pre_pick, services
 from intranet.reception.forms import BookingForm
 from intranet.reception.models import AppointmentStatus
 from intranet.reception.views.common import bp
 from intranet.web import current_store, run_action, run_form
+from intranet.web.filters import qty
 
 
 # ------------------------------------------------------------------ appointments
@@ -94,6 +95,8 @@ def book_appointment():
     form.slot.choices = _slot_choices(store, form.day.data or clock.store_today(store.timezone),
                                       form.advisor_id.data)
     free: list = []  # when the slot is full: the next free ones, offered as buttons
+    lines = pre_pick.typed_lines(request.form.getlist("pre_pick_number"), request.form.getlist("pre_pick_name"),
+                                 request.form.getlist("pre_pick_qty")) if request.method == "POST" else []
 
     def book():
         car = booking.find_or_create_car(store_id=store.id, plate=form.plate.data, name=form.name.data,
@@ -103,7 +106,7 @@ def book_appointment():
             return booking.book(
                 store_id=store.id, actor_id=current_user.id, advisor_id=form.advisor_id.data, starts_local=starts,
                 vehicle_id=car.id, work_wanted=form.work_wanted.data, estimated_hours=form.estimated_hours.data,
-                canned_job_id=form.canned_job_id.data, parts_wanted=form.parts_wanted.data)
+                canned_job_id=form.canned_job_id.data, parts_wanted=form.parts_wanted.data, pre_pick=lines)
         except booking.SlotFull as full:
             free.extend(full.free)
             raise
@@ -116,9 +119,33 @@ def book_appointment():
         flash(_("Booked: %(plate)s, %(time)s with %(advisor)s.", plate=booked.vehicle.plate,
                 time=clock.to_store_time(booked.starts_at, store.timezone).strftime("%m-%d %H:%M"),
                 advisor=booked.advisor.display_name), "success")
+        if booked.short_lines:
+            flash(_("Not enough free stock of %(parts)s: the booking is saved, and the parts store sees the "
+                    "shortage on its pre-pick list.", parts=_(", ").join(
+                        _("%(name)s (%(number)s, %(short)s short)", name=line.part_name, number=line.part_number,
+                          short=qty(line.short)) for line in booked.short_lines)), "warning")
         return redirect(url_for("reception.appointments", day=form.day.data.isoformat()))
-    return render_template("reception/book.html", form=form, error=outcome.error, free=free), (
+    return render_template("reception/book.html", form=form, error=outcome.error, free=free, lines=lines), (
         409 if free else outcome.status)
+
+
+@bp.get("/appointments/parts")
+def pre_pick_search():
+    """The booking form's catalogue search: matching parts, each with a button that adds its line."""
+    store = current_store()
+    text = request.args.get("part_q", "")
+    return render_template("reception/_part_hits.html", hits=pre_pick.search_catalogue(store.id, text),
+                           text=text.strip())
+
+
+@bp.get("/appointments/parts/line")
+def pre_pick_line():
+    """One pre-pick row for the booking form (empty without a part: the row's remove button)."""
+    number = (request.args.get("number") or "").strip().upper()[:32]
+    if not number:
+        return ""
+    line = pre_pick.TypedLine(number, (request.args.get("name") or "")[:100], "1")
+    return render_template("reception/_pre_pick_row.html", line=line)
 
 
 @bp.post("/appointments/<int:appointment_id>/arrive")
