@@ -36,12 +36,15 @@ pytestmark = pytest.mark.people(advisor="sun", tech="wang", tech2="zheng", direc
 
 @pytest.fixture
 def car(store, people, make_vehicle, db):
-    """A car checked in this morning; with `tag` its key gets that tag the way the advisor does it."""
+    """A car checked in this morning; with `tag` its key gets that tag the way the advisor does it
+    (the ring is on the key board first, unless `register` is False)."""
 
-    def make(plate: str, tag: str | None = None, at: datetime | None = None):
+    def make(plate: str, tag: str | None = None, at: datetime | None = None, register: bool = True):
         with clock.frozen(at or clock.utcnow() - timedelta(minutes=30)):
             ro = reception.check_in(store_id=store.id, vehicle_id=make_vehicle(plate=plate).id,
                                     actor_id=people["advisor"].id)
+            if tag and register:
+                services.add_tags(store.id, tag)
             if tag:
                 reception.update_repair_order(ro.id, store_id=store.id, actor_id=people["advisor"].id,
                                               expected_version=ro.version, key_tag=tag)
@@ -65,7 +68,7 @@ def _tag(db, store, code) -> KeyTag:
 # ------------------------------------------------------------------ check-in, moves, delivery
 
 def test_a_tag_typed_at_check_in_is_made_and_the_key_received_at_reception(store, people, car, db):
-    ro = car("沪A10001", tag=" 012 ")
+    ro = car("沪A10001", tag=" 012 ", register=False)  # a store without a key board yet: the first numbers make it
     tag = _tag(db, store, "012")
     assert (tag.repair_order_id, tag.place, tag.holder_id) == (ro.id, KeyPlace.RECEPTION, people["advisor"].id)
     assert db.session.get(type(ro), ro.id).key_tag == "012"
@@ -114,6 +117,7 @@ def test_a_bad_tag_number_and_a_retired_tag_are_refused(store, people, car, db):
 
 def test_correcting_the_tag_number_frees_the_old_ring(store, people, car, db):
     ro = car("沪A10001", tag="012")
+    services.add_tags(store.id, "021")
     reception.update_repair_order(ro.id, store_id=store.id, actor_id=people["advisor"].id,
                                   expected_version=db.session.get(type(ro), ro.id).version, key_tag="021")
     db.session.commit()
@@ -540,3 +544,32 @@ def test_the_repair_order_links_its_key_tag_to_the_tags_page(client, login_as, c
     page = client.get(f"/reception/ro/{ro.id}").get_data(as_text=True)
     assert 'href="/keys/t/012"' in page
     assert client.get("/keys/t/012").status_code == 200
+
+
+def test_an_unknown_tag_number_is_refused_once_the_store_has_its_key_board(client, login_as, store, people, car, db):
+    """A typo must not hang a ring that does not exist (issue 16, item 13): the number is refused with
+    a message next to the field, nothing is made, and what the advisor typed stays in the form."""
+    services.add_tags(store.id, "001", "060")
+    ro = car("沪A10001")
+    db.session.commit()
+    with pytest.raises(DomainError) as refused:
+        reception.update_repair_order(ro.id, store_id=store.id, actor_id=people["advisor"].id,
+                                      expected_version=ro.version, key_tag="0612")
+    assert refused.value.field == "key_tag" and "0612" in str(refused.value.message)
+    db.session.rollback()
+    assert _tag(db, store, "0612") is None
+
+    login_as(Role.ADVISOR)
+    version = db.session.get(type(ro), ro.id).version
+    answer = client.post(f"/reception/ro/{ro.id}", data={
+        "version": version, "complaint": "右前门异响", "key_tag": "0612", "pay_type": "customer",
+        "insurer_payment": "none"})
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 422 and "0612" in page and "右前门异响" in page
+    db.session.expire_all()
+    assert _tag(db, store, "0612") is None and db.session.get(type(ro), ro.id).key_tag is None
+    # a ring on the board goes on at once
+    assert client.post(f"/reception/ro/{ro.id}", data={
+        "version": version, "complaint": "右前门异响", "key_tag": "012", "pay_type": "customer",
+        "insurer_payment": "none"}).status_code == 302
+    assert _tag(db, store, "012").repair_order_id == ro.id

@@ -259,9 +259,11 @@ def take_key(store_id: int, tag_id: int, *, actor_id: int, token: str | None = N
 
 def attach_tag(store_id: int, ro_id: int, code: str | None, *, actor_id: int) -> KeyTag | None:
     """The advisor puts tag `code` on the car's key at check-in: the key is received at reception,
-    held by the car's advisor. An unknown number is a new ring (made on first use); a tag still on
-    another car that is here is refused. An empty code takes the car's tag off (back to the board).
-    Keeping the tag the car already has changes nothing."""
+    held by the car's advisor. A number the key board does not know is refused (a typo must not hang
+    a ring that does not exist; new rings are added on the tags page) — except while the store has no
+    key board at all, when the numbers typed make it. A tag still on another car that is here is
+    refused. An empty code takes the car's tag off (back to the board). Keeping the tag the car
+    already has changes nothing."""
     ro = get_owned(RepairOrder, ro_id, store_id, _l("No such repair order."))
     current = tags_of_repair_order(store_id, ro.id)
     if not normalize_code(code):
@@ -277,6 +279,9 @@ def attach_tag(store_id: int, ro_id: int, code: str | None, *, actor_id: int) ->
     if tag is not None and tag.repair_order_id == ro.id and tag.active:
         return tag
     if tag is None:
+        if db.session.scalar(select(KeyTag.id).where(KeyTag.store_id == store_id).limit(1)) is not None:
+            raise DomainError(_l("Key tag %(code)s is not on the key board: check the number on the ring. A new "
+                                 "ring is added on the key tags page first.", code=code), field="key_tag")
         tag = KeyTag(store_id=store_id, code=code, place=KeyPlace.BOARD, active=True)
         db.session.add(tag)
         db.session.flush()
