@@ -134,6 +134,7 @@ def _a_day(shop, db, day=DAY):
     shop["pending"](cars["late"], "06J115403Q", day - timedelta(days=1))  # overdue
     shop["pending"](cars["risky"], "5Q0698151", day + timedelta(days=1))  # expected tomorrow
     with clock.frozen(at(day, 8)):
+        keys.add_tags(store.id, "001", "002")  # the key board's rings (a number it does not know is refused)
         keys.attach_tag(store.id, cars["late"].id, "001", actor_id=shop["advisor"].id)  # held at reception
         tag = keys.attach_tag(store.id, cars["risky"].id, "002", actor_id=shop["advisor"].id)
         keys.move_key(store.id, tag.id, "board", actor_id=shop["advisor"].id)  # back on the board
@@ -513,6 +514,7 @@ def test_the_three_pages_cost_the_same_queries_for_few_and_many_records(shop, db
                          labour=[(1, "paint", None)], parts_amount="80")
         shop["pending"](ro, f"PN{n:04d}", DAY - timedelta(days=2))
         with clock.frozen(at(DAY, 12)):
+            keys.add_tags(store.id, f"1{n:02d}")
             keys.attach_tag(store.id, ro.id, f"1{n:02d}", actor_id=shop["advisor"].id)
             actions.open_action(store.id, title=f"整改{n}", owner_id=owner.id, actor_id=director.id,
                                 due_at=at(DAY, 13))

@@ -702,12 +702,15 @@ def test_form_quality_page_shows_the_rule_today_history_and_ros_to_fix(client, l
         assert page_queries(db, client, "/director/form-quality/") == few
 
 
-def test_the_manager_sees_form_quality_without_links_to_the_ro(client, login_as, db, store, make_ro):
+def test_the_manager_sees_form_quality_with_links_that_open(client, login_as, db, store, make_ro):
+    """Management reads every repair order (issue 16, item 10): the form-quality list links each one,
+    and the link opens."""
     login_as(Role.MANAGER, username="boss")
     with clock.frozen(NOW):
         ro = make_ro(key_tag=None)
         page = client.get("/director/form-quality/").get_data(as_text=True)
-    assert ro.number in page and f'href="/reception/ro/{ro.id}"' not in page
+        assert ro.number in page and f'href="/reception/ro/{ro.id}"' in page
+        assert client.get(f"/reception/ro/{ro.id}").status_code == 200
 
 
 def test_equipment_pages_record_a_check_and_keep_what_was_typed(client, login_as, db, store):

@@ -52,6 +52,7 @@ def closing(app, db, store, people, make_vehicle, tmp_path):
     db.session.add_all([slot, *lifts])
     db.session.commit()
     with clock.frozen(local(9)):
+        keys.add_tags(store.id, "012")
         ro = reception.check_in(store_id=store.id, vehicle_id=make_vehicle(plate="沪A10001").id,
                                 actor_id=people["advisor"].id)
         reception.update_repair_order(ro.id, store_id=store.id, actor_id=people["advisor"].id,
@@ -84,7 +85,7 @@ def test_the_closing_report_page_lists_the_overnight_cars_and_the_cards_checked(
     assert "沪A10001" in overnight and "P-07" in overnight and "012" in overnight and closing["ro"].number in overnight
     cards = page[page.index('data-testid="report-spot-checks"'):]
     assert "举升机1号" in cards and "举升机2号" in cards and "上月未签字" in cards
-    assert "onclick" not in page  # the print button is wired by a script file (the page runs under a CSP)
+    assert "onclick" not in page  # the print button is wired by app.js (the page runs under a CSP)
     # the next morning the night's list is what the key collection recorded, confirmation included
     with clock.frozen(local(8, day=date(2026, 11, 25))):
         later = director_client.get(f"/director/rounds/{closing['round'].id}/report").get_data(as_text=True)

@@ -219,6 +219,18 @@ class RoundAnswer(db.Model):
                                                foreign_keys="Photo.round_answer_id", order_by="Photo.id", viewonly=True)
 
 
+class RoundTap(db.Model):
+    """A tap the tablet sent from its queue (an answer, a photo, the finish), by the one-time key the
+    tablet gave it when it was tapped: a re-send of a tap already applied changes nothing."""
+
+    __table_args__ = (UniqueConstraint("round_id", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("inspection_round.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(16))
+    applied_at: Mapped[datetime] = mapped_column(DateTime, default=clock.utcnow)
+
+
 class EquipmentSpotCheck(db.Model):
     """The closing round's look at an equipment maintenance card: up to date or not."""
 

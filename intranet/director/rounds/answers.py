@@ -2,6 +2,7 @@
 corrective action owned by its area's owner, and photos can follow the tap."""
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
@@ -46,10 +47,11 @@ def _parse_answer(item: TemplateItem, value: str | None) -> dict:
 
 
 def answer_item(store_id: int, round_id: int, item_id: int, *, value: str | None, actor_id: int,
-                note: str | None = None, photos=(), folder=None) -> RoundAnswer:
+                note: str | None = None, photos=(), folder=None, at: datetime | None = None) -> RoundAnswer:
     """Save one answer now (answering again replaces it). A failed item becomes a corrective action
     owned by its area's owner; answered again as a pass, its untouched action is cancelled. Photos
-    are checked to be images before anything is saved."""
+    are checked to be images before anything is saved. `at`: when it was tapped (a tap sent from
+    the tablet's offline queue arrives later)."""
     round_ = get_round(store_id, round_id)
     if round_.status_enum == RoundStatus.DONE:
         raise DomainError(_l("This round is finished: its answers can no longer change."))
@@ -69,7 +71,7 @@ def answer_item(store_id: int, round_id: int, item_id: int, *, value: str | None
     answer.number, answer.text = parsed.get("number"), parsed.get("text")
     if note is not None:
         answer.note = note.strip()[:400] or None
-    answer.answered_by_id, answer.answered_at = actor_id, clock.utcnow()
+    answer.answered_by_id, answer.answered_at = actor_id, at or clock.utcnow()
     round_.last_area_id = item.area_id
     db.session.flush()
     for upload in uploads:

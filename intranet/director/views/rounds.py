@@ -1,9 +1,12 @@
 """The director's rounds on the tablet.
 
-Walking a round: each item is its own small form that posts the moment it is answered (a tap,
-a photo, a reading) and is swapped for the saved item. The forms are marked `data-retry`: when
-the workshop Wi-Fi drops, app.js keeps the unsent answers, marks them "not saved" and sends them
-again once the network returns — answering is an upsert, so a re-send changes nothing twice."""
+Walking a round: the walk page holds every step of the round (its areas, and for the closing round
+the overnight cars and the equipment cards), so moving between them needs no network. Each item is
+its own small form; `static/js/round.js` keeps every tap (answer, photo, spot check, key, finish) in
+the tablet's IndexedDB queue first and sends the queue in order, each tap with a one-time key
+(`X-Round-Key`) and the time it was tapped (`X-Round-At`): when the workshop Wi-Fi drops nothing is
+lost, a reload or a closed tab finds the queue again, and a re-send is applied once
+(`rounds.taps`)."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -14,12 +17,14 @@ from flask_login import current_user
 
 from intranet.auth.access import guard
 from intranet.core.models import Role
+from intranet.core.services import commit_unit
 from intranet.director import actions, rounds
 from intranet.director.documents import round_pdf
 from intranet.director.equipment import spot_check_list
 from intranet.director.forms import ActionEditForm, AnswerForm, PhotoForm
 from intranet.director.models import ActionPriority, CorrectiveAction, ItemKind, RoundStatus
 from intranet.director.round_report import closing_part, photo_files
+from intranet.director.rounds import taps
 from intranet.director.views.shared import local_input, refusal_status, staff_of, store_now, whole
 from intranet.errors import DomainError, NotFound, some_of
 from intranet.extensions import db
@@ -49,6 +54,15 @@ def today():
                            counts=actions.counts(store.id, now))
 
 
+@bp.get("/sw.js")
+def service_worker():
+    """The walk's service worker, served under /director/rounds/ so that the walk pages are its scope."""
+    response = current_app.send_static_file("js/round-sw.js")
+    response.headers["Content-Type"] = "text/javascript; charset=utf-8"
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
 @bp.post("/start/<int:slot_id>")
 def start(slot_id: int):
     store, now, day = store_now()
@@ -68,6 +82,8 @@ def start(slot_id: int):
 
 
 def _walk_context(round_, area_param):
+    """Every step of the round on one page (the tablet moves between them without the network), the
+    one asked for (or where the director was) shown first."""
     store = current_store()
     sheet = rounds.sheet(round_)
     steps = _steps(round_, sheet)
@@ -79,12 +95,9 @@ def _walk_context(round_, area_param):
                    next=steps[position + 1][0] if position + 1 < len(steps) else None,
                    staff=staff_of(store.id), priorities=list(ActionPriority), kinds=ItemKind,
                    editable=round_.status_enum != RoundStatus.DONE)
-    if current == KEYS:
+    if round_.slot.closing:
         context["rows"] = overnight_cars(store, round_.day)
-    elif current == EQUIPMENT:
         context["spot_checks"] = spot_check_list(store.id, round_.id, round_.day)
-    else:
-        context["area"] = sheet.area(int(current)) if current else None
     return context
 
 
@@ -117,20 +130,34 @@ def _item_fragment(round_, item_id: int, status: int = 200, error=None, typed=No
     return make_response(html, status)
 
 
+def _tap(round_):
+    """The queued tap's one-time key and when it was tapped (now, for a form posted without them)."""
+    now = store_now()[1]
+    return taps.clean_key(request.headers.get("X-Round-Key")), taps.tapped_at(request.headers.get("X-Round-At"),
+                                                                            round_, now)
+
+
 @bp.post("/<int:round_id>/items/<int:item_id>")
 def answer(round_id: int, item_id: int):
     round_ = _round_or_404(round_id)
     form = AnswerForm()
-    try:
-        rounds.answer_item(current_store().id, round_.id, item_id, value=form.value.data, actor_id=current_user.id,
+    key, at = _tap(round_)
+    store_id = current_store().id
+
+    def unit():
+        if taps.applied(round_id, key):  # a re-send of a tap already saved
+            return
+        rounds.answer_item(store_id, round_id, item_id, value=form.value.data, actor_id=current_user.id,
                            note=form.note.data, photos=form.photos.data or [],
-                           folder=current_app.config["PHOTO_FOLDER"])
+                           folder=current_app.config["PHOTO_FOLDER"], at=at)
+        taps.remember(round_id, key, "answer")
+
+    try:
+        commit_unit(unit)
     except DomainError as refused:
-        db.session.rollback()
         round_ = _round_or_404(round_id)
         return _item_fragment(round_, item_id, refusal_status(refused), refused.message,
                               typed={"value": form.value.data, "note": form.note.data})
-    db.session.commit()
     return _item_fragment(_round_or_404(round_id), item_id)
 
 
@@ -138,15 +165,22 @@ def answer(round_id: int, item_id: int):
 def photo(round_id: int, item_id: int):
     round_ = _round_or_404(round_id)
     upload = next(iter(PhotoForm().photos.data or []), None)
-    try:
+    key, _at = _tap(round_)
+    store_id = current_store().id
+
+    def unit():
+        if taps.applied(round_id, key):
+            return
         if upload is None:
             raise DomainError(_("Take or choose a photo first."), field="photos")
-        rounds.add_photo(current_store().id, round_.id, item_id, upload=upload, actor_id=current_user.id,
+        rounds.add_photo(store_id, round_id, item_id, upload=upload, actor_id=current_user.id,
                          folder=current_app.config["PHOTO_FOLDER"])
+        taps.remember(round_id, key, "photo")
+
+    try:
+        commit_unit(unit)
     except DomainError as refused:
-        db.session.rollback()
         return _item_fragment(_round_or_404(round_id), item_id, refusal_status(refused), refused.message)
-    db.session.commit()
     return _item_fragment(_round_or_404(round_id), item_id)
 
 
@@ -188,19 +222,27 @@ def resume(round_id: int):
 
 @bp.post("/<int:round_id>/finish")
 def finish(round_id: int):
-    """The finish button: it posts the step the director was on, shown again on a refusal."""
+    """The finish button: it posts the step the director was on, shown again on a refusal. Sent from
+    the tablet's queue it carries when it was tapped: a round finished offline inside its window
+    counts as on time."""
     round_ = _round_or_404(round_id)
-    store, now, _day = store_now()
+    store = current_store()
+    key, at = _tap(round_)
     check = _overnight_check if round_.slot.closing else None
+
+    def unit():
+        if taps.applied(round_id, key):
+            return
+        rounds.finish_round(store, round_id, actor_id=current_user.id, now=at, extra_check=check)
+        taps.remember(round_id, key, "finish")
+
     try:
-        rounds.finish_round(store, round_.id, actor_id=current_user.id, now=now, extra_check=check)
+        commit_unit(unit)
     except DomainError as refused:
-        db.session.rollback()
         step = request.form.get("area")  # a step: an area's id, or the closing round's "keys" / "equipment"
         context = _walk_context(_round_or_404(round_id), step)
         return make_response(render_template("director/walk.html", finish_error=refused.message, **context),
                              refusal_status(refused))
-    db.session.commit()
     return redirect(url_for("rounds.report", round_id=round_id))
 
 
