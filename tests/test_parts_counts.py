@@ -28,10 +28,13 @@ MORNING = datetime(2026, 11, 30, 2, 0)
 
 
 @pytest.fixture
-def staff(store):
-    return factories.people(store, manager=(Role.PARTS, "shen", "沈佳"), keeper=(Role.PARTS, "keeper", "库管"),
-                            counter=(Role.PARTS, "counter", "盘点员"), director="zhao",
-                            finance=(Role.MANAGER, "qian", "钱会计"), advisor=(Role.ADVISOR, "sun"))
+def staff(db, store):
+    people = factories.people(store, manager=(Role.PARTS, "shen", "沈佳"), keeper=(Role.PARTS, "keeper", "库管"),
+                              counter=(Role.PARTS, "counter", "盘点员"), director="zhao",
+                              finance=(Role.MANAGER, "qian", "钱会计"), advisor=(Role.ADVISOR, "sun"))
+    people["manager"].parts_manager = True  # 沈佳 is the parts manager; keeper and counter approve nothing
+    db.session.commit()
+    return people
 
 
 def add_part(db, store, number, on_hand="5", *, cost="10", bin_code=None, abc="C"):
@@ -101,6 +104,8 @@ def test_sheets_walk_the_bins_then_parts_without_a_bin_and_a_rerun_adds_nothing(
 def test_a_cycle_count_takes_its_classes_and_its_shelf(db, store, staff, shelf):
     by_class = open_and_generate(db, store, staff["manager"], kind="cycle", classes=["A"])
     assert {line.part.number for line in by_class_lines(db, by_class)} == {"P-100", "P-200"}
+    counts.cancel_count(by_class.id, store_id=store.id, actor_id=staff["manager"].id)  # P-200 is on shelf A-03 too
+    db.session.commit()
     one_shelf = open_and_generate(db, store, staff["manager"], kind="cycle", bin_prefix="a 3")
     assert one_shelf.bin_prefix == "A-03"
     assert {line.part.number for line in by_class_lines(db, one_shelf)} == {"P-200", "P-300"}
@@ -355,8 +360,8 @@ def test_overnight_job_opens_scheduled_counts_and_reports_drift_once(db, store, 
     opened = db.session.execute(select(StockCount.kind, StockCount.classes, StockCount.scheduled_for,
                                        StockCount.status).order_by(StockCount.kind)).all()
     day = datetime(2026, 11, 30).date()
-    assert opened == [(CountKind.CYCLE, "A", day, CountStatus.COUNTING), (CountKind.FULL, None, day,
-                                                                           CountStatus.COUNTING)]
+    # the Monday A-class count falls on the month's last day: the full count counts those bins once
+    assert opened == [(CountKind.FULL, None, day, CountStatus.COUNTING)]
     drift = db.session.execute(select(Notice.user_id, Notice.kind).order_by(Notice.user_id)).all()
     assert sorted(u for u, _ in drift) == sorted([staff["manager"].id, staff["keeper"].id, staff["counter"].id,
                                                   staff["director"].id])
@@ -381,8 +386,11 @@ def test_overnight_on_an_ordinary_day_opens_nothing(db, store, staff, shelf):
 # ------------------------------------------------------------------ views
 
 @pytest.fixture
-def parts_client(client, login_as):
-    return login_as(Role.PARTS, username="tablet", display_name="平板")
+def parts_client(client, login_as, db):
+    user = login_as(Role.PARTS, username="tablet", display_name="平板")
+    user.parts_manager = True  # the parts manager's tablet
+    db.session.commit()
+    return user
 
 
 def test_open_a_count_from_the_page_and_a_refusal_keeps_what_was_typed(client, parts_client, db, store, shelf,
@@ -495,3 +503,110 @@ def test_count_screens_cost_the_same_queries_for_5_or_50_lines(client, parts_cli
     url = "/parts/counts/{}" if screen == "sheet page" else "/parts/counts/{}/report"
     queries_for(db, client, url.format(few.id))  # warm up
     assert queries_for(db, client, url.format(few.id)) == queries_for(db, client, url.format(many.id))
+
+
+# ------------------------------------------------------------------ one open count per bin
+
+def test_a_count_over_bins_another_open_count_takes_is_refused_so_a_variance_is_posted_once(db, store, staff,
+                                                                                             shelf):
+    """A cycle count of shelf A-03 and the full count both posted −1 for the same missing unit: the
+    books ended one below the shelf. The full count is refused while the shelf's count is open (naming
+    it); other bins may be counted meanwhile; once the shelf's count is approved, the full count
+    opens and finds no variance left on the shelf."""
+    shelf_count = open_and_generate(db, store, staff["keeper"], kind="cycle", bin_prefix="A-03")
+    for kind, extra in (("full", {}), ("quarterly", {}), ("cycle", {"classes": "A"}), ("cycle", {"bin_prefix": "A"})):
+        with clock.frozen(MORNING), pytest.raises(counts.CountOverlaps) as refused:
+            counts.open_count(store_id=store.id, actor_id=staff["manager"].id, kind=kind, **extra)
+        db.session.rollback()
+        assert shelf_count.number in str(refused.value.message), kind
+        assert refused.value.other_id == shelf_count.id
+    assert "A-03-1-01" in str(refused.value.message)  # a bin both would count
+    other_shelf = open_and_generate(db, store, staff["manager"], kind="cycle", classes="B")  # B-01: no overlap
+    assert {line.part.number for line in by_class_lines(db, other_shelf)} == {"P-400"}
+
+    # the shelf's count: one P-300 missing, posted once
+    count_all(db, store, shelf_count, staff["counter"], {"P-300": "3"})
+    counts.submit_for_review(shelf_count.id, store_id=store.id, actor_id=staff["counter"].id)
+    _explain_all(db, store, staff, shelf_count)
+    counts.approve_count(shelf_count.id, store_id=store.id, actor_id=staff["manager"].id)
+    counts.cancel_count(other_shelf.id, store_id=store.id, actor_id=staff["manager"].id)
+    db.session.commit()
+    full = open_and_generate(db, store, staff["manager"], kind="full")
+    count_all(db, store, full, staff["counter"], {"P-300": "3"})  # the shelf holds 3, the books say 3
+    counts.submit_for_review(full.id, store_id=store.id, actor_id=staff["counter"].id)
+    assert counts.variance_report(full.id, store.id).lines == []
+    p300 = db.session.get(Part, shelf["P-300"].id)
+    assert p300.on_hand == 3
+    assert db.session.scalars(select(StockMovement.quantity).where(
+        StockMovement.part_id == p300.id, StockMovement.kind == MovementKind.COUNT)).all() == [Decimal("-1")]
+
+
+def test_the_sheet_leaves_out_a_part_another_open_count_has_on_its_sheet(db, store, staff, shelf):
+    """Judged on the catalogue when it opens; a part moved meanwhile (here P-400 made class A while the
+    class B count holds it) is not put on a second sheet."""
+    b_count = open_and_generate(db, store, staff["manager"], kind="cycle", classes="B")
+    db.session.execute(update(Part).where(Part.id == shelf["P-400"].id).values(abc_class="A"))
+    db.session.commit()
+    a_count = open_and_generate(db, store, staff["manager"], kind="cycle", classes="A")
+    assert {line.part.number for line in by_class_lines(db, a_count)} == {"P-100", "P-200"}
+    assert {line.part.number for line in by_class_lines(db, b_count)} == {"P-400"}
+
+
+def test_two_counts_opened_at_once_over_the_same_bins_open_one(app, db, store, staff, shelf):
+    from tests.conftest import at_once, signed_in
+
+    keeper, manager = signed_in(app, staff["keeper"]), signed_in(app, staff["manager"])
+    with clock.frozen(MORNING):
+        answers = at_once(
+            lambda: keeper.post("/parts/counts/", data={"kind": "cycle", "bin_prefix": "A-03", "recount_value": "200"}),
+            lambda: manager.post("/parts/counts/", data={"kind": "full", "recount_value": "200"}))
+    statuses = sorted(a.status_code for a in answers)
+    assert statuses == [302, 409], [a.get_data(as_text=True)[:300] for a in answers]
+    refused = next(a for a in answers if a.status_code == 409).get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(StockCount)) == 1
+    opened = db.session.scalars(select(StockCount)).one()
+    assert opened.number in refused
+
+
+def test_a_scheduled_count_over_an_open_count_is_not_opened_and_the_parts_staff_are_told_once(db, store, staff,
+                                                                                               shelf):
+    with clock.frozen(datetime(2026, 11, 27, 2, 0)):  # a Friday
+        shelf_count = counts.open_count(store_id=store.id, actor_id=staff["keeper"].id, kind="cycle", bin_prefix="A")
+        db.session.commit()
+    for moment in (datetime(2026, 11, 29, 17, 45), datetime(2026, 11, 29, 18, 15)):  # Monday 30th, twice
+        with clock.frozen(moment):
+            summary = counts.overnight()
+            db.session.commit()
+        assert summary["opened"] == []
+    told = db.session.scalars(select(Notice).where(Notice.kind == counts.NOT_OPENED_NOTICE)).all()
+    # the month's full count and the Monday A-class count: each told once to each, not again on the rerun
+    staff_ids = [staff["manager"].id, staff["keeper"].id, staff["counter"].id, staff["director"].id]
+    assert sorted(n.user_id for n in told) == sorted(staff_ids * 2)
+    from intranet.core.notices import text_of
+
+    assert shelf_count.number in text_of(told[0])
+
+
+# ------------------------------------------------------------------ the recount stays blind
+
+def test_the_variance_report_is_closed_while_counting(client, parts_client, db, store, staff, shelf):
+    count = open_and_generate(db, store, staff["keeper"], kind="cycle", classes="A", recount_value="10")
+    line = line_of(db, count, "P-100")
+    counts.enter_count(count.id, store_id=store.id, actor_id=staff["keeper"].id, line_id=line.id, quantity="4",
+                       stage="first")
+    db.session.commit()
+    page = client.get(f"/parts/counts/{count.id}").get_data(as_text=True)
+    assert f"/parts/counts/{count.id}/report" not in page and 'data-testid="variance-report"' not in page
+    answer = client.get(f"/parts/counts/{count.id}/report")
+    assert answer.status_code == 302 and answer.headers["Location"].endswith(f"/parts/counts/{count.id}")
+    with pytest.raises(counts.ReportClosed):
+        counts.variance_report(count.id, store.id)
+    with pytest.raises(IllegalTransition):
+        counts.explain_variance(count.id, line.id, store_id=store.id, reason="x", responsible_id=staff["keeper"].id)
+    db.session.rollback()
+    refused = client.post(f"/parts/counts/{count.id}/lines/{line.id}/explain", headers={"HX-Request": "true"},
+                          data={"reason": "多收", "responsible_id": staff["keeper"].id})
+    assert refused.status_code == 422 and refused.get_data(as_text=True) == ""  # no figure in the answer
+    assert "toast" in refused.headers["HX-Trigger"]
+    db.session.expire_all()
+    assert line_of(db, count, "P-100").reason is None

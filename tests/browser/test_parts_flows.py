@@ -144,6 +144,7 @@ def shop(db, store, make_user):
         advisor=make_user(Role.ADVISOR, username="sunguwen", display_name="孙顾问"),
         tech=make_user(Role.TECHNICIAN, username="zhengshifu", display_name="郑师傅"),
     )
+    people.manager.parts_manager = True  # 沈经理 approves; 周库管 is a parts account like any other
     db.session.add(Technician(user_id=people.tech.id, store_id=store.id, team="mechanical"))
     supplier = Supplier(store_id=store.id, name="一汽大众配件中心", lead_days=2)
     db.session.add(supplier)
@@ -513,6 +514,80 @@ def test_cycle_count_with_a_variance_through_approval(db, shop, new_context, siz
     expect(newest.balance).to_have_text("11")
     expect(newest.purpose).to_contain_text(VARIANCE_REASON)
     snap(boss, "part-after-count")
+
+
+# --- 3b. the recount stays blind -------------------------------------------------------------------
+
+def test_a_recount_is_blind_while_the_count_is_counted(db, shop, new_context, size):
+    """周库管 counted the spark plugs far off (a second count is needed). While the count is counted,
+    沈经理 — the colleague who recounts — finds no variance report on the sheet, and the report's
+    address sends him back to the sheet with the reason: neither the first figure nor the book shows.
+    Once counting is finished, the report is there."""
+    store, keeper, manager = shop.store, shop.people.keeper, shop.people.manager
+    count = counts.open_count(store_id=store.id, actor_id=keeper.id, kind="cycle", classes="A", recount_value="10")
+    counts.generate_sheets(count.id)
+    db.session.commit()
+    lines = {line.part.number: line for line in fresh(db).scalars(select(CountLine).where(
+        CountLine.count_id == count.id))}
+    for number, counted in ((BRAKE_DISC, "4"), (CABIN_FILTER, "6"), (SPARK_PLUGS, "7")):
+        counts.enter_count(count.id, store_id=store.id, actor_id=keeper.id, line_id=lines[number].id, quantity=counted,
+                           stage="first")
+    db.session.commit()
+
+    page = new_context(size).new_page()
+    login(page, manager.username)
+    page.goto(f"/parts/counts/{count.id}?show=recount")
+    expect(page.get_by_test_id("entry-bin")).to_have_text(shop.parts[SPARK_PLUGS].bin_code)
+    expect(page.get_by_test_id("variance-report")).to_have_count(0)
+    expect(page.locator(f"a[href$='/parts/counts/{count.id}/report']")).to_have_count(0)
+    body = page.locator("main").inner_text()
+    assert zh("Variance report") not in body and "12" not in re.findall(r"\b\d+\b", page.locator("#cnt-entry").inner_text())
+    snap(page, "recount-sheet")
+    page.goto(f"/parts/counts/{count.id}/report")
+    assert path_of(page) == f"/parts/counts/{count.id}"  # sent back to the sheet
+    expect(page.locator(".flash.error")).to_contain_text(zh(
+        "Count %(number)s is still being counted: its variance report opens when counting is finished, so that "
+        "second counts stay blind.", number=count.number))
+    expect(page.locator("tbody.cnt-var")).to_have_count(0)
+
+    # his blind second count, then counting finished: now the report opens
+    page.goto(f"/parts/counts/{count.id}?show=recount")
+    page.locator("#cnt-qty").fill("11")
+    assert tap_post(page, page.get_by_test_id("enter-count"), f"/parts/counts/{count.id}/enter").status == 200
+    tap_navigate(page, page.get_by_test_id("to-review"))
+    assert path_of(page) == f"/parts/counts/{count.id}/report"
+    expect(page.locator("tbody.cnt-var")).to_have_count(1)
+    page.goto(f"/parts/counts/{count.id}")
+    expect(page.get_by_test_id("variance-report")).to_be_visible()
+
+
+# --- 3c. cancelling a purchase order --------------------------------------------------------------
+
+def test_cancelling_an_ordered_purchase_order_takes_a_reason_and_the_supplier_told(db, shop, page, size):
+    """The order is with the supplier. 周库管 taps “cancel the order…”: nothing happens yet but a form
+    asking why and whether the supplier was told. Confirming without ticking it is refused and keeps
+    the reason typed; ticked, the order is cancelled and its history shows the reason."""
+    order, _lines = ordered_order(db, shop, {OIL_FILTER: "4"})
+    login(page, shop.people.keeper.username)
+    page.goto(f"/parts/purchasing/{order.id}")
+    expect(page.get_by_test_id("cancel-confirm")).to_be_hidden()
+    page.get_by_test_id("cancel-open").tap()
+    expect(page.get_by_test_id("cancel-confirm")).to_be_visible()
+    expect(page.locator("#cancel")).to_contain_text(shop.supplier.name)
+    assert fresh(db).get(type(order), order.id).status == OrderStatus.ORDERED  # one tap cancelled nothing
+    page.locator("#cancel-reason").fill("车主改约，不修了")
+    snap(page, "po-cancel")
+    answer = tap_navigate(page, page.get_by_test_id("cancel-confirm"))
+    assert answer.status == 422
+    expect(page.locator("#cancel-reason")).to_have_value("车主改约，不修了")
+    expect(page.locator("#cancel .error")).to_be_visible()
+    assert fresh(db).get(type(order), order.id).status == OrderStatus.ORDERED
+    page.locator("#cancel input[name=supplier_told]").check()
+    tap_navigate(page, page.get_by_test_id("cancel-confirm"))
+    expect(page.get_by_test_id("po-status")).to_have_text(zh(OrderStatus.CANCELLED.label))
+    expect(page.locator(".history-card")).to_contain_text("车主改约，不修了")
+    snap(page, "po-cancelled")
+    assert fresh(db).get(type(order), order.id).status == OrderStatus.CANCELLED
 
 
 # --- 4. every parts page at both tablet sizes -------------------------------------------------------

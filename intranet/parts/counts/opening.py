@@ -11,14 +11,14 @@ from sqlalchemy import insert, or_, select, update
 from intranet import clock
 from intranet.core.billing import decimal_from
 from intranet.core.models import Store
-from intranet.core.services import next_number
+from intranet.core.services import claim, next_number
 from intranet.errors import DomainError, NotFound
 from intranet.extensions import db
 from intranet.jobs import queue
 from intranet.parts import history
 from intranet.parts.counts.rules import (
-    APPROVER_ROLES, DEFAULT_RECOUNT_VALUE, SHEET_BATCH, ApprovalRefused, _classes, _move, _user,
-    normalise_bin_prefix,
+    APPROVER_ROLES, DEFAULT_RECOUNT_VALUE, OPEN_COUNT, SHEET_BATCH, ApprovalRefused, CountOverlaps, _classes,
+    _move, _user, normalise_bin_prefix,
 )
 from intranet.parts.models import CountKind, CountLine, CountStatus, Part, StockCount
 
@@ -28,7 +28,10 @@ def open_count(*, store_id: int, actor_id: int | None, kind: str, classes=None, 
                recount_value=None, scheduled_for: date | None = None) -> StockCount:
     """Open a count session in GENERATING; its sheets come from `generate_sheets` (the view or job
     enqueues "parts-count-sheets" after committing). A cycle count names ABC classes and/or a bin
-    prefix; full and quarterly counts take every part."""
+    prefix; full and quarterly counts take every part. A count over bins another open count takes
+    is refused (`CountOverlaps`, naming it): each variance is posted once."""
+    # one opening at a time per store: a second one at the same moment waits, then sees the first
+    claim(Store, store_id)
     try:
         kind_enum = CountKind(kind)
     except ValueError:
@@ -52,6 +55,14 @@ def open_count(*, store_id: int, actor_id: int | None, kind: str, classes=None, 
     store = db.session.get(Store, store_id)
     if store is None:
         raise NotFound(_l("No such store."))
+    other, example = overlapping_count(store_id, chosen_classes, prefix)
+    if other is not None:
+        raise CountOverlaps(_l("Count %(number)s (%(kind)s, “%(status)s”) is still open over some of these bins, "
+                               "e.g. %(example)s: a bin is counted by one count at a time, or its variance would "
+                               "be posted twice. Finish or cancel %(number)s first, or choose other bins.",
+                               number=other.number, kind=other.kind_enum.label, status=other.status_enum.label,
+                               example=example),
+                            field="bin_prefix" if prefix else "classes" if chosen_classes else "kind", other_id=other.id)
     today = clock.store_today(store.timezone)
     count = StockCount(store_id=store_id, number=f"PD-{next_number(store, 'count', today)}", kind=kind_enum,
                        status=CountStatus.GENERATING, classes=chosen_classes, bin_prefix=prefix,
@@ -63,6 +74,34 @@ def open_count(*, store_id: int, actor_id: int | None, kind: str, classes=None, 
     return count
 
 
+def _covers(stmt, classes: str | None, prefix: str | None):
+    """`stmt` narrowed to the parts a count of these classes and bin prefix takes."""
+    if classes:
+        stmt = stmt.where(Part.abc_class.in_(list(classes)))
+    if prefix:
+        stmt = stmt.where(or_(Part.bin_code == prefix, Part.bin_code.startswith(prefix + "-")))
+    return stmt
+
+
+def overlapping_count(store_id: int, classes: str | None, prefix: str | None,
+                      *, exclude_id: int | None = None) -> tuple[StockCount | None, str | None]:
+    """An open count (being prepared, counted or reviewed) that takes some of the parts a count of
+    these classes and bin prefix would take, and one such part's bin (or number); (None, None) when
+    none does. Judged on the catalogue as it is now; the sheet job also leaves out a part already on
+    another open count's sheet."""
+    others = db.session.scalars(select(StockCount).where(
+        StockCount.store_id == store_id, StockCount.status.in_([str(s) for s in OPEN_COUNT]),
+        StockCount.id != (exclude_id or 0)).order_by(StockCount.id))
+    for other in others:
+        stmt = select(Part.bin_code, Part.number).where(Part.store_id == store_id,
+                                                        or_(Part.active.is_(True), Part.on_hand != 0))
+        stmt = _covers(_covers(stmt, classes, prefix), other.classes, other.bin_prefix)
+        found = db.session.execute(stmt.order_by(Part.bin_code, Part.number).limit(1)).first()
+        if found is not None:
+            return other, found[0] or found[1]
+    return None, None
+
+
 def request_sheets(count_id: int):
     """Hand the sheet generation to the worker. Call after the count is committed (the worker must
     see it); when Redis is down the job is kept and sent later (the caller commits that)."""
@@ -72,12 +111,13 @@ def request_sheets(count_id: int):
 def _parts_of(count: StockCount):
     """The parts a count covers, in bin-walking order: bins in code order, parts without a bin last
     by number."""
+    on_other_sheets = (select(CountLine.part_id).join(StockCount, StockCount.id == CountLine.count_id)
+                       .where(StockCount.store_id == count.store_id, StockCount.id != count.id,
+                              StockCount.status.in_([str(s) for s in OPEN_COUNT])))
     stmt = select(Part.id, Part.bin_code).where(Part.store_id == count.store_id,
-                                                or_(Part.active.is_(True), Part.on_hand != 0))
-    if count.classes:
-        stmt = stmt.where(Part.abc_class.in_(list(count.classes)))
-    if count.bin_prefix:
-        stmt = stmt.where(or_(Part.bin_code == count.bin_prefix, Part.bin_code.startswith(count.bin_prefix + "-")))
+                                                or_(Part.active.is_(True), Part.on_hand != 0),
+                                                Part.id.not_in(on_other_sheets))
+    stmt = _covers(stmt, count.classes, count.bin_prefix)
     return db.session.execute(stmt.order_by(Part.bin_code.is_(None), Part.bin_code, Part.number)).all()
 
 

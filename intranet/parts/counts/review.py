@@ -13,9 +13,10 @@ from intranet import clock
 from intranet.core.models import User
 from intranet.errors import DomainError, IllegalTransition
 from intranet.extensions import db
-from intranet.parts import ledger
+from intranet.parts import authority, ledger
 from intranet.parts.counts.rules import (
-    APPROVER_ROLES, FINANCE_ROLE, OPEN_COUNT, ApprovalRefused, FinanceMissing, LinesOutstanding, _expect,
+    APPROVER_ROLES, FINANCE_ROLE, OPEN_COUNT, REPORT_CLOSED, ApprovalRefused, FinanceMissing, LinesOutstanding,
+    ReportClosed, _expect,
     _flush_versioned, _move, _user, get_count,
 )
 from intranet.parts.counts.sheets import find_line, sheet_progress
@@ -97,9 +98,17 @@ def line_value(line: CountLine) -> Decimal:
     return (line.variance * Decimal(line.part.cost or ZERO)).quantize(Decimal("0.01"))
 
 
+def check_report_open(count: StockCount) -> None:
+    """Refuse the variance report (and explaining a variance) while the count is being counted."""
+    if count.status_enum in REPORT_CLOSED:
+        raise ReportClosed(_l("Count %(number)s is still being counted: its variance report opens when counting is "
+                              "finished, so that second counts stay blind.", number=count.number))
+
+
 def variance_report(count_id: int, store_id: int) -> VarianceReport:
     """The lines with a variance: surplus (盘盈) and loss (盘亏), in quantity and value at cost."""
     count = get_count(count_id, store_id)
+    check_report_open(count)
     report = VarianceReport(count=count, lines=_variance_lines(count.id),
                             lines_counted=sheet_progress(count.id).counted)
     for line in report.lines:
@@ -117,7 +126,8 @@ def explain_variance(count_id: int, line_id: int, *, store_id: int, reason: str 
                      responsible_id: int | None) -> CountLine:
     """Give a variance its reason and the person responsible for it."""
     count = get_count(count_id, store_id)
-    if count.status_enum not in (CountStatus.COUNTING, CountStatus.REVIEW):
+    check_report_open(count)
+    if count.status_enum != CountStatus.REVIEW:
         raise IllegalTransition(_l("Count %(number)s is “%(status)s”: its report can no longer be changed.",
                                    number=count.number, status=count.status_enum.label))
     line = find_line(count.id, store_id, line_id=line_id)
@@ -157,7 +167,7 @@ def approve_count(count_id: int, *, store_id: int, actor_id: int, expected_versi
     count = get_count(count_id, store_id)
     _expect(count, expected_version)
     actor = _user(actor_id, store_id)
-    if actor is None or not actor.has_role(*APPROVER_ROLES):
+    if not authority.may_approve(actor):
         raise ApprovalRefused(_l("A count is approved by the parts manager or the director."))
     if count.created_by_id == actor.id:
         raise ApprovalRefused(_l("You opened count %(number)s: someone else approves it.", number=count.number))

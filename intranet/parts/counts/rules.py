@@ -27,6 +27,10 @@ COUNT_TRANSITIONS: dict[CountStatus, frozenset[CountStatus]] = {
     CountStatus.CANCELLED: frozenset(),
 }
 OPEN_COUNT = (CountStatus.GENERATING, CountStatus.COUNTING, CountStatus.REVIEW)
+# While counting, nobody reads the variance report — not the counters, and not the parts manager or
+# the director either, since any of them may be the colleague asked for a blind second count. The
+# sheet says which lines wait for a recount (never a figure); the report opens at the review.
+REPORT_CLOSED = (CountStatus.GENERATING, CountStatus.COUNTING)
 APPROVER_ROLES = (Role.PARTS, Role.DIRECTOR)
 FINANCE_ROLE = Role.MANAGER
 DEFAULT_RECOUNT_VALUE = Decimal("200")
@@ -38,6 +42,19 @@ RECENT_REPLAY = timedelta(minutes=2)  # a resent tap of the same count by the sa
 
 class StaleCount(Conflict):
     """The count changed since the page was loaded (someone approved, reopened or cancelled it)."""
+
+
+class CountOverlaps(Conflict):
+    """Another open count already takes some of these bins: each variance must be posted once."""
+
+    def __init__(self, message, *, field: str | None = None, other_id: int | None = None):
+        super().__init__(message, field=field)
+        self.other_id = other_id
+
+
+class ReportClosed(IllegalTransition):
+    """The variance report is closed while the count is being counted: a second count is blind, and
+    the report shows the first figure and the book."""
 
 
 class AlreadyCounted(Conflict):

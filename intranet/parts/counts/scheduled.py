@@ -18,7 +18,9 @@ from intranet.extensions import db
 from intranet.jobs import queue
 from intranet.parts import ledger
 from intranet.parts.counts.opening import open_count
-from intranet.parts.counts.rules import APPROVER_ROLES, DRIFT_LISTED, DRIFT_NOTICE
+from intranet.parts.counts.rules import APPROVER_ROLES, DRIFT_LISTED, DRIFT_NOTICE, CountOverlaps
+
+NOT_OPENED_NOTICE = "parts_count_not_opened"
 from intranet.parts.models import AbcClass, CountKind, StockCount
 
 # ------------------------------------------------------------------ overnight
@@ -28,13 +30,16 @@ def _last_day_of_month(day: date) -> bool:
 
 
 def open_scheduled_counts(store: Store, day: date) -> list[StockCount]:
-    """Open the counts due on `day`: an A-class cycle count every Monday, the full count on the last
-    day of the month. Each is opened once (unique store, kind, date): a rerun opens nothing."""
+    """Open the counts due on `day`: the full count on the last day of the month, an A-class cycle
+    count every Monday. Each is opened once (unique store, kind, date): a rerun opens nothing. A
+    count over bins another open count still takes is not opened (each variance is posted once):
+    the Monday count on a month's last day is the full count's A-class part; any other open count
+    in the way is told to the parts staff, once a day."""
     due = []
-    if day.weekday() == 0:
-        due.append((CountKind.CYCLE, AbcClass.A.value))
     if _last_day_of_month(day):
         due.append((CountKind.FULL, None))
+    if day.weekday() == 0:
+        due.append((CountKind.CYCLE, AbcClass.A.value))
     opened = []
     for kind, classes in due:
         exists = db.session.scalar(select(StockCount.id).where(
@@ -47,7 +52,34 @@ def open_scheduled_counts(store: Store, day: date) -> list[StockCount]:
                                          scheduled_for=day))
         except IntegrityError:  # another run opened it at the same moment
             continue
+        except CountOverlaps as refused:
+            other = db.session.get(StockCount, refused.other_id)
+            if other is not None and other.scheduled_for != day:
+                _tell_not_opened(store.id, day, kind, other)
     return opened
+
+
+def _not_opened_text(params: dict) -> str:
+    return _("The scheduled %(kind)s of %(day)s was not opened: count %(number)s is still open over the same "
+             "bins. Finish or cancel it, then open the count by hand.",
+             kind=CountKind(params.get("kind")).label if params.get("kind") in {k.value for k in CountKind}
+             else params.get("kind"), day=params.get("day"), number=params.get("number"))
+
+
+notices.register(NOT_OPENED_NOTICE, _not_opened_text)
+
+
+def _tell_not_opened(store_id: int, day: date, kind: str, other: StockCount) -> None:
+    recipients = list(db.session.scalars(
+        select(User.id).where(User.store_id == store_id, User.active.is_(True),
+                              User.role_rows.any(UserRole.role.in_([str(r) for r in APPROVER_ROLES])))
+        .order_by(User.id)))
+    marker = json.dumps({"day": day.isoformat(), "kind": str(kind)}, ensure_ascii=False)[1:-1]
+    told = set(db.session.scalars(select(Notice.user_id).where(
+        Notice.store_id == store_id, Notice.kind == NOT_OPENED_NOTICE, Notice.params_json.contains(marker))))
+    notices.notify(store_id, [u for u in recipients if u not in told], NOT_OPENED_NOTICE,
+                   {"day": day.isoformat(), "kind": str(kind), "number": other.number},
+                   link=f"/parts/counts/{other.id}")
 
 
 def _drift_text(params: dict) -> str:

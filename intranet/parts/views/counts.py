@@ -12,9 +12,10 @@ from flask_login import current_user
 
 from intranet.auth.access import guard
 from intranet.core.models import Role
+from intranet.core.services import commit_unit
 from intranet.errors import Conflict, DomainError, NotFound
 from intranet.extensions import db
-from intranet.parts import counts
+from intranet.parts import authority, counts
 from intranet.parts.forms import CountEntryForm, ExplainForm, OpenCountForm, VersionForm
 from intranet.parts.models import AbcClass, CountKind, CountStatus
 from intranet.web import add_trigger, current_store, run_action, toast
@@ -68,14 +69,13 @@ def open_count():
     form = OpenCountForm()
     try:
         form.check()
-        count = counts.open_count(store_id=store.id, actor_id=current_user.id, kind=form.kind.data,
-                                  classes=form.classes.data, bin_prefix=form.bin_prefix.data,
-                                  recount_value=form.recount_value.data)
+        count = commit_unit(lambda: counts.open_count(
+            store_id=store.id, actor_id=current_user.id, kind=form.kind.data, classes=form.classes.data,
+            bin_prefix=form.bin_prefix.data, recount_value=form.recount_value.data))
     except DomainError as refused:
         db.session.rollback()
-        return _render_index(refused.message, {**form.typed(), "field": refused.field}, 422)
+        return _render_index(refused.message, {**form.typed(), "field": refused.field}, _refusal_status(refused))
     count_id = count.id
-    db.session.commit()
     counts.request_sheets(count_id)  # after the commit: the worker must find the count
     db.session.commit()  # a job kept while Redis is down
     flash(_("Count opened: its sheets are being prepared."), "success")
@@ -229,12 +229,15 @@ def cancel(count_id: int):
 @counts_bp.get("/<int:count_id>/report")
 def report(count_id: int):
     count = _count_or_404(count_id)
-    data = counts.variance_report(count.id, current_store().id)
-    editable = count.status_enum in (CountStatus.COUNTING, CountStatus.REVIEW)
+    try:
+        data = counts.variance_report(count.id, current_store().id)
+    except counts.ReportClosed as refused:
+        flash(str(refused.message), "error")
+        return redirect(url_for("counts.count", count_id=count.id))
+    editable = count.status_enum == CountStatus.REVIEW
     return render_template("parts/counts/report.html", count=count, report=data, editable=editable,
                            people=counts.store_people(current_store().id) if editable else [],
-                           may_approve=current_user.has_role(*counts.APPROVER_ROLES)
-                           and count.created_by_id != current_user.id,
+                           may_approve=authority.may_approve(current_user) and count.created_by_id != current_user.id,
                            may_sign_finance=current_user.has_role(counts.FINANCE_ROLE))
 
 
@@ -242,6 +245,13 @@ def report(count_id: int):
 def explain(count_id: int, line_id: int):
     store = current_store()
     form = ExplainForm()
+    try:
+        counts.check_report_open(_count_or_404(count_id))
+    except counts.ReportClosed as refused:  # the answer carries no figure: the recount stays blind
+        if not _is_htmx():
+            flash(str(refused.message), "error")
+            return redirect(url_for("counts.count", count_id=count_id))
+        return toast(make_response("", 422), refused.message)
     error = None
     try:
         form.check()
