@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
@@ -33,7 +34,11 @@ COLUMNS = (
     ("bin_code", "库位", "bin"),
     ("on_hand", "期初库存", "opening stock"),
 )
-_HEADINGS = {heading.strip().lower(): key for key, zh, en in COLUMNS for heading in (key, zh, en)}
+# The export adds what is on the shelf today, for reading only: an import never takes stock from it
+# (stock changes through receipts, counts and write-offs), and the opening-stock column is left empty
+# so a file exported, edited in Excel and imported again changes the catalogue, not the stock.
+STOCK_COLUMN = ("stock_now", "现有库存(只读)", "on hand (read only)")
+_HEADINGS = {heading.strip().lower(): key for key, zh, en in (*COLUMNS, STOCK_COLUMN) for heading in (key, zh, en)}
 MAX_ROWS = 50_000
 MAX_BYTES = 20 * 1024 * 1024
 
@@ -43,7 +48,7 @@ class ImportRow:
     line: int  # the row number in the file, heading = 1
     number: str
     outcome: str  # "created", "updated" or "refused"
-    message: str = ""
+    message: str = ""  # why it was refused, or what of an accepted row was not taken
 
 
 def read_table(upload) -> list[dict]:
@@ -87,16 +92,29 @@ def _import_row(row, number, store_id, actor_id, supplier_ids, existing, line) -
             values.setdefault(key, getattr(part, key))
     values["number"] = number
     values["supplier_id"] = supplier_ids.get(supplier) if supplier else (part.supplier_id if part else None)
-    saved = services.save_part(store_id=store_id, part_id=part.id if part else None, **values)
     opening = (row.get("on_hand") or "").strip()
-    if opening and opening not in ("0", "0.0", "0.00"):
-        if part is not None and part.on_hand:
-            raise DomainError(_l("%(number)s already has stock: opening stock is only for new parts; count it "
-                                 "instead.", number=number))
-        ledger.post(saved.id, ledger.quantity_from(opening, "on_hand"), MovementKind.OPENING, store_id=store_id,
-                    actor_id=actor_id, note="import")
+    quantity = (ledger.quantity_from(opening, "on_hand")
+                if opening and part is None and _differs(opening, 0) else None)
+    saved = services.save_part(store_id=store_id, part_id=part.id if part else None, **values)
     existing[number] = saved
-    return ImportRow(line, number, "updated" if part is not None else "created")
+    if part is not None:
+        # an existing part's stock is what its ledger says: an opening stock in the file (an old
+        # export wrote the on-hand there) is not booked, and said so only when it differs
+        ignored = ""
+        if opening and _differs(opening, part.on_hand):
+            ignored = str(_l("Opening stock %(quantity)s not booked: %(number)s is already in the catalogue (its "
+                             "stock changes through receipts and counts).", quantity=opening, number=number))
+        return ImportRow(line, number, "updated", ignored)
+    if quantity:
+        ledger.post(saved.id, quantity, MovementKind.OPENING, store_id=store_id, actor_id=actor_id, note="import")
+    return ImportRow(line, number, "created")
+
+
+def _differs(typed: str, on_hand) -> bool:
+    try:
+        return Decimal(typed) != Decimal(on_hand or 0)
+    except (InvalidOperation, ValueError):
+        return True
 
 
 def _export_rows(store_id: int):
@@ -104,13 +122,17 @@ def _export_rows(store_id: int):
                                .where(Part.store_id == store_id).order_by(Part.number))
     for p in parts:
         yield [p.number, p.name, p.fitment or "", p.abc_class, p.unit, p.cost, p.price, p.reorder_point,
-               p.reorder_quantity, p.supplier.name if p.supplier else "", p.bin_code or "", p.on_hand]
+               p.reorder_quantity, p.supplier.name if p.supplier else "", p.bin_code or "", "", p.on_hand]
+
+
+def _export_headings() -> list[str]:
+    return [zh for _key, zh, _en in (*COLUMNS, STOCK_COLUMN)]
 
 
 def export_csv(store_id: int) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([zh for _key, zh, _en in COLUMNS])
+    writer.writerow(_export_headings())
     writer.writerows([csv_text(v) for v in row] for row in _export_rows(store_id))
     return out.getvalue().encode("utf-8-sig")  # with a BOM, so Excel opens it as UTF-8
 
@@ -129,7 +151,7 @@ def _xlsx_cell(sheet, value):
 def export_xlsx(store_id: int) -> bytes:
     book = Workbook(write_only=True)
     sheet = book.create_sheet("配件")
-    sheet.append([zh for _key, zh, _en in COLUMNS])
+    sheet.append(_export_headings())
     for row in _export_rows(store_id):
         sheet.append([_xlsx_cell(sheet, v) for v in row])
     out = io.BytesIO()
