@@ -15,6 +15,7 @@ from tests import factories
 @pytest.fixture
 def store_with_part(store, db):
     people = factories.people(store, planner=Role.PARTS, manager=Role.PARTS, director=Role.DIRECTOR)
+    people["manager"].parts_manager = True
     supplier = Supplier(store_id=store.id, name="上海安吉汽车零部件", return_days=0)
     db.session.add(supplier)
     db.session.flush()
