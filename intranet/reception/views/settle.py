@@ -2,13 +2,12 @@
 repair order."""
 from __future__ import annotations
 
-from flask import flash, make_response, redirect, render_template, url_for
+from flask import current_app, flash, make_response, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from intranet.core.models import RepairOrder
-from intranet.reception import services, settlement
-from intranet.reception.documents import repair_order_pdf as render_pdf
+from intranet.reception import documents, services, settlement
 from intranet.reception.forms import DeliveryForm, PaymentForm
 from intranet.reception.views.common import _load, bp
 from intranet.web import current_store, run_form
@@ -62,19 +61,24 @@ def _qr_svg(text: str) -> str:
     return segno.make(text, error="m").svg_inline(scale=3, border=1)
 
 
+def _sheet(ro_id: int) -> documents.PrintSheet:
+    return documents.print_sheet(_load(ro_id), store=current_store(), photo_folder=current_app.config["PHOTO_FOLDER"])
+
+
 @bp.get("/ro/<int:ro_id>/print")
 def print_repair_order(ro_id: int):
-    ro = _load(ro_id)
-    return render_template("reception/print.html", ro=ro, bill=settlement.settlement(ro),
-                           payments=settlement.payments_of(ro.id), delivery=settlement.delivery_of(ro.id),
-                           findings=services.findings_on(ro.id), qr=_qr_svg(ro.number), store=current_store())
+    sheet = _sheet(ro_id)
+    return render_template("reception/print.html", sheet=sheet, ro=sheet.ro, bill=sheet.bill,
+                           payments=sheet.payments, delivery=sheet.delivery, findings=sheet.findings,
+                           check=sheet.check, qr=_qr_svg(sheet.ro.number), store=sheet.store,
+                           fuel_text=documents.fuel_text)
 
 
 @bp.get("/ro/<int:ro_id>/document.pdf")
 def repair_order_pdf(ro_id: int):
-    ro = _load(ro_id)
-    pdf = render_pdf(ro, store=current_store(), bill=settlement.settlement(ro),
-                     payments=settlement.payments_of(ro.id), delivery=settlement.delivery_of(ro.id))
+    sheet = _sheet(ro_id)
+    ro = sheet.ro
+    pdf = documents.repair_order_pdf(sheet)
     response = make_response(pdf)
     response.headers["Content-Type"] = "application/pdf"
     response.headers["Content-Disposition"] = f'inline; filename="{ro.number}.pdf"'
