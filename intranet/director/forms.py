@@ -16,6 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from intranet.director.models import ContactChannel, EquipmentKind
+from intranet.director.settings import SETTINGS
 
 WHOLE = {"inputmode": "numeric", "autocomplete": "off", "pattern": "[0-9]*"}
 
@@ -200,3 +201,14 @@ class WorkLogForm(VersionedForm):
 class SpotCheckForm(FlaskForm):
     note = StringField(_l("Note"))
     card_ok = StringField(_l("Card up to date"))
+
+
+class DirectorSettingsForm(FlaskForm):
+    """One text box per director setting (`settings.SETTINGS`); `save_director_settings` judges them."""
+
+    def values(self) -> dict[str, str]:
+        return {s.name: self[s.name].data or "" for s in SETTINGS}
+
+
+for _setting in SETTINGS:
+    setattr(DirectorSettingsForm, _setting.name, StringField())
