@@ -4,9 +4,7 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
 import sys
-import time
 
 import click
 from flask import Flask, current_app
@@ -149,6 +147,7 @@ def up_command(host: str, port: int, no_demo: bool):
     from flask_migrate import upgrade
 
     from intranet.jobs.connection import get_redis
+    from intranet.jobs.supervise import Supervisor
 
     app = current_app._get_current_object()
     upgrade()
@@ -158,9 +157,10 @@ def up_command(host: str, port: int, no_demo: bool):
         click.echo(seed_demo())
     get_redis().ping()  # start the embedded Redis here, so the worker and scheduler share it
     env = {**os.environ, "INTRANET_ENV": app.config["INTRANET_ENV"]}
-    # `flask jobs worker` rather than worker.py: a wheel installs the package, not the checkout's scripts
-    children = [subprocess.Popen([sys.executable, "-m", "flask", "--app", "intranet", "jobs", command], env=env)
-                for command in ("worker", "scheduler")]
+    # `flask jobs worker` rather than worker.py: a wheel installs the package, not the checkout's scripts.
+    # Supervised: a worker or scheduler that exits is started again (jobs.supervise).
+    children = Supervisor({command: [sys.executable, "-m", "flask", "--app", "intranet", "jobs", command]
+                           for command in ("worker", "scheduler")}, env=env).start()
     click.echo(f"\nIntranet running at http://{host}:{port}/  (Ctrl-C stops web, worker and scheduler)\n")
 
     def stop(signum, frame):  # SIGTERM (kill, systemd) stops the children too, like Ctrl-C
@@ -172,14 +172,7 @@ def up_command(host: str, port: int, no_demo: bool):
 
         run_simple(host, port, app, use_reloader=False, threaded=True)
     finally:
-        for child in children:
-            child.send_signal(signal.SIGTERM)
-        deadline = time.time() + 10
-        for child in children:
-            try:
-                child.wait(timeout=max(0.1, deadline - time.time()))
-            except subprocess.TimeoutExpired:
-                child.kill()
+        children.stop()
         from intranet.jobs.connection import stop_embedded
 
         stop_embedded()  # the worker and scheduler are gone: stop the embedded Redis with us

@@ -16,7 +16,8 @@ from intranet.core.models import Role, User
 from intranet.errors import DomainError
 from intranet.extensions import db
 from intranet.health.services import check
-from intranet.jobs import queue
+from intranet.jobs import queue, sweep
+from intranet.jobs.connection import REDIS_ERRORS
 from intranet.jobs.models import PendingEnqueue
 from intranet.jobs.schedule import JOBS
 from intranet.web import current_store, run_form
@@ -94,7 +95,26 @@ def settings():
 @bp.get("/jobs")
 def jobs():
     kept = db.session.scalars(select(PendingEnqueue).order_by(PendingEnqueue.id)).all()
-    return render_template("admin/jobs.html", jobs=JOBS, kept=kept, health=check(current_app.config))
+    try:
+        stuck = sweep.stuck_jobs()
+    except REDIS_ERRORS:
+        stuck = None  # Redis is down: the health card says so
+    return render_template("admin/jobs.html", jobs=JOBS, kept=kept, stuck=stuck, health=check(current_app.config))
+
+
+@bp.post("/jobs/stuck/<job_id>/run")
+def run_stuck_job(job_id: str):
+    """Run a failed or abandoned job again; a second tap finds it queued already and says so."""
+    try:
+        queued = sweep.run_again(job_id[:64])
+    except REDIS_ERRORS:
+        flash(_("Redis is unreachable: try again when it is back."), "error")
+        return redirect(url_for("admin.jobs"))
+    if queued:
+        flash(_("The job is queued again."), "success")
+    else:
+        flash(_("That job is no longer stuck: it was queued again already."), "info")
+    return redirect(url_for("admin.jobs"))
 
 
 @bp.post("/jobs/<name>/run")

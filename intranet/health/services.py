@@ -28,7 +28,7 @@ def register_part(name: str, check_part) -> None:
 
 def check(config) -> dict:
     now = clock.utcnow()
-    interval = get_job("heartbeat").interval
+    interval = get_job("heartbeat").every
     stale_after = interval * config["HEARTBEAT_STALE_FACTOR"]
     result: dict = {"checked_at": now.isoformat(timespec="seconds") + "Z", "stale_after_seconds": stale_after}
 

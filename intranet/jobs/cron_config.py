@@ -2,15 +2,6 @@
 every recurring job declared in schedule.JOBS."""
 from rq import cron
 
-from intranet.jobs.schedule import JOBS
+from intranet.jobs.schedule import register_recurring
 
-for _job in JOBS:
-    if _job.recurring:
-        cron.register(
-            _job.load(),
-            queue_name=_job.queue,
-            interval=_job.interval,
-            cron=_job.cron,
-            job_timeout=_job.timeout,
-            name=_job.name,
-        )
+register_recurring(cron.register)

@@ -6,15 +6,15 @@ import json
 import logging
 
 from flask import current_app
-from rq import Queue
-from sqlalchemy import select
+from rq import Queue, Retry
+from sqlalchemy import delete, select, update
 
 from intranet import clock
 from intranet.errors import DomainError
 from intranet.extensions import db
 from intranet.jobs.connection import REDIS_ERRORS, get_redis
 from intranet.jobs.models import PendingEnqueue
-from intranet.jobs.schedule import DeclaredJob, get_job
+from intranet.jobs.schedule import DeclaredJob, get_job, retry_intervals
 
 log = logging.getLogger(__name__)
 
@@ -38,9 +38,16 @@ def _declared(name: str) -> DeclaredJob:
     return job
 
 
+def retry_of(job: DeclaredJob) -> Retry | None:
+    """How often RQ runs the job again when it fails or its worker dies under it (every job is
+    idempotent: a rerun finishes the work and repeats nothing)."""
+    return Retry(max=job.retries, interval=retry_intervals(job.retries)) if job.retries else None
+
+
 def _push(job: DeclaredJob, kwargs: dict) -> str:
     queue = Queue(job.queue, connection=get_redis())
-    return queue.enqueue(job.func, kwargs=kwargs, job_timeout=job.timeout, result_ttl=3600, failure_ttl=7 * 86400).id
+    return queue.enqueue(job.func, kwargs=kwargs, job_timeout=job.timeout, result_ttl=3600, failure_ttl=7 * 86400,
+                         retry=retry_of(job)).id
 
 
 def enqueue(name: str, **kwargs) -> EnqueueResult:
@@ -60,23 +67,31 @@ def enqueue(name: str, **kwargs) -> EnqueueResult:
 
 
 def flush_pending(limit: int = 500) -> int:
-    """Hand kept jobs to Redis, oldest first. Returns how many went through. Flushes only."""
+    """Hand kept jobs to Redis, oldest first. Returns how many went through. Flushes only.
+
+    Several processes flush at once when Redis comes back (the scheduler, each worker, the
+    heartbeat): each kept job is taken by deleting its row first, so only the process whose DELETE
+    removed it hands it over (PostgreSQL makes the others wait for that and find nothing; SQLite lets
+    one writer at a time); a refused hand-over puts the row back (the savepoint rolls back)."""
     sent = 0
-    rows = db.session.scalars(select(PendingEnqueue).order_by(PendingEnqueue.id).limit(limit)).all()
-    for row in rows:
-        job = get_job(row.job_name)
+    rows = db.session.execute(select(PendingEnqueue.id, PendingEnqueue.job_name, PendingEnqueue.kwargs_json)
+                              .order_by(PendingEnqueue.id).limit(limit)).all()
+    for row_id, name, kwargs_json in rows:
+        job = get_job(name)
         if job is None:  # the declaration was removed; keep the row visible rather than guess
-            row.last_error = "job no longer declared"
+            db.session.execute(update(PendingEnqueue).where(PendingEnqueue.id == row_id)
+                               .values(last_error="job no longer declared"))
             continue
         try:
-            _push(job, json.loads(row.kwargs_json))
+            with db.session.begin_nested():
+                taken = db.session.execute(delete(PendingEnqueue).where(PendingEnqueue.id == row_id)).rowcount
+                if taken:
+                    _push(job, json.loads(kwargs_json))
         except REDIS_ERRORS as exc:
-            row.attempts += 1
-            row.last_error = str(exc)[:500]
-            row.last_attempt_at = clock.utcnow()
+            db.session.execute(update(PendingEnqueue).where(PendingEnqueue.id == row_id).values(
+                attempts=PendingEnqueue.attempts + 1, last_error=str(exc)[:500], last_attempt_at=clock.utcnow()))
             break
-        db.session.delete(row)
-        sent += 1
+        sent += bool(taken)
     db.session.flush()
     return sent
 

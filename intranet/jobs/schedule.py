@@ -2,9 +2,21 @@
 `interval` or `cron` are the recurring ones that `rq cron` runs (see cron_config.py)."""
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
+
+# A job that fails, or whose worker is killed under it, runs again up to three times, after these
+# pauses (seconds); every job is idempotent, so a rerun finishes the work and repeats nothing.
+RETRY_INTERVALS = (30, 120, 600)
+
+
+def retry_intervals(retries: int) -> list[int]:
+    """The pauses before each retry; `INTRANET_JOB_RETRY_SECONDS` (e.g. "1,1,1") shortens them for tests."""
+    configured = [int(s) for s in os.environ.get("INTRANET_JOB_RETRY_SECONDS", "").split(",") if s.strip().isdigit()]
+    intervals = configured or list(RETRY_INTERVALS)
+    return [intervals[min(i, len(intervals) - 1)] for i in range(retries)]
 
 
 @dataclass(frozen=True)
@@ -16,10 +28,19 @@ class DeclaredJob:
     interval: int | None = None  # seconds
     cron: str | None = None  # crontab, in the scheduler's local time (run it with TZ set to the store's zone)
     timeout: int = 600
+    retries: int = len(RETRY_INTERVALS)
 
     @property
     def recurring(self) -> bool:
         return bool(self.interval or self.cron)
+
+    @property
+    def every(self) -> int | None:
+        """The interval in seconds, or the one `INTRANET_JOB_INTERVALS` sets (e.g. "heartbeat=2,jobs-sweep=2",
+        which the tests use to watch a scheduler recover in seconds rather than minutes)."""
+        if not self.interval:
+            return None
+        return interval_overrides().get(self.name, self.interval)
 
     def load(self):
         module, _, attr = self.func.rpartition(".")
@@ -55,6 +76,16 @@ JOBS: list[DeclaredJob] = [
         description=_l("Records that the scheduler and a worker are alive; re-sends jobs kept while Redis was down."),
         interval=60,
         timeout=60,
+        retries=0,  # the next beat is the retry
+    ),
+    DeclaredJob(
+        name="jobs-sweep",
+        func="intranet.jobs.sweep.sweep_job",
+        description=_l("Finds jobs whose worker died under them and runs them again, and runs a scheduled job "
+                       "whose time passed while the scheduler was down."),
+        interval=60,
+        timeout=120,
+        retries=0,  # the next sweep is the retry
     ),
     DeclaredJob(
         name="appointment-no-shows",
@@ -204,3 +235,27 @@ JOBS: list[DeclaredJob] = [
 
 def get_job(name: str) -> DeclaredJob | None:
     return next((j for j in JOBS if j.name == name), None)
+
+
+def job_for_function(func_name: str | None) -> DeclaredJob | None:
+    """The declared job an RQ job runs (by its dotted function, old paths of moved jobs included)."""
+    func_name = MOVED_JOBS.get(func_name or "", func_name)
+    return next((j for j in JOBS if j.func == func_name), None)
+
+
+def interval_overrides() -> dict[str, int]:
+    overrides = {}
+    for item in os.environ.get("INTRANET_JOB_INTERVALS", "").split(","):
+        name, _, seconds = item.partition("=")
+        if name.strip() and seconds.strip().isdigit() and int(seconds) > 0:
+            overrides[name.strip()] = int(seconds)
+    return overrides
+
+
+def register_recurring(register) -> None:
+    """Hand every recurring job to a cron scheduler's `register` (rq.cron.register or
+    CronScheduler.register): cron_config.py for `rq cron`, `worker.build_scheduler` for ours."""
+    for job in JOBS:
+        if job.recurring:
+            register(job.load(), queue_name=job.queue, interval=job.every, cron=job.cron, job_timeout=job.timeout,
+                     name=job.name)
