@@ -48,7 +48,7 @@ def test_the_warranty_clerk_refuses_with_a_reason_and_advisor_and_counter_are_to
 
     # no reason: refused, nothing changes, the page says why
     empty = clerk.post(f"/parts/warranty/requests/{request.id}/refuse", data={"reason": "  "})
-    assert empty.status_code == 422 and "advisor and the counter" in empty.get_data(as_text=True)
+    assert empty.status_code == 422 and "服务顾问和配件前台会看到" in empty.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(PartsRequest, request.id).pay_type == "warranty"
 
@@ -143,4 +143,4 @@ def test_once_the_old_part_went_back_the_mark_stays(shop, db):
     db.session.commit()
     with pytest.raises(Conflict) as refused:
         commit_unit(lambda: marks.undo_warranty_mark(request.id, store_id=store.id, actor=people["counter"]))
-    assert "warranty mark stays" in str(refused.value.message)
+    assert "索赔件标记不能撤销" in str(refused.value.message)

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from intranet.auth.access import guard
-from intranet.core.models import Role
+from intranet.core.models import RO_ON_SITE, Role
 from intranet.core.services import commit_unit
 from intranet.errors import Conflict, DomainError
 from intranet.extensions import db
@@ -82,6 +82,7 @@ def old_parts():
     return render_template("parts/old_parts.html", rows=rows, which=which, closed=request.args.get("closed") == "1",
                            statuses=[s for s in OldPartStatus if s != OldPartStatus.HELD],
                            may_undo=current_user.has_role(Role.PARTS, Role.DIRECTOR),
+                           on_site={str(s) for s in RO_ON_SITE},  # a bill that can still change
                            history=warranty_marks.history(o.parts_request_id for o in rows if o.parts_request_id))
 
 
