@@ -105,6 +105,9 @@ def test_the_accident_desk_is_offered_only_the_repair_orders_it_may_read(app, ma
     home = client.get("/").get_data(as_text=True)
     assert f'href="/reception/ro/{cases["insurance"]}"' in home
     assert f'href="/reception/ro/{cases["plain"]}"' not in home
+    # the desk's own panel: its insurance cars with their claim data
+    panel = home.split('data-testid="claims"')[1].split("</section>")[0]
+    assert "PICC-123" in panel and "人保" in panel and "5,200.00" in panel and "沪A10003" not in panel
 
 
 @pytest.mark.people(advisor=Role.ADVISOR)

@@ -136,6 +136,12 @@ def insurance_case(ro: RepairOrder) -> bool:
                 or ro.insurer_payment != InsurerPayment.NONE)
 
 
+def insurance_case_clause():
+    """`insurance_case` as SQL, for lists."""
+    return or_(RepairOrder.pay_type == PayType.INSURANCE, RepairOrder.insurer.is_not(None),
+               RepairOrder.claim_number.is_not(None), RepairOrder.insurer_payment != InsurerPayment.NONE)
+
+
 def sees_all_contacts(user) -> bool:
     return bool(user.is_authenticated and user.has_role(*CONTACT_ROLES))
 
@@ -149,9 +155,7 @@ def contacts_shown(user, customer_ids) -> set[int]:
         return ids
     if user.has_role(Role.ACCIDENT):
         return set(db.session.scalars(select(RepairOrder.customer_id).distinct().where(
-            RepairOrder.customer_id.in_(ids), RepairOrder.store_id == user.store_id,
-            or_(RepairOrder.pay_type == PayType.INSURANCE, RepairOrder.insurer.is_not(None),
-                RepairOrder.claim_number.is_not(None), RepairOrder.insurer_payment != InsurerPayment.NONE))))
+            RepairOrder.customer_id.in_(ids), RepairOrder.store_id == user.store_id, insurance_case_clause())))
     return set()
 
 

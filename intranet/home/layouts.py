@@ -5,20 +5,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
-from intranet.core.models import RO_ON_SITE, RepairOrder, Role, Store, User
+from intranet.auth.access import insurance_case_clause
+from intranet.core.models import RO_ON_SITE, InsurerPayment, RepairOrder, Role, Store, User
 from intranet.core.services import count_opened_on, on_site_counts, users_online
 from intranet.extensions import db
 from intranet.web.panels import PanelContext, load_panels, register_panel
 from intranet.workshop.promise import promise_risk
 
 (SUMMARY, CHECK_IN, ON_SITE, MY_CARS, FIND, TEAM, HEALTH, STAFF, ANSWERS, BOOKED, MY_JOBS, WORKSHOP, PARTS,
- MY_ACTIONS, ROUNDS, CALLS, QUESTIONS, COMPLAINTS, MY_REMINDERS, FIGURES) = (
+ MY_ACTIONS, ROUNDS, CALLS, QUESTIONS, COMPLAINTS, MY_REMINDERS, FIGURES, CLAIMS) = (
     "summary", "check_in", "on_site", "my_cars", "find", "team", "health", "staff", "answers", "booked", "my_jobs",
     "workshop", "parts", "my_actions", "rounds", "calls", "questions", "complaints",
-    "my_reminders", "figures")
+    "my_reminders", "figures", "claims")
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ HOMES: dict[Role, Layout] = {
     Role.INSPECTOR: Layout(main=(ON_SITE,), side=(MY_ACTIONS, SUMMARY)),
     Role.PARTS: Layout(top=(PARTS,), main=(ON_SITE,), side=(MY_ACTIONS, FIND, SUMMARY)),
     Role.WARRANTY: Layout(top=(PARTS,), main=(ON_SITE,), side=(MY_ACTIONS, FIND, SUMMARY)),
-    Role.ACCIDENT: Layout(top=(FIND,), main=(ON_SITE,), side=(MY_ACTIONS, SUMMARY)),
+    Role.ACCIDENT: Layout(top=(FIND,), main=(CLAIMS, ON_SITE), side=(MY_ACTIONS, SUMMARY)),
     Role.CARE: Layout(main=(CALLS, MY_REMINDERS), side=(COMPLAINTS, QUESTIONS, MY_ACTIONS, FIND)),
     Role.MANAGER: Layout(top=(FIGURES, SUMMARY), main=(ON_SITE,), side=(COMPLAINTS, MY_ACTIONS, TEAM)),
     Role.ADMIN: Layout(main=(HEALTH,), side=(MY_ACTIONS, STAFF, SUMMARY)),
@@ -78,6 +79,17 @@ def my_cars(ctx: PanelContext) -> dict:
     return {"my_cars": cars, "my_cars_risk": promise_risk(cars, ctx.now)}
 
 
+def claims(ctx: PanelContext) -> dict:
+    """The accident desk's cars: insurance repair orders still here, and those handed back whose
+    insurer has not paid in full yet (the desk chases the payment)."""
+    unpaid = [str(InsurerPayment.PENDING), str(InsurerPayment.PARTLY_PAID)]
+    return {"claims": list(db.session.scalars(
+        select(RepairOrder).options(joinedload(RepairOrder.vehicle))
+        .where(RepairOrder.store_id == ctx.store.id, insurance_case_clause(),
+               or_(RepairOrder.status.in_([str(s) for s in RO_ON_SITE]), RepairOrder.insurer_payment.in_(unpaid)))
+        .order_by(RepairOrder.opened_at.desc()).limit(40)))}
+
+
 def team(ctx: PanelContext) -> dict:
     return {"online": users_online(ctx.store.id)}
 
@@ -89,7 +101,7 @@ def staff(ctx: PanelContext) -> dict:
 
 def register_panels() -> None:
     for name, load, live in ((SUMMARY, summary, False), (ON_SITE, on_site, True), (MY_CARS, my_cars, True),
-                             (TEAM, team, False), (STAFF, staff, False)):
+                             (TEAM, team, False), (STAFF, staff, False), (CLAIMS, claims, False)):
         register_panel(name, load, live=live)
 
 
