@@ -31,8 +31,17 @@ def get_event(event_id: int, store_id: int) -> StoreEvent:
 
 
 def create_event(*, store_id: int, actor_id: int, title: str | None, held_on: date | None, today: date,
-                 place: str | None = None, description: str | None = None, capacity: int | None = None
-                 ) -> StoreEvent:
+                 place: str | None = None, description: str | None = None, capacity: int | None = None,
+                 origin_token: str | None = None) -> StoreEvent:
+    """A new event. The form's one-time `origin_token` sent twice (a double tap) returns the first
+    event: looked up first, and a unique key catches two that arrive at the same moment (the caller's
+    `commit_unit` then runs this again, which finds the first)."""
+    origin_token = (origin_token or "").strip()[:36] or None
+    if origin_token:
+        earlier = db.session.scalar(select(StoreEvent).where(StoreEvent.origin_token == origin_token,
+                                                             StoreEvent.store_id == store_id))
+        if earlier is not None:
+            return earlier
     title = (title or "").strip()
     if not title:
         raise DomainError(_l("Give the event a name."), field="title")
@@ -45,7 +54,7 @@ def create_event(*, store_id: int, actor_id: int, title: str | None, held_on: da
         raise DomainError(_l("The number of places must be at least 1 (or leave it empty)."), field="capacity")
     event = StoreEvent(store_id=store_id, title=title[:120], held_on=held_on, place=(place or "").strip()[:120] or None,
                        description=(description or "").strip() or None, capacity=capacity, created_by_id=actor_id,
-                       created_at=clock.utcnow())
+                       created_at=clock.utcnow(), origin_token=origin_token)
     db.session.add(event)
     db.session.flush()
     return event

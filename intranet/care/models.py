@@ -578,6 +578,8 @@ class StoreEvent(db.Model):
     capacity: Mapped[int | None] = mapped_column(Integer)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=clock.utcnow)
+    # the new-event form's one-time token: the same form sent twice makes one event
+    origin_token: Mapped[str | None] = mapped_column(String(36), unique=True)
 
     invitations: Mapped[list[EventInvitation]] = relationship(back_populates="event",
                                                               order_by="EventInvitation.id")

@@ -36,6 +36,7 @@ from intranet.core.models import (
 )
 from intranet.director.day import day_bounds, pending_summary
 from intranet.director.week import week_pack
+from intranet.core.services import claim
 from intranet.errors import DomainError, NotFound
 from intranet.extensions import db
 from intranet.reception.models import Finding, FindingStatus
@@ -632,7 +633,10 @@ def get_digest(digest_id: int, store_id: int) -> Digest:
 
 
 def send_now(digest_id: int, *, store_id: int) -> Digest:
-    """"Send again now": try a queued (or kept) digest at once, whatever its next attempt time."""
+    """"Send again now": try a queued (or kept) digest at once, whatever its next attempt time.
+    Two taps at once send it once: the digest's row is claimed first, so the second waits for the
+    first and then finds it sent (and answers with that)."""
+    claim(Digest, digest_id)
     digest = get_digest(digest_id, store_id)
     if digest.status == DigestStatus.SENT:
         return digest

@@ -8,6 +8,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from intranet.auth.access import guard
+from intranet.core.services import commit_unit
 from intranet.care import events
 from intranet.care.forms import InviteForm, NewEventForm, ReplyForm
 from intranet.care.models import InvitationReply
@@ -15,7 +16,7 @@ from intranet.care.settings import settings_for
 from intranet.care.views.common import CARE_ROLES, page_arg, refusal_status, today
 from intranet.errors import DomainError, NotFound
 from intranet.extensions import db
-from intranet.web import current_store, is_htmx_request, toast
+from intranet.web import current_store, is_htmx_request, one_time_token, toast
 
 events_bp = guard(Blueprint("events", __name__, url_prefix="/care/events"), *CARE_ROLES)
 BLUEPRINTS = [events_bp]
@@ -24,8 +25,10 @@ BLUEPRINTS = [events_bp]
 def _events_page(*, error=None, typed=None, status: int = 200):
     store, day = current_store(), today()
     upcoming, past, counts = events.event_list(store.id, day)
+    typed = typed or {}
     return make_response(render_template("care/events/index.html", upcoming=upcoming, past=past, counts=counts,
-                                         today=day, error=error, typed=typed or {},
+                                         today=day, error=error, typed=typed,
+                                         origin_token=typed.get("origin_token") or one_time_token(),
                                          notice_days=settings_for(store.id).event_notice_days), status)
 
 
@@ -38,15 +41,17 @@ def event_index():
 def new_event():
     store = current_store()
     form = NewEventForm()
+    token = request.form.get("origin_token") or None
     try:
         form.check()
-        event = events.create_event(store_id=store.id, actor_id=current_user.id, title=form.title.data,
-                                    held_on=form.held_on.data, today=today(), place=form.place.data,
-                                    description=form.description.data, capacity=form.capacity.data)
+        event = commit_unit(lambda: events.create_event(
+            store_id=store.id, actor_id=current_user.id, title=form.title.data, held_on=form.held_on.data,
+            today=today(), place=form.place.data, description=form.description.data, capacity=form.capacity.data,
+            origin_token=token))
     except DomainError as refused:
         db.session.rollback()
-        return _events_page(error=refused, typed=form.typed(), status=refusal_status(refused))
-    db.session.commit()
+        return _events_page(error=refused, typed={**form.typed(), "origin_token": token},
+                            status=refusal_status(refused))
     flash(_("Event created. Now invite the customers."), "success")
     return redirect(url_for("events.event", event_id=event.id))
 

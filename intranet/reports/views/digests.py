@@ -19,6 +19,7 @@ from sqlalchemy.orm import joinedload
 from intranet.auth import access
 from intranet.auth.access import guard
 from intranet.core.models import Role, User
+from intranet.core.services import commit_unit
 from intranet.errors import DomainError, NotFound
 from intranet.extensions import db
 from intranet.reports import digests as service
@@ -90,14 +91,15 @@ def text(digest_id: int):
 
 @digests_bp.post("/<int:digest_id>/send")
 def send(digest_id: int):
-    _digest_or_404(digest_id)
+    """Send now. A double tap sends once: the second waits for the first and answers the same."""
+    store_id = current_store().id
     try:
-        digest = service.send_now(digest_id, store_id=current_store().id)
+        digest = commit_unit(lambda: service.send_now(digest_id, store_id=store_id))
+    except NotFound:
+        abort(404)
     except DomainError as refused:
-        db.session.rollback()
         flash(str(refused.message), "error")
         return redirect(url_for("digests.show", digest_id=digest_id))
-    db.session.commit()
     if digest.status == DigestStatus.SENT:
         flash(_("Digest sent to %(who)s.", who=digest.recipients), "success")
     elif digest.status == DigestStatus.NO_RECIPIENTS:
