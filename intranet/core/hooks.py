@@ -24,9 +24,9 @@ The kernel's hooks (keyword arguments in brackets):
 - `line_removed` (line): a line is about to be removed — the same, undone.
 - `repair_order_delivered` (store_id, repair_order_id, actor_id): the car went home — keys hand
   back the keys, customer care records the visit and plans the follow-up call.
-- `repair_order_progress` (repair_order): the repair order's page asks what is being done on the
-  car — the workshop answers a dict for the page (jobs, clocked hours, parts requests,
-  inspections).
+- `repair_order_progress` (repair_order): the repair order's page and its combined print ask what
+  is being done on the car — the workshop answers a dict (jobs, clocked hours, parts requests,
+  inspections, and `technicians`: {job id: the names of everyone who clocked on it}).
 """
 from __future__ import annotations
 
