@@ -1,10 +1,11 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DecimalField, IntegerField, PasswordField, SelectField, SelectMultipleField, StringField, TimeField
+from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, StringField, TimeField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from intranet.core.forms import DecimalField, IntegerField
 from intranet.core.models import Role
 
 

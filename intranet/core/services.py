@@ -8,9 +8,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select, union, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.exc import StaleDataError
 
 from intranet import clock
 from intranet.core import audit, hooks
+from intranet.core.bounds import fits_id
 from intranet.core.identifiers import (
     PROVINCES, name_initials, normalize_mobile, normalize_plate, normalize_vin, reverse_key, validate_mobile,
     validate_plate, validate_vin,
@@ -27,6 +29,8 @@ from intranet.extensions import db
 
 def get_owned(model, object_id: int | None, store_id: int, missing_message):
     """The `model` row `object_id` of this store, or NotFound (another store's row counts as missing)."""
+    if isinstance(object_id, int) and not fits_id(object_id):
+        object_id = None  # 99999999999999999999 is no row of anything, not an overflow
     found = db.session.get(model, object_id) if object_id else None
     if found is None or found.store_id != store_id:
         raise NotFound(missing_message)
@@ -42,12 +46,19 @@ def claim(model, object_id: int) -> None:
                        .execution_options(synchronize_session=False))
 
 
+# PostgreSQL's "another transaction got in the way": a serialization failure, a deadlock.
+RETRY_STATES = ("40001", "40P01")
+
+
 def commit_unit(action, attempts: int = 3):
     """Run `action()` (one service call) and commit, as one unit of work. When the database says
     another writer got there first — a unique key taken at the same moment, or SQLite refusing a
     writer whose snapshot went stale ("database is locked"; PostgreSQL waits instead) — roll back and
     run the whole unit again: it then reads the other's work, and answers with the first result of a
-    double tap or refuses with its message. A `DomainError` rolls back and goes to the caller."""
+    double tap or refuses with its message. A row whose version moved under the unit's UPDATE (two
+    saves of one repair order at once: PostgreSQL waits for the first, then matches no row) is the
+    same: run again, the unit reads the new version and refuses as a save from a stale form would.
+    A `DomainError` rolls back and goes to the caller."""
     for attempt in range(1, attempts + 1):
         try:
             result = action()
@@ -56,9 +67,10 @@ def commit_unit(action, attempts: int = 3):
         except DomainError:
             db.session.rollback()
             raise
-        except (IntegrityError, OperationalError) as exc:
+        except (IntegrityError, OperationalError, StaleDataError) as exc:
             db.session.rollback()
-            if attempt == attempts or (isinstance(exc, OperationalError) and "locked" not in str(exc.orig)):
+            if attempt == attempts or (isinstance(exc, OperationalError) and "locked" not in str(exc.orig)
+                                       and getattr(exc.orig, "sqlstate", None) not in RETRY_STATES):
                 raise
     return None
 

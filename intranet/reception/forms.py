@@ -2,10 +2,11 @@ import uuid
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, DateTimeLocalField, DecimalField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, NumberRange, Optional
 
+from intranet.core.forms import DateField, DateTimeLocalField, DecimalField, IntegerField
 from intranet.core.models import InsurerPayment, LineKind, PayType, Team
 from intranet.reception.models import AnswerChannel, OldParts, PaymentMethod
 

@@ -2,13 +2,17 @@
 field, whatever was typed kept."""
 from __future__ import annotations
 
+import base64
+import binascii
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import flash, request
+from flask_babel import lazy_gettext as _l
 
 from intranet import clock
+from intranet.core.bounds import whole_number
 from intranet.core.services import commit_unit
 from intranet.errors import DomainError
 from intranet.extensions import db
@@ -71,9 +75,35 @@ def one_time_token() -> str:
 
 
 def form_int(name: str) -> int | None:
-    """A whole number from the posted form (an id, a version); None when absent or not a number."""
-    value = (request.form.get(name) or "").strip()
-    return int(value) if value.isdigit() else None
+    """A whole number from the posted form (an id, a version); None when absent, not a number, or
+    too large to be one ("9" * 40 finds nothing rather than overflowing the query)."""
+    return whole_number(request.form.get(name), lowest=0)
+
+
+def arg_int(name: str, default: int | None = None, *, lowest: int = 0, highest: int | None = None) -> int | None:
+    """A whole number from the query string (?page=, ?advisor_id=): `default` when absent or no
+    number; clamped to [lowest, highest] (a ?page= of twenty nines is the last page, not an overflow)."""
+    text = (request.args.get(name) or "").strip()
+    number = whole_number(text, lowest=-(10**19), highest=10**19) if text else None
+    if number is None:
+        return default
+    number = max(number, lowest)
+    return min(number, highest) if highest is not None else min(number, 2**31 - 1)
+
+
+def png_from_data_url(value: str | None, field: str) -> bytes | None:
+    """The PNG a drawing pad sent as a data: URL (a signature), or None when nothing was drawn; a
+    mangled one is refused next to `field`."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    prefix = "data:image/png;base64,"
+    try:
+        if not value.startswith(prefix):
+            raise ValueError(value[:20])
+        return base64.b64decode(value[len(prefix):], validate=True)
+    except (ValueError, binascii.Error):
+        raise DomainError(_l("The drawing did not arrive whole. Clear it and draw it again."), field=field) from None
 
 
 def period_from_args(days: int = 30) -> tuple[date, date]:

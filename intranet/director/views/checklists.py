@@ -1,6 +1,8 @@
 """The checklists behind the rounds, their areas and the day's schedule of rounds."""
 from __future__ import annotations
 
+import math
+
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -36,8 +38,18 @@ def _typed_rows(form: ChecklistForm) -> list[tuple[int, dict]]:
     return [(n, row) for n, row in rows if (row["text"] or "").strip()]
 
 
+def _position(typed, n: int) -> float:
+    """Where a row goes: the number typed in its position box (2.5 puts it between 2 and 3), else where
+    it stands; text or an endless number in the box leaves the row where it stands."""
+    try:
+        position = float(typed)
+    except (TypeError, ValueError):
+        return float(n)
+    return position if math.isfinite(position) else float(n)
+
+
 def _drafts(form: ChecklistForm) -> list[rounds.ItemDraft]:
-    drafts = [(float(row["position"] or n), rounds.ItemDraft(
+    drafts = [(_position(row["position"], n), rounds.ItemDraft(
         area_id=row["area"], text=row["text"].strip(), kind=row["kind"] or ItemKind.PASS_FAIL,
         weight=row["weight"] or 1, photo_on_fail=row["photo"], min_value=row["min"], max_value=row["max"],
         unit=row["unit"])) for n, row in _typed_rows(form)]

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from intranet.core.billing import decimal_from, money
+from intranet.core.bounds import whole_number
 from intranet.core.models import RepairOrder
 from intranet.core.services import get_owned
 from intranet.errors import Conflict, DomainError
@@ -88,7 +89,7 @@ def save_part(*, store_id: int, part_id: int | None = None, **values) -> Part:
         raise DomainError(_l("The ABC class is A, B or C."), field="abc_class")
     supplier_id = values.get("supplier_id") or None
     if supplier_id:
-        get_owned(Supplier, int(supplier_id), store_id, _l("No such supplier."))
+        get_owned(Supplier, whole_number(supplier_id, lowest=1), store_id, _l("No such supplier."))
     part.number, part.name, part.abc_class = number, name[:100], abc
     part.fitment = (values.get("fitment") or "").strip()[:200] or None
     part.unit = (values.get("unit") or part.unit or "件").strip()[:8]

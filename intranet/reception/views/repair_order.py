@@ -9,7 +9,9 @@ from intranet import clock
 from intranet.auth import access
 from intranet.core import hooks
 from intranet.core.billing import totals
+from intranet.core.bounds import whole_number
 from intranet.core.models import RO_TRANSITIONS, PayType, RepairOrder, Role, ROStatus
+from intranet.core.services import commit_unit
 from intranet.errors import DomainError
 from intranet.extensions import db
 from intranet.reception import services
@@ -81,13 +83,13 @@ def save_repair_order(ro_id: int):
         return _page(ro, form, status=422)
     store = current_store()
     promised = clock.store_local_to_utc(form.promised_at.data, store.timezone) if form.promised_at.data else None
-    try:
-        services.update_repair_order(
-            ro_id, store_id=store.id, actor_id=current_user.id, expected_version=int(form.version.data or 0),
+    try:  # two saves at the same moment: the second runs again and is refused as a stale one
+        commit_unit(lambda: services.update_repair_order(
+            ro_id, store_id=store.id, actor_id=current_user.id, expected_version=whole_number(form.version.data) or 0,
             complaint=form.complaint.data, promised_at=promised, key_tag=form.key_tag.data,
             pay_type=form.pay_type.data, insurer=form.insurer.data, claim_number=form.claim_number.data,
             assessor=form.assessor.data, assessed_amount=form.assessed_amount.data,
-            insurer_payment=form.insurer_payment.data, warranty_claim_ref=form.warranty_claim_ref.data)
+            insurer_payment=form.insurer_payment.data, warranty_claim_ref=form.warranty_claim_ref.data))
     except services.StaleEdit as stale:
         db.session.rollback()
         ro = _load(ro_id)
@@ -103,7 +105,6 @@ def save_repair_order(ro_id: int):
     except DomainError as refused:
         db.session.rollback()
         return _page(_load(ro_id), form, error=attach_error(form, refused), status=422)
-    db.session.commit()
     flash(_("Repair order %(number)s saved.", number=ro.number), "success")
     return redirect(url_for("reception.repair_order", ro_id=ro_id))
 

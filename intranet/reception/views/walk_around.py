@@ -12,6 +12,7 @@ from intranet.reception import services
 from intranet.reception.models import DAMAGE_KINDS, PANELS
 from intranet.reception.views.common import _load, bp
 from intranet.web import current_store
+from intranet.web.forms import form_int, png_from_data_url
 
 
 # ------------------------------------------------------------------ walk-around
@@ -32,19 +33,15 @@ def _marks_from(form) -> list[dict]:
 
 @bp.route("/ro/<int:ro_id>/walk-around", methods=["GET", "POST"])
 def walk_around(ro_id: int):
-    import base64
-
     ro = _load(ro_id)
     check = services.walk_around_of(ro.id)
     error = None
     if request.method == "POST":
-        signature = request.form.get("signature", "")
-        png = base64.b64decode(signature.split(",", 1)[1]) if signature.startswith("data:image/png;base64,") else None
-        fuel = request.form.get("fuel_eighths", "")
         try:
+            png = png_from_data_url(request.form.get("signature"), "signature")
             services.record_walk_around(
                 ro.id, store_id=ro.store_id, actor_id=current_user.id,
-                fuel_eighths=int(fuel) if fuel.isdigit() else None, valuables=request.form.get("valuables"),
+                fuel_eighths=form_int("fuel_eighths"), valuables=request.form.get("valuables"),
                 interior_note=request.form.get("interior_note"), marks=_marks_from(request.form),
                 signature_png=png, signed_name=request.form.get("signed_name"),
                 photo_folder=current_app.config["PHOTO_FOLDER"])

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import make_response
 
 from intranet import clock
+from intranet.core.services import commit_unit
 from intranet.errors import DomainError
-from intranet.extensions import db
 from intranet.live.http import announce
 from intranet.web import toast
 from intranet.workshop import services
@@ -22,11 +22,9 @@ def minute() -> str:
 def board_answer(action, render):
     """Run a tap on a board: answer with the fresh board, and on a refusal with the board as it is
     now plus the reason (a stale tap shows the row as it really is)."""
-    try:
-        action()
+    try:  # a tap arriving twice at once: the second runs again and finds the first one's result
+        commit_unit(action)
     except DomainError as refused:
-        db.session.rollback()
         status = 409 if isinstance(refused, services.StaleJob) else 422
         return toast(make_response(render(), status), refused.message)
-    db.session.commit()
     return announce(make_response(render()), BOARD, "today")
