@@ -610,3 +610,23 @@ def test_the_variance_report_is_closed_while_counting(client, parts_client, db, 
     assert "toast" in refused.headers["HX-Trigger"]
     db.session.expire_all()
     assert line_of(db, count, "P-100").reason is None
+
+
+def test_a_parts_account_that_is_not_the_parts_manager_does_not_approve_a_count(client, login_as, db, store, staff,
+                                                                                shelf):
+    count = open_and_generate(db, store, staff["manager"], kind="cycle", classes="A")
+    count_all(db, store, count, staff["counter"])
+    counts.submit_for_review(count.id, store_id=store.id, actor_id=staff["counter"].id)
+    db.session.commit()
+    with pytest.raises(counts.ApprovalRefused):
+        counts.approve_count(count.id, store_id=store.id, actor_id=staff["keeper"].id)
+    db.session.rollback()
+    login_as(Role.PARTS, username="planner")
+    page = client.get(f"/parts/counts/{count.id}/report").get_data(as_text=True)
+    assert 'data-testid="approve"' not in page and 'data-testid="waits-approval"' in page
+    client.post(f"/parts/counts/{count.id}/approve", data={"version": count.version})
+    db.session.expire_all()
+    assert db.session.get(StockCount, count.id).status == CountStatus.REVIEW
+    counts.approve_count(count.id, store_id=store.id, actor_id=staff["director"].id)
+    db.session.commit()
+    assert db.session.get(StockCount, count.id).status == CountStatus.APPROVED
