@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import socket
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -107,7 +108,8 @@ def _error_line(job: Job) -> str | None:
     result = job.latest_result()
     text = (result.exc_string if result is not None else None) or ""
     lines = [line for line in text.strip().splitlines() if line.strip()]
-    return lines[-1][:300] if lines else None
+    # "intranet.errors.NotFound: No such stock count." reads "NotFound: No such stock count."
+    return re.sub(r"^(?:\w+\.)+(\w+: )", r"\1", lines[-1])[:300] if lines else None
 
 
 def abandoned_jobs(conn) -> list[tuple[Job, StartedJobRegistry, str]]:
