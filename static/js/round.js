@@ -273,6 +273,11 @@
     });
     var entry = { round: String(roundId || ""), key: newKey(), kind: kind, url: url, target: target ? target.id : null,
                   fields: fields, files: files, at: Date.now(), sent: false };
+    if (submitter && submitter.name) {  // a choice of buttons (a card up to date or not): the one tapped shows
+      Array.prototype.forEach.call(form.querySelectorAll("button[name='" + submitter.name + "']"), function (button) {
+        button.classList.toggle("is-on", button === submitter);
+      });
+    }
     if (target) {
       pending[target.id] = (pending[target.id] || 0) + 1;
       markUnsent(target, true);

@@ -110,14 +110,17 @@ def test_a_full_round_with_a_failed_item_its_photo_and_the_wifi_lost_midway(db, 
     lift.locator(".rnd-choice.is-fail").tap()
     expect(lift).to_have_class(re.compile(r"\bis-failed\b"))
     expect(lift.locator(".rnd-photo-needed")).to_contain_text(zh("A photo is required for this failed item."))
-    with page.expect_response(lambda r: r.request.method == "POST" and "/items/" in r.url):
-        lift.locator("input[type=file]").set_input_files(
-            {"name": "lift.jpg", "mimeType": "image/jpeg", "buffer": jpeg_bytes()})
+    # the item shows each tap at once; its form is marked until the server's answer has replaced it
+    expect(lift.locator("form.is-unsaved")).to_have_count(0)
+    lift.locator("input[type=file]").set_input_files({"name": "lift.jpg", "mimeType": "image/jpeg",
+                                                      "buffer": jpeg_bytes()})
     expect(lift.locator(".thumbs img")).to_have_count(1)
+    expect(lift.locator("form.is-unsaved")).to_have_count(0)
     lift.locator("textarea[name=note]").fill("3 号举升机未落锁")
-    with page.expect_response(lambda r: r.request.method == "POST" and "/items/" in r.url):
-        lift.locator("textarea[name=note]").blur()
+    lift.locator("textarea[name=note]").blur()
+    expect(lift.locator("form.is-unsaved")).to_have_count(0)
     expect(lift.locator(".rnd-action")).to_contain_text("吴主管")
+    expect(lift.locator(".thumbs img:not([data-local])")).to_have_count(1)  # the server's copy of the photo
     action = fresh(db).scalar(select(CorrectiveAction))
     assert (action.owner_id, action.priority, action.detail) == (floor["controller"].id, "high", "3 号举升机未落锁")
 
@@ -235,6 +238,78 @@ def test_a_whole_round_walked_offline_with_a_reload_is_sent_once_when_the_networ
         open.onsuccess = () => { const all = open.result.transaction("taps").objectStore("taps").getAll();
                                  all.onsuccess = () => done(all.result.filter(t => !t.sent).length); };
     })""") == 0
+
+
+def test_the_closing_rounds_keys_and_equipment_cards_are_kept_offline_and_sent_once(db, store, floor, new_context):
+    """The closing round's own steps work without the network too: an overnight car's key confirmed
+    with its parking spot and a maintenance card checked are kept on the tablet with the finish, and
+    applied once when the Wi-Fi returns; the report then lists the car and the card."""
+    from intranet.director.models import Equipment, EquipmentSpotCheck
+    from intranet.keys import services as keys
+    from intranet.keys.models import OvernightCar
+    from tests import factories
+
+    evening = clock.store_local_to_utc(datetime.combine(DAY, time(18, 0)), "Asia/Shanghai")
+    slot = fresh(db).scalar(select(RoundSlot))
+    closing = RoundSlot(store_id=store.id, code="closing", name="收车巡检", starts_at=time(17, 30), ends_at=time(18, 30),
+                        template_id=slot.template_id, closing=True)
+    lift = Equipment(store_id=store.id, name="举升机1号", kind="lift", location="机修车间")
+    db.session.add_all([closing, lift])
+    db.session.commit()
+    with clock.frozen(evening):
+        keys.add_tags(store.id, "012")
+        ro = factories.checked_in(store, floor["director"], plate="沪A10001", commit=False)
+        keys.attach_tag(store.id, ro.id, "012", actor_id=floor["director"].id)
+        db.session.commit()
+        page = new_context(LANDSCAPE).new_page()
+        page.clock.set_fixed_time(evening.replace(tzinfo=UTC) + timedelta(minutes=5))
+        login(page, "zhao")
+        page.goto("/director/rounds/")
+        page.get_by_test_id("start-closing").tap()
+        expect(page.locator("h1")).to_have_text("收车巡检")
+        # every step is on one page: no id may serve two of them (an answer is swapped in by its id)
+        assert page.evaluate("""() => { const ids = [...document.querySelectorAll('[id]')].map(e => e.id);
+                                       return ids.filter((id, i) => ids.indexOf(id) !== i); }""") == []
+        page.context.set_offline(True)
+        for step in page.locator(".rnd-pane").all():
+            if step.get_attribute("data-step") in ("keys", "equipment"):
+                continue
+            page.locator(f".rnd-step[data-step='{step.get_attribute('data-step')}']").tap()
+            for choice in step.locator(".rnd-item").all():
+                kind = choice.get_attribute("data-kind")
+                if kind == "pass_fail":
+                    choice.locator(".rnd-choice.is-pass").tap()
+                elif kind == "score":
+                    choice.locator(".rnd-choice", has_text="5").tap()
+                else:
+                    choice.locator("input[name=value]").fill("0.7")
+                    choice.locator("input[name=value]").blur()
+        page.locator(".rnd-step[data-step='keys']").tap()
+        row = page.get_by_test_id(f"ovn-{ro.id}")
+        row.locator("input[name=parking_spot]").fill("P-07")
+        row.locator("button[type=submit]").tap()
+        expect(page.locator(f"#ovn-{ro.id}.is-unsaved")).to_have_count(1)
+        page.get_by_test_id("next-area").tap()
+        page.get_by_test_id(f"spot-{lift.id}").locator("button.ofc-ok").tap()
+        expect(page.locator(f"#spotcheck-{lift.id} form.is-unsaved")).to_have_count(1)
+        expect(page.locator(f"#spotcheck-{lift.id} button.ofc-ok.is-on")).to_have_count(1)
+        page.get_by_test_id("finish-round").tap()
+        expect(page.get_by_test_id("round-queue")).to_be_visible()
+        shot(page, "director-closing-round-offline-1024x768")
+        assert fresh(db).scalar(select(func.count()).select_from(EquipmentSpotCheck)) == 0
+    with clock.frozen(evening + timedelta(minutes=20)):
+        page.context.set_offline(False)
+        page.wait_for_url("**/report", timeout=15_000)
+        expect(page.get_by_test_id("report-overnight")).to_contain_text("P-07")
+        expect(page.get_by_test_id("report-spot-checks")).to_contain_text("举升机1号")
+        shot(page, "director-closing-round-report-1024x768")
+    session = fresh(db)
+    record = session.scalar(select(OvernightCar))
+    assert (record.parking_spot, record.confirmed_by_id) == ("P-07", floor["director"].id)
+    assert [c.card_ok for c in session.scalars(select(EquipmentSpotCheck))] == [True]
+    round_ = session.scalar(select(InspectionRound).where(InspectionRound.slot_id == closing.id))
+    assert round_.status == RoundStatus.DONE and not round_.missed
+    assert session.scalar(select(func.count()).select_from(RoundAnswer)) == 5
 
 
 def test_the_owner_closes_the_action_on_a_tablet_and_the_director_verifies_it(db, store, floor, new_context):
