@@ -110,6 +110,25 @@ def test_one_booking_tapped_twice_at_once_books_once(app, store, db, attempt):
     assert db.session.scalar(select(func.count()).select_from(Customer)) == 1
 
 
+@pytest.mark.parametrize("attempt", ATTEMPTS)
+def test_a_car_on_file_booked_twice_at_once_is_booked_once(app, store, db, attempt):
+    """Two advisors booking the same car for the same day at the same moment: one appointment, and
+    the other is told the car is booked that day (PostgreSQL booked it twice)."""
+    sun, li = factories.person(store, "sun"), factories.person(store, "li")
+    car = factories.vehicle(store)
+    db.session.commit()
+    sun_id, li_id = sun.id, li.id
+    form = {"plate": car.plate, "day": "2026-12-08", "slot": "10:00", "work_wanted": "保养", "canned_job_id": ""}
+    with clock.frozen(MONDAY):
+        first, second = signed_in(app, sun), signed_in(app, li)
+        answers = at_once(
+            lambda: first.post("/reception/appointments/new", data={**form, "advisor_id": str(sun_id)}),
+            lambda: second.post("/reception/appointments/new", data={**form, "advisor_id": str(li_id)}))
+    assert _statuses(answers) == [302, 422]
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(Appointment)) == 1
+
+
 def test_a_conflict_no_view_expected_is_a_409_that_keeps_what_was_typed(app, client, login_as, db, monkeypatch):
     """The safety net: an IntegrityError escaping a view becomes the 409 page with the typed values
     and a button to send them again (the htmx answer: a toast, nothing swapped)."""

@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 
 from intranet import clock
 from intranet.core.models import CannedJob, Customer, RepairOrder, Role, Store, User, Vehicle
-from intranet.core.services import create_customer, create_vehicle, get_owned, get_store
+from intranet.core.services import claim, create_customer, create_vehicle, get_owned, get_store
 from intranet.core.identifiers import normalize_mobile, validate_plate
 from intranet.errors import Conflict, DomainError, NotFound
 from intranet.extensions import db
@@ -118,6 +118,10 @@ def book(*, store_id: int, actor_id: int, advisor_id: int, starts_local: datetim
     the booking is saved either way."""
     store = get_store(store_id)
     lines = parse_lines(pre_pick or [])
+    # Two bookings at the same moment for this advisor or this car: the second waits for the first and
+    # then reads it (the car already booked that day, the advisor's slot full), never books over it.
+    claim(User, advisor_id)
+    claim(Vehicle, vehicle_id)
     advisor = db.session.get(User, advisor_id)
     if advisor is None or advisor.store_id != store_id or not advisor.active or not advisor.has_role(Role.ADVISOR):
         raise DomainError(_l("Choose an active service advisor."), field="advisor_id")
