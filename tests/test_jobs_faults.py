@@ -324,7 +324,7 @@ def test_the_jobs_page_lists_a_failed_job_and_a_double_tapped_rerun_queues_it_on
     from rq import SimpleWorker
 
     from intranet.core.models import Role
-    from tests.conftest import at_once, signed_in
+    from tests.conftest import at_once, new_client, signed_in
 
     admin = make_user(Role.ADMIN)
     db.session.commit()
@@ -332,6 +332,7 @@ def test_the_jobs_page_lists_a_failed_job_and_a_double_tapped_rerun_queues_it_on
                                                          kwargs={"count_id": 424242})
     SimpleWorker(["low"], connection=redis_conn).work(burst=True)  # no such count: it fails
     admin = db.session.merge(admin)
+    assert new_client(app).get("/healthz").json["queue"]["failed_jobs"] == 1
     first, second = signed_in(app, admin), signed_in(app, admin)
     page = first.get("/admin/jobs").get_data(as_text=True)
     assert "parts-count-sheets" in page and "count_id=424242" in page
@@ -344,3 +345,4 @@ def test_the_jobs_page_lists_a_failed_job_and_a_double_tapped_rerun_queues_it_on
     assert sum("已重新排队" in t for t in texts) == 1, texts  # one queued it, the other was told
     assert Queue("low", connection=redis_conn).job_ids == [failed.id]
     assert f"/admin/jobs/stuck/{failed.id}/run" not in first.get("/admin/jobs").get_data(as_text=True)
+    assert new_client(app).get("/healthz").json["queue"]["failed_jobs"] == 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from rq import Worker, cron_scheduler_registry
+from rq.registry import FailedJobRegistry
 from sqlalchemy import func, select, text
 
 from intranet import clock
@@ -45,7 +46,7 @@ def check(config) -> dict:
         db.session.rollback()
         result["database"] = {"ok": False, "error": type(exc).__name__}
 
-    workers = None
+    workers = failed = None
     scheduler_beat = None
     try:
         conn = get_redis(config)
@@ -55,6 +56,7 @@ def check(config) -> dict:
         newest = conn.zrange(cron_scheduler_registry.get_registry_key(), -1, -1, withscores=True)
         if newest:
             scheduler_beat = datetime.fromtimestamp(newest[0][1], UTC).replace(tzinfo=None)
+        failed = sum(FailedJobRegistry(name, connection=conn).count for name in config["RQ_QUEUES"])
         result["redis"] = {"ok": True, "embedded": not config.get("REDIS_URL")}
     except REDIS_ERRORS as exc:
         result["redis"] = {"ok": False, "error": type(exc).__name__, "embedded": not config.get("REDIS_URL")}
@@ -69,7 +71,8 @@ def check(config) -> dict:
     scheduler_age = _age(newest_schedule, now)
     result["scheduler"] = {"ok": scheduler_age is not None and scheduler_age <= stale_after,
                            "last_run_age_seconds": scheduler_age}
-    result["queue"] = {"jobs_kept_while_redis_down": kept}
+    # failed for good (retries used up): listed on the administrator's jobs page with "Run again"
+    result["queue"] = {"jobs_kept_while_redis_down": kept, "failed_jobs": failed}
     for name, check_part in PARTS.items():  # what the areas add (the mail card: reports)
         try:
             result[name] = check_part() if result["database"]["ok"] else {"ok": None}
