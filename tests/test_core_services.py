@@ -161,3 +161,55 @@ def test_one_person_many_roles_and_admin_cannot_lock_themselves_out(make_user, d
         services.update_user(admin.id, actor_id=admin.id, display_name="x", roles=[Role.ADVISOR], active=True)
     with pytest.raises(DomainError):
         services.update_user(admin.id, actor_id=admin.id, display_name="x", roles=[Role.ADMIN], active=False)
+
+
+# ---------------------------------------------------------------- what every stored value fits (issue 17, item 7)
+
+@pytest.mark.parametrize(("fields", "field"), [
+    ({"wechat": "w" * 65}, "wechat"),  # String(64): PostgreSQL refused it with a DataError (a 500)
+    ({"wechat": "wx\x00id"}, "wechat"),  # PostgreSQL refuses NUL in text
+    ({"note": "下午来\x00取车"}, "note"),
+])
+def test_a_value_that_does_not_fit_its_column_is_refused_next_to_its_field(store, db, fields, field):
+    from intranet.core.bounds import OutOfBounds
+
+    with pytest.raises(OutOfBounds) as refused:
+        services.create_customer(store_id=store.id, name="王芳", mobile="13900004444", **fields)
+        db.session.flush()
+    assert refused.value.field == field
+    db.session.rollback()
+
+
+def test_numbers_that_do_not_fit_are_refused_before_the_database(make_vehicle, db):
+    from decimal import Decimal
+
+    from intranet.core.bounds import OutOfBounds, refusal, whole_number
+    from intranet.core.models import RepairOrderLine
+
+    car = make_vehicle()
+    car.model_year = 10**12  # SQLite: "Python int too large"; PostgreSQL: "integer out of range"
+    with pytest.raises(OutOfBounds) as refused:
+        db.session.flush()
+    assert refused.value.field == "model_year"
+    db.session.rollback()
+    quantity = RepairOrderLine.__table__.c.quantity.type
+    assert refusal(quantity, Decimal("Infinity")) and refusal(quantity, Decimal("NaN"))
+    assert refusal(quantity, Decimal("1e9")) and refusal(quantity, Decimal("12.5")) is None
+    assert [whole_number(t) for t in ("12", " 7 ", "-3", "9" * 40, "1e309", "abc", "²", "1.5", None)] == [
+        12, 7, -3, None, None, None, None, None, None]
+
+
+def test_two_writers_of_one_row_at_once_run_the_second_again(ro, store, db):
+    """commit_unit runs a unit again when the row's version moved under its UPDATE (StaleDataError,
+    PostgreSQL's answer to the second of two saves at once): the second run reads the new version."""
+    from sqlalchemy.orm.exc import StaleDataError
+
+    runs = []
+
+    def save():
+        runs.append(1)
+        if len(runs) == 1:
+            raise StaleDataError("UPDATE statement on table 'repair_order' expected to update 1 row(s); 0 were matched.")
+        return "saved"
+
+    assert services.commit_unit(save) == "saved" and len(runs) == 2
