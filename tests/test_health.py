@@ -5,6 +5,7 @@ from rq import SimpleWorker
 from intranet import clock
 from intranet.jobs import queue
 from intranet.jobs.worker import build_scheduler
+from tests.test_jobs_faults import QuietWorker
 
 
 def test_healthz_is_503_until_worker_and_scheduler_have_run(app, client, redis_conn, db):
@@ -19,7 +20,9 @@ def test_healthz_is_503_until_worker_and_scheduler_have_run(app, client, redis_c
     scheduler.register_birth()
     scheduler.heartbeat()
     scheduler.enqueue_jobs()
-    SimpleWorker(["default"], connection=redis_conn).work(burst=True)
+    # without the command channel: stopping a worker otherwise waited up to 60 s for redis-py's
+    # listener thread, and the heartbeat it had just recorded was then a minute old
+    QuietWorker(["default"], connection=redis_conn).work(burst=True)
     healthy = client.get("/healthz")
     assert healthy.status_code == 200, healthy.json
     assert healthy.json["worker"]["last_heartbeat_age_seconds"] <= 5
