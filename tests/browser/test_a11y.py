@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from intranet import clock
-from intranet.core.models import Store, User
+from intranet.core.models import Role, Store, User
 from tests import factories
 from tests.browser.conftest import SIZES, login, shot
 from tests.conftest import new_client
@@ -109,3 +109,33 @@ def test_every_page_of_every_role_reads_and_taps(new_context, demo_pages):
         context.close()
     assert checked >= 2 * 60
     assert not problems, "\n".join(f"{where}:\n  " + "\n  ".join(found) for where, found in problems.items())
+
+
+def test_workshop_board_fits_a_tablet(page, size, store, make_user):
+    """Cars in a stage for most of a day, late, with long model names: the board still fits the tablet
+    (no sideways scroll) and each card shows its whole standard time and its late pill (issue 16, item 17)."""
+    from datetime import datetime, timedelta
+
+    now = datetime(2026, 11, 24, 9, 0)  # 17:00 in Shanghai
+    with clock.frozen(now):
+        make_user(Role.DIRECTOR, username="zhao_board")
+        advisor = make_user(Role.ADVISOR, username="sun_board")
+        for n, model in enumerate(["探岳 330TSI 四驱豪华型智联版", "揽境 380TSI 四驱旗舰版", "ID.4 CROZZ PRO 长续航版",
+                                   "高尔夫 280TSI Pro", "速腾 280TSI 舒适智联版"]):
+            car = factories.vehicle(store, plate=f"沪A8{n}8{n}8", model=model)
+            factories.checked_in(store, advisor, car, lines=[factories.labour()], at=now - timedelta(hours=20, minutes=7 * n),
+                                 promised_at=now - timedelta(hours=2))
+        login(page, "zhao_board")
+        page.goto("/workshop/board")
+        cards = page.locator(".car-card")
+        assert cards.count() == 5
+        width, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        assert width <= inner, f"the board is {width} px wide in a {inner} px window"
+        clipped = page.evaluate("""() => [...document.querySelectorAll('.car-card')].flatMap(card => {
+            const edge = card.getBoundingClientRect().right;
+            return [...card.querySelectorAll('.in-stage, .pill')]
+              .filter(el => el.getBoundingClientRect().right > edge + 0.5)
+              .map(el => card.dataset.testid + ': ' + el.textContent.trim());
+        })""")
+        assert clipped == []
+        shot(page, f"a11y-workshop-board-{size}")
