@@ -139,3 +139,37 @@ def test_workshop_board_fits_a_tablet(page, size, store, make_user):
         })""")
         assert clipped == []
         shot(page, f"a11y-workshop-board-{size}")
+
+
+def test_what_inline_handlers_did_still_works_under_the_csp(new_context, db, ro):
+    """The confirmation before cancelling a repair order and the filters that send themselves were
+    inline onclick/onchange handlers; they are data- attributes now (static/js/app.js) and work with
+    the policy in force, which refuses nothing on the way (issue 17, item 14)."""
+    from playwright.sync_api import expect
+
+    from intranet.core.models import RepairOrder
+    from tests.browser.conftest import fresh
+
+    context = new_context()
+    context.add_init_script(CSP_WATCH)
+    page = context.new_page()
+    login(page, "sun")
+    page.goto(f"/reception/ro/{ro.id}")
+    cancel = page.locator("button[name=to][value=cancelled]")
+    questions = []
+    page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.dismiss()))
+    cancel.click()
+    page.wait_for_timeout(300)
+    assert questions and ro.number in questions[0]
+    assert fresh(db).get(RepairOrder, ro.id).status == "checked_in"  # "no" keeps it
+    page.once("dialog", lambda dialog: dialog.accept())
+    with page.expect_navigation():
+        cancel.click()
+    assert fresh(db).get(RepairOrder, ro.id).status == "cancelled"
+
+    page.goto("/reception/appointments")
+    with page.expect_navigation():
+        page.locator("select[name=advisor]").select_option(label=ro.advisor.display_name)
+    assert f"advisor={ro.advisor.id}" in page.url
+    expect(page.locator("select[name=advisor]")).to_have_value(str(ro.advisor.id))
+    assert page.evaluate("window.__cspViolations || []") == []
