@@ -14,7 +14,7 @@ from intranet.errors import DomainError
 from intranet.extensions import db
 from intranet.reception.appointments import show_rate
 from intranet.reception.models import Appointment
-from intranet.reports.kpis.definitions import TENTH, _LINE_KPIS, _RO_KPIS, Value, kpi
+from intranet.reports.kpis.definitions import COUNT, MONEY_UNIT, TENTH, _LINE_KPIS, _RO_KPIS, Value, kpi
 from intranet.reports.kpis.store_targets import target_for
 from intranet.reports.kpis.values import (
     _Ro, _bounds, _days_so_far, _efficiency, _exact, _in, _rate, _ratio, _ro_rows, _ro_value, _technicians,
@@ -104,7 +104,9 @@ def member_series(store: Store, key: str, periods: list[Period], by: str, member
         raise DomainError(_l("This figure cannot be broken down that way."), field="by")
     if not periods:
         return []
-    tg = target_for(store.id, key)
+    # a store's target of a count or an amount (20 cars a day) is not one advisor's: a member's tile
+    # of those shows no target; a rate's target (on time 90 %) holds for each of them
+    tg = None if k.unit in (COUNT, MONEY_UNIT) else target_for(store.id, key)
     if key in _RO_KPIS and by == "advisor":
         since, until = _bounds(store, Period(min(p.start for p in periods), max(p.end for p in periods)))
         rows = [r for r in _ro_rows(store, since, until, lines=key in _LINE_KPIS) if str(r.advisor_id) == str(member)]
@@ -113,7 +115,8 @@ def member_series(store: Store, key: str, periods: list[Period], by: str, member
     for period in periods:
         value = next((v for _label, m, v in breakdown(store, period, key, by)
                       if m is not None and str(m) == str(member)), None)
-        found.append(value if value is not None else Value(k, None, None, None, tg))
+        found.append(Value(k, value.value, value.numerator, value.denominator, tg, value.exact)
+                     if value is not None else Value(k, None, None, None, tg))
     return found
 
 
