@@ -149,3 +149,21 @@ def test_a_conflict_no_view_expected_is_a_409_that_keeps_what_was_typed(app, cli
     htmx = client.post("/records/customers/new", data=form, headers={"HX-Request": "true"})
     assert htmx.status_code == 409 and htmx.headers["HX-Reswap"] == "none" and "toast" in htmx.headers["HX-Trigger"]
     assert db.session.scalar(select(func.count()).select_from(User)) == 1
+
+
+def test_a_nul_character_is_refused_at_the_door_keeping_what_was_typed(client, login_as, db):
+    """A NUL (PostgreSQL refuses it in text: a 500 on 10 endpoints) is refused before any view: a 400
+    page showing what was typed — never a password — or a toast for htmx; nothing is saved."""
+    anonymous = client.post("/login", data={"username": "sun\x00", "password": "my-secret-1"})
+    assert anonymous.status_code == 400 and "my-secret-1" not in anonymous.get_data(as_text=True)
+    login_as(Role.ADVISOR)
+    form = {"name": "王芳", "mobile": "13900005555", "plate": "沪D54321", "model": "速腾",
+            "preferred_contact_time": "any", "note": "下午来\x00取车"}
+    page = client.post("/records/customers/new", data=form)
+    body = page.get_data(as_text=True)
+    assert page.status_code == 400 and 'data-testid="kept"' in body and 'value="13900005555"' in body
+    htmx = client.post("/records/customers/new", data=form, headers={"HX-Request": "true"})
+    assert htmx.status_code == 400 and htmx.headers["HX-Reswap"] == "none"
+    assert client.get("/reception/ro/99999999999999999999").status_code == 404
+    assert client.get("/care/complaints/?page=99999999999999999999").status_code in (200, 404)
+    assert db.session.scalar(select(func.count()).select_from(Customer)) == 0

@@ -54,11 +54,11 @@ def is_conflict(error: Exception) -> bool:
 
 
 def posted_values() -> list[tuple[str, str]]:
-    """What the person sent, to show and to send again (not the CSRF token, not a NUL)."""
+    """What the person sent, to show and to send again (not the CSRF token, no password, not a NUL)."""
     if request.method != "POST":
         return []
     return [(name, value.replace("\x00", "\ufffd")) for name, value in request.form.items(multi=True)
-            if name != "csrf_token"]
+            if name != "csrf_token" and "password" not in name.lower()]
 
 
 def unusable_input() -> str | None:
@@ -125,8 +125,6 @@ def init_app(app: Flask) -> None:
     def domain_error(error: DomainError):
         # Views catch DomainError to redisplay their form; this is the safety net.
         db.session.rollback()
-        if request.method == "POST" and not is_htmx_request():
-            return kept(error.message, 422, resend=False)
         return answer(error.message, 422, page=False)
 
     @app.errorhandler(IntegrityError)
