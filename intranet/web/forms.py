@@ -80,17 +80,6 @@ def form_int(name: str) -> int | None:
     return whole_number(request.form.get(name), lowest=0)
 
 
-def arg_int(name: str, default: int | None = None, *, lowest: int = 0, highest: int | None = None) -> int | None:
-    """A whole number from the query string (?page=, ?advisor_id=): `default` when absent or no
-    number; clamped to [lowest, highest] (a ?page= of twenty nines is the last page, not an overflow)."""
-    text = (request.args.get(name) or "").strip()
-    number = whole_number(text, lowest=-(10**19), highest=10**19) if text else None
-    if number is None:
-        return default
-    number = max(number, lowest)
-    return min(number, highest) if highest is not None else min(number, 2**31 - 1)
-
-
 def png_from_data_url(value: str | None, field: str) -> bytes | None:
     """The PNG a drawing pad sent as a data: URL (a signature), or None when nothing was drawn; a
     mangled one is refused next to `field`."""
