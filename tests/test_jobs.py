@@ -4,14 +4,14 @@ from __future__ import annotations
 import contextlib
 
 import pytest
-from rq import SimpleWorker, Worker
 from sqlalchemy import func, select
 
 from intranet.jobs import queue
 from intranet.jobs.connection import forget_connections
 from intranet.jobs.models import JobHeartbeat, PendingEnqueue
 from intranet.jobs.schedule import JOBS
-from intranet.jobs.worker import build_scheduler
+from intranet.jobs.worker import IntranetWorker, build_scheduler
+from tests.test_jobs_faults import QuietWorker
 
 
 def _heartbeats(db):
@@ -34,7 +34,7 @@ def test_heartbeat_runs_in_a_simple_worker(redis_conn, db):
     result = queue.enqueue("heartbeat")
     db.session.commit()
     assert result.queued
-    assert SimpleWorker(["default"], connection=redis_conn).work(burst=True)
+    assert QuietWorker(["default"], connection=redis_conn).work(burst=True)
     assert _heartbeats(db) == 1
 
 
@@ -42,7 +42,7 @@ def test_heartbeat_runs_in_a_forking_worker(redis_conn, db):
     """The production worker forks a work horse per job; the job must open its own connections."""
     queue.enqueue("heartbeat")
     db.session.commit()
-    Worker(["default"], connection=redis_conn).work(burst=True)
+    IntranetWorker(["default"], connection=redis_conn).work(burst=True)
     db.session.remove()
     assert _heartbeats(db) == 1
 
@@ -53,7 +53,7 @@ def test_scheduler_enqueues_every_declared_recurring_job(app, redis_conn, db):
     assert {job.name for job in scheduler.get_jobs()} == declared
     enqueued = scheduler.enqueue_jobs()  # interval jobs run at once on start, cron jobs at their time
     assert {job.name for job in enqueued} == {job.name for job in JOBS if job.interval}
-    SimpleWorker(["default", "low"], connection=redis_conn).work(burst=True)
+    QuietWorker(["default", "low"], connection=redis_conn).work(burst=True)
     beat = db.session.scalar(select(JobHeartbeat))
     assert beat.enqueued_at is not None and beat.ran_at >= beat.enqueued_at.replace(microsecond=0)
     assert scheduler.enqueue_jobs() == []  # not due again before its interval
@@ -79,7 +79,7 @@ def test_enqueue_while_redis_is_down_keeps_the_job_then_sends_it(app, redis_conn
     assert queue.flush_pending() == 1
     db.session.commit()
     assert db.session.scalar(select(func.count()).select_from(PendingEnqueue)) == 0
-    SimpleWorker(["default"], connection=redis_conn).work(burst=True)
+    QuietWorker(["default"], connection=redis_conn).work(burst=True)
     assert db.session.scalar(select(JobHeartbeat.origin)) == "manual"
 
 
@@ -89,7 +89,7 @@ def test_heartbeat_hands_over_kept_jobs(app, redis_conn, db):
         db.session.commit()
     queue.enqueue("heartbeat")
     db.session.commit()
-    worker = SimpleWorker(["default"], connection=redis_conn)
+    worker = QuietWorker(["default"], connection=redis_conn)
     worker.work(burst=True)  # the first heartbeat queues the kept one, which runs in the same burst
     assert _heartbeats(db) == 2
     assert db.session.scalar(select(func.count()).select_from(PendingEnqueue)) == 0
@@ -127,5 +127,5 @@ def test_a_job_queued_under_its_old_path_still_runs(redis_conn, db):
 
     old = "intranet.care.calls.follow_up_job"  # moved to intranet.care.jobs
     job = Queue("default", connection=redis_conn).enqueue(old)
-    assert SimpleWorker(["default"], connection=redis_conn, job_class=MovedAwareJob).work(burst=True)
+    assert QuietWorker(["default"], connection=redis_conn, job_class=MovedAwareJob).work(burst=True)
     assert MovedAwareJob.fetch(job.id, connection=redis_conn).get_status() == "finished"

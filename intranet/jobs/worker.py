@@ -48,6 +48,17 @@ class IntranetWorker(Worker):
         super().__init__(*args, **kwargs)
         self.max_connection_wait_time = redis_retry_max_seconds()
 
+    def unsubscribe(self):
+        """rq's, with the one-second wait rq means: redis-py 8's `stop()` itself waits for the listener
+        thread, which sleeps up to 60 s, so a stop (or a restart after a Redis error) took a minute."""
+        if self.pubsub_thread:
+            try:
+                self.pubsub.unsubscribe()
+            except REDIS_ERRORS:
+                pass  # Redis is gone: nothing to unsubscribe from
+            self.pubsub_thread.stop(timeout=1)
+            self.pubsub.close()
+
     def execute_job(self, job: Job, queue):
         declared = job_for_function(job.func_name)
         if job.retries_left is None and declared is not None and declared.retries:
