@@ -146,9 +146,12 @@ def update_repair_order(ro_id: int, *, store_id: int, actor_id: int, expected_ve
     values["insurer_payment"] = InsurerPayment(values.get("insurer_payment") or ro.insurer_payment)
     if values.get("assessed_amount") is not None and values["assessed_amount"] < 0:
         raise DomainError(_l("The assessed amount cannot be negative."), field="assessed_amount")
-    if values["pay_type"] == PayType.INSURANCE and not (values.get("insurer") or "").strip():
+    # a field not sent keeps what is stored (answering a finding moves only the promise of an insurance
+    # or warranty repair order); one sent empty is judged empty
+    if values["pay_type"] == PayType.INSURANCE and not (values.get("insurer", ro.insurer) or "").strip():
         raise DomainError(_l("An insurance repair order needs the insurer."), field="insurer")
-    if values["pay_type"] == PayType.WARRANTY and not (values.get("warranty_claim_ref") or "").strip():
+    if values["pay_type"] == PayType.WARRANTY and not (values.get("warranty_claim_ref", ro.warranty_claim_ref)
+                                                       or "").strip():
         raise DomainError(_l("A warranty repair order needs the claim reference."), field="warranty_claim_ref")
     if "key_tag" in values:  # the key gets its numbered tag: the key board follows it from here
         typed = (values["key_tag"] or "").strip() or None
