@@ -355,3 +355,20 @@ def test_the_jobs_page_lists_a_failed_job_and_a_double_tapped_rerun_queues_it_on
     assert Queue("low", connection=redis_conn).job_ids == [failed.id]
     assert f"/admin/jobs/stuck/{failed.id}/run" not in first.get("/admin/jobs").get_data(as_text=True)
     assert new_client(app).get("/healthz").json["queue"]["failed_jobs"] == 0
+
+
+def test_run_now_tapped_twice_queues_the_job_once(app, db, redis_conn, make_user):
+    from intranet.core.models import Role
+    from tests.conftest import at_once, signed_in
+
+    admin = make_user(Role.ADMIN)
+    db.session.commit()
+    first, second = signed_in(app, admin), signed_in(app, admin)
+    answers = at_once(lambda: first.post("/admin/jobs/care-reminders/run", follow_redirects=True),
+                      lambda: second.post("/admin/jobs/care-reminders/run", follow_redirects=True))
+    assert [a.status_code for a in answers] == [200, 200]
+    assert all("care-reminders" in a.get_data(as_text=True) for a in answers)  # both: "queued"
+    assert Queue("low", connection=redis_conn).count == 1
+    redis_conn.delete("intranet:run-now:care-reminders")  # later (the window passed): a new run
+    assert first.post("/admin/jobs/care-reminders/run").status_code == 302
+    assert Queue("low", connection=redis_conn).count == 2
