@@ -11,13 +11,13 @@ from decimal import Decimal
 from sqlalchemy import bindparam, func, insert, select, update
 
 from intranet import clock
-from intranet.core.models import RO_ON_SITE, LineKind, PayType, RepairOrder, Role, Store, User
+from intranet.core.models import LineKind, PayType, RepairOrder, Role, ROStatus, Store, User
 from intranet.demo import parts_counts, parts_purchasing
 from intranet.extensions import db
 from intranet.parts import ledger, purchasing, services
 from intranet.parts.models import MovementKind, OldPartOutcome, Part, StockMovement, Supplier
 from intranet.workshop import services as workshop
-from intranet.workshop.models import Job, PartsRequestStatus
+from intranet.workshop.models import Job, JobEvent, JobStatus, PartsRequestStatus
 
 SUPPLIERS = [  # (name, contact, phone, return days, lead days)
     ("一汽-大众华东配件中心", "陆经理", "021-6955 1200", 30, 2),
@@ -40,7 +40,15 @@ KEY_PARTS = [
     ("AC-FOAM", "空调清洗剂", "42", "98", "B", 30, 10, 24, 5),
     ("5QD413031", "前减震器（右）", "520", "860", "B", 0, 2, 4, 0),
     ("5G0807221", "前保险杠", "980", "1680", "B", 10, 2, 4, 0),
-    ("06H121026", "水泵总成", "760", "1320", "B", 8, 2, 4, 0),
+    ("06H121026", "水泵总成", "760", "1320", "B", 4, 1, 2, 0),
+    # the other parts the warranty replaces (demo/seed.py WARRANTY_PARTS)
+    ("06L121111H", "节温器总成", "250", "460", "B", 3, 1, 2, 0),
+    ("06K905110G", "点火线圈", "210", "380", "B", 6, 2, 4, 2),
+    ("5QD837461", "左前玻璃升降器", "420", "720", "B", 2, 1, 2, 0),
+    ("04E906262", "前氧传感器", "500", "860", "B", 3, 1, 2, 2),
+    ("5QD959855", "车窗开关（左前）", "140", "260", "B", 3, 1, 2, 0),
+    ("5Q0513025", "后减震器", "450", "780", "B", 2, 1, 2, 0),
+    ("06K103469", "气门室盖垫", "95", "190", "B", 4, 1, 2, 0),
     ("235-50R18-MPS4", "轮胎 235/50 R18", "720", "1150", "B", 16, 8, 12, 3),
 ]
 
@@ -95,14 +103,17 @@ def seed_catalogue(store: Store, rng: random.Random, today: date, history_days: 
         roll = rng.random()
         abc = "A" if roll < 0.08 else "B" if roll < 0.28 else "C"
         cost = Decimal(rng.randrange(low, high + 1))
-        # most of a 4S catalogue is ordered when a car needs it: B and C parts are mostly not stocked
-        stock = rng.randrange(2, 10) if abc == "A" else rng.choice((0, 1, 1, 2)) if abc == "B" else rng.choice(
+        # most of a 4S catalogue is ordered when a car needs it: a few B parts are stocked (a point of 1,
+        # two ordered at a time), the other B and C parts have no reorder level at all, so the nightly
+        # suggestion orders what was used, not the catalogue
+        stocked_b = abc == "B" and rng.random() < 0.3
+        stock = rng.randrange(4, 12) if abc == "A" else rng.choice((2, 2, 3)) if stocked_b else rng.choice(
             (0, 0, 0, 0, 1))
         rows.append(dict(store_id=store.id, number=number, name=stem + rng.choice(SIDES),
                          fitment=", ".join(sorted(rng.sample(FITS, rng.randrange(1, 4)))), abc_class=abc, unit="件",
                          cost=cost, price=(cost * Decimal(rng.choice(("1.35", "1.45", "1.6")))).quantize(Decimal("1")),
-                         reorder_point=4 if abc == "A" else 1 if abc == "B" else 0,
-                         reorder_quantity=10 if abc == "A" else 3 if abc == "B" else 0,
+                         reorder_point=3 if abc == "A" else 1 if stocked_b else 0,
+                         reorder_quantity=6 if abc == "A" else 2 if stocked_b else 0,
                          supplier_id=rng.choice(suppliers[:3] + suppliers[5:]).id, bin_code=next(bins),
                          on_hand=stock, reserved=0, active=True))
     db.session.execute(insert(Part), rows)
@@ -267,43 +278,54 @@ def replay_balances(store_id: int) -> int:
 
 
 def seed_pending_today(store: Store, rng: random.Random, today: date) -> None:
-    """Cars on site waiting for parts the store does not stock today, at every step of the pending
-    list: just short, on an urgent request, and ordered — one of them overdue."""
+    """Cars in the workshop today waiting for parts the store does not stock, at every step of the
+    pending list: just short, on an urgent request, and approved and ordered for tomorrow. Each part
+    is asked for after its car arrived and its job began; only cars still being repaired wait for one
+    (never a car already inspected, washed or ready); the parts manager approves while the store is
+    open (a seed before opening leaves the request waiting for him)."""
     counter = Counter(store)
     manager_id = db.session.scalar(select(User.id).where(User.store_id == store.id, User.username == "parts"))
     planner_id = db.session.scalar(select(User.id).where(User.store_id == store.id, User.username == "planner"))
     if not (manager_id and planner_id):
         return
+    started = (select(func.min(JobEvent.at)).where(JobEvent.job_id == Job.id, JobEvent.to_status == JobStatus.RUNNING)
+               .correlate(Job).scalar_subquery())
     cars = list(db.session.execute(
-        select(RepairOrder.id, Job.id, Job.technician_id).join(Job, Job.repair_order_id == RepairOrder.id)
-        .where(RepairOrder.store_id == store.id, RepairOrder.status.in_([str(s) for s in RO_ON_SITE]),
+        select(RepairOrder.id, Job.id, Job.technician_id, RepairOrder.opened_at, started)
+        .join(Job, Job.repair_order_id == RepairOrder.id)
+        .where(RepairOrder.store_id == store.id,
+               RepairOrder.status.in_([str(ROStatus.IN_WORKSHOP), str(ROStatus.WAITING_PARTS)]),
                Job.technician_id.is_not(None)).order_by(RepairOrder.id)).all())
     missing = list(db.session.scalars(select(Part).where(Part.store_id == store.id, Part.on_hand == 0,
                                                          Part.supplier_id.is_not(None)).order_by(Part.number)))
     if not cars or not missing:
         return
-    # The orders below are placed the day before (one was promised for yesterday): seeded late in the
-    # evening, "17 hours ago" would be this morning, so look back from 16:00 at the latest.
-    now = min(clock.utcnow(), clock.store_day_bounds_utc(today, store.timezone)[0] + timedelta(hours=16))
-    pending = []
+    now = clock.utcnow()
+    pending, last = [], None
     seen = set()
-    for ro_id, job_id, technician_id in cars[:4]:
-        if ro_id in seen:
+    for ro_id, job_id, technician_id, opened_at, job_started in cars:
+        if ro_id in seen or len(seen) == 4:
             continue
         seen.add(ro_id)
         part = rng.choice(missing)
-        with clock.frozen(now - timedelta(hours=rng.randrange(20, 50))):
+        asked = min(now, max(opened_at, job_started or opened_at) + timedelta(minutes=rng.randrange(20, 50)))
+        last = max(last or asked, asked)
+        with clock.frozen(asked):
             request = workshop.request_part(job_id, store_id=store.id, actor_id=technician_id, description=part.name,
                                             part_number=part.number, quantity="1")
             pending.append(services.record_shortage(request.id, store_id=store.id, actor_id=counter.counter_id))
     if len(pending) < 3:
         return
-    with clock.frozen(now - timedelta(hours=18)):
+    requested = min(now, last + timedelta(minutes=15))
+    with clock.frozen(requested):
         orders = purchasing.request_purchase([p.id for p in pending[1:]], store_id=store.id, actor_id=planner_id)
+    approved = min(now, requested + timedelta(minutes=20))
+    here = clock.to_store_time(approved, store.timezone).time()
+    if not store.opens_at <= here <= store.closes_at:
+        return
     manager = db.session.get(User, manager_id)
     for n, order in enumerate(orders):
-        with clock.frozen(now - timedelta(hours=17)):
+        with clock.frozen(approved):
             purchasing.approve(order.id, store_id=store.id, actor=manager)
-            # one promised for yesterday and not here: the list shows it overdue
             purchasing.mark_ordered(order.id, store_id=store.id, actor_id=manager_id,
-                                    expected_on=today - timedelta(days=1) if n == 0 else today + timedelta(days=1))
+                                    expected_on=today + timedelta(days=1 if n == 0 else 2))

@@ -20,12 +20,13 @@ from intranet.extensions import db
 from intranet.live.services import bump, muted
 from intranet.demo import care_calls, care_complaints, care_csi, care_files, care_reminders, director_office
 from intranet.demo import director as director_demo
+from intranet.demo import hours as hours_demo
 from intranet.demo import parts as parts_demo
 from intranet.demo import workshop as workshop_demo
 from intranet.demo.keys import seed_keys
 from intranet.demo.reports import seed_digests
 from intranet.reception.appointments import advisors, book, free_slots
-from intranet.reception.models import Appointment, AppointmentStatus
+from intranet.reception.models import Appointment
 from intranet.reception.pre_pick import TypedLine
 from intranet.reception.services import (
     add_line, answer_finding, apply_canned_job, comeback_candidates, mark_comeback, report_finding, update_repair_order,
@@ -269,25 +270,37 @@ def _seed_today(store: Store, rng: random.Random, today: date) -> int:
     crew = workshop_demo.Crew(store, rng)
     counter = parts_demo.Counter(store)
     now = clock.utcnow()
+    crew.until = now  # today's work is dated up to now, whatever the hour of the seed
     for n, (vehicle, stage) in enumerate(zip(picks, stages, strict=True)):
         arrived = first + timedelta(minutes=int(span * n / len(stages) * 0.6))
         arrived_utc = clock.store_local_to_utc(arrived, store.timezone)
         advisor = advisors[n % len(advisors)]
         closing = datetime.combine(today, store.closes_at)
-        promise = arrived + timedelta(hours=rng.choice((2, 3, 4, 6)))
+        hours = rng.choice((2, 3, 4, 6))
+        # the car already handed back (or about to be) was promised for the afternoon and kept it
+        promise = arrived + timedelta(hours=6 if stage in ("delivered", "ready", "washing") else hours)
         if promise > closing or stage == "accident":  # a car that cannot be done today: tomorrow morning
             promise = datetime.combine(today + timedelta(days=1), time(10, 0))
         promised = clock.store_local_to_utc(promise, store.timezone)
         with clock.frozen(arrived_utc):
             odometer = (vehicle.last_odometer_km or 0) + rng.randrange(500, 6000)
-            ro = open_repair_order(store_id=store.id, vehicle_id=vehicle.id, actor_id=advisor.id,
-                                   odometer_km=odometer, complaint=rng.choice(COMPLAINTS), promised_at=promised)
-            if stage == "accident":
-                ro.complaint = "追尾事故，前保险杠、右前翼子板受损，保险公司已定损"
-                workshop_demo.paint_job_lines(ro.id, store_id=store.id, actor_id=advisor.id, rng=rng,
-                                              pay_type="customer")
+            job = rng.choice(jobs)
+            # a third of this morning's cars were booked (opened from their appointment); a seed run
+            # outside opening hours has no slot for them, and they walk in
+            ro = hours_demo.booked_visit(store, rng, vehicle_id=vehicle.id, advisor_id=advisor.id, arrives=arrived_utc,
+                                         job=job, odometer_km=odometer) if n % 3 == 1 and stage != "accident" else None
+            if ro is not None:
+                update_repair_order(ro.id, store_id=store.id, actor_id=advisor.id, expected_version=ro.version,
+                                    promised_at=promised)
             else:
-                apply_canned_job(ro.id, rng.choice(jobs).id, store_id=store.id, actor_id=advisor.id)
+                ro = open_repair_order(store_id=store.id, vehicle_id=vehicle.id, actor_id=advisor.id,
+                                       odometer_km=odometer, complaint=rng.choice(COMPLAINTS), promised_at=promised)
+                if stage == "accident":
+                    ro.complaint = "追尾事故，前保险杠、右前翼子板受损，保险公司已定损"
+                    workshop_demo.paint_job_lines(ro.id, store_id=store.id, actor_id=advisor.id, rng=rng,
+                                                  pay_type="customer")
+                else:
+                    apply_canned_job(ro.id, job.id, store_id=store.id, actor_id=advisor.id)
             if rng.random() < 0.3:
                 ro.key_tag = f"{n + 1:03d}"
         step = arrived_utc + timedelta(minutes=10)
@@ -340,8 +353,10 @@ def _seed_today(store: Store, rng: random.Random, today: date) -> int:
 
 
 def _seed_appointments(store: Store, rng: random.Random, today: date) -> None:
-    """Two weeks back (arrived or no-show, for the show rate) and a week ahead of bookings."""
-    if db.session.scalar(select(func.count()).select_from(Appointment).where(Appointment.store_id == store.id)):
+    """Today's and the next week's bookings (the history's were made with its visits)."""
+    if db.session.scalar(select(func.count()).select_from(Appointment).where(
+            Appointment.store_id == store.id,
+            Appointment.starts_at > clock.utcnow())):  # the bookings still to come are there already
         return
     people = advisors(store.id)
     on_site = set(db.session.scalars(select(RepairOrder.vehicle_id).where(RepairOrder.store_id == store.id)))
@@ -350,13 +365,20 @@ def _seed_appointments(store: Store, rng: random.Random, today: date) -> None:
     jobs = list(db.session.scalars(select(CannedJob).where(CannedJob.store_id == store.id)))
     picks = iter(rng.sample(cars, min(len(cars), 90)))
     now = clock.utcnow()
-    for offset in range(-14, 8):
+    local_now = hours_demo.local(store, now)
+    # booked on the phone: now if the store is open, else in its last hour open (never in the future)
+    if store.opens_at <= local_now.time() <= store.closes_at:
+        called = now
+    else:
+        last_day = local_now.date() - timedelta(days=1 if local_now.time() < store.opens_at else 0)
+        called = hours_demo.utc(store, datetime.combine(last_day, store.closes_at) - timedelta(minutes=20))
+    for offset in range(0, 8):
         day = today + timedelta(days=offset)
         for _ in range(rng.randrange(2, 6)):
             advisor = rng.choice(people)
-            # booked just after that day's midnight, or now for the days ahead (never in the future)
-            with clock.frozen(min(clock.store_local_to_utc(datetime.combine(day, time(0, 5)), store.timezone), now)):
-                slots = free_slots(store, day, advisor.id)
+            with clock.frozen(called):
+                # what is still to come: a slot of today already past is not booked now
+                slots = [s for s in free_slots(store, day, advisor.id) if s > local_now]
                 if not slots:
                     continue
                 job = rng.choice(jobs + [None])
@@ -366,22 +388,32 @@ def _seed_appointments(store: Store, rng: random.Random, today: date) -> None:
                 # the days ahead: the menu item's parts go to the parts store as pre-pick lines
                 pre_pick = [TypedLine(ln.code, ln.description, str(ln.quantity)) for ln in job.lines
                             if ln.kind == "part" and ln.code] if job and offset > 0 else []
-                appointment = book(store_id=store.id, actor_id=advisor.id, advisor_id=advisor.id,
+                book(store_id=store.id, actor_id=advisor.id, advisor_id=advisor.id,
                                    starts_local=rng.choice(slots), vehicle_id=car.id,
                                    work_wanted="" if job else rng.choice(COMPLAINTS),
                                    canned_job_id=job.id if job else None, pre_pick=pre_pick,
                                    parts_wanted="机油 5W-30 5L, 机滤" if job and job.code.startswith("M")
                                    and not pre_pick else None)
-            local_start = clock.to_store_time(appointment.starts_at, store.timezone).replace(tzinfo=None)
-            if local_start < clock.to_store_time(clock.utcnow(), store.timezone).replace(tzinfo=None):
-                appointment.status = (AppointmentStatus.NO_SHOW if rng.random() < 0.12
-                                      else AppointmentStatus.ARRIVED)
     db.session.flush()
 
 
+# Warranty repairs: the parts a manufacturer's warranty replaces, as the claims show them
+# (number, description, price); the catalogue (demo/parts.py) stocks each
+WARRANTY_PARTS = [
+    ("06H121026", "水泵总成", "1320"), ("06L121111H", "节温器总成", "460"), ("06K905110G", "点火线圈", "380"),
+    ("5QD837461", "左前玻璃升降器", "720"), ("04E906262", "前氧传感器", "860"), ("5QD959855", "车窗开关（左前）", "260"),
+    ("5Q0513025", "后减震器", "780"), ("06K103469", "气门室盖垫", "190"),
+]
+BOOKED_SHARE = 0.40  # of the cars that are not accident cars: the rest walk in
+NO_SHOW_SHARE = 0.1  # a booking made for every tenth booked visit is not kept
+COMEBACK_EVERY = 64  # one visit in 64 redoes an earlier one (1.6 %, the documents want under 2 %)
+
+
 def _seed_history(store: Store, rng: random.Random, today: date, days: int = 60) -> bool:
-    """Two months of visits, every one settled and handed back: menu items and repairs, findings
-    approved or declined, insurance and warranty jobs, comebacks, the parts issued for them.
+    """Two months of visits, every one settled and handed back: menu items and repairs (four in ten
+    booked days before, the rest walk-ins), findings approved (the promise moved with them) or
+    declined, insurance and warranty jobs, a comeback now and then, the parts issued for them — all
+    in the store's working hours, most cars handed back by the time promised at the desk.
     False when the history was already there."""
     start, _ = clock.store_day_bounds_utc(today, store.timezone)
     if db.session.scalar(select(func.count()).select_from(RepairOrder).where(
@@ -394,63 +426,93 @@ def _seed_history(store: Store, rng: random.Random, today: date, days: int = 60)
     controller, inspector = _holder(store, Role.CONTROLLER), _holder(store, Role.INSPECTOR)
     crew = workshop_demo.Crew(store, rng)
     counter = parts_demo.Counter(store)
-    recent: list[int] = []  # vehicles seen lately, for comebacks
+    recent: list[tuple[int, datetime]] = []  # vehicles seen lately and when they left, for comebacks
+    visits = 0
     for offset in range(days, 0, -1):
         day = today - timedelta(days=offset)
-        for n in range(rng.randrange(5, 11)):
-            arrived = datetime.combine(day, time(8, 0)) + timedelta(minutes=rng.randrange(0, 420))
+        # yesterday's cars are all done yesterday (the history is handed back before today begins)
+        latest = 12 * 60 if offset == 1 else 14 * 60 + 30
+        # the day's cars in the order they arrive: the controller dispatches them as they come
+        arrivals = sorted(rng.randrange(0, latest - 8 * 60) for _ in range(rng.randrange(5, 11)))
+        for n, minutes in enumerate(arrivals):
+            visits += 1
+            arrived = datetime.combine(day, store.opens_at) + timedelta(minutes=minutes)
             at = clock.store_local_to_utc(arrived, store.timezone)
             advisor = rng.choice(advisors)
-            comeback = recent and rng.random() < 0.02
-            vehicle_id = rng.choice(recent) if comeback else rng.choice(vehicles).id
+            # a comeback: a car handed back in the last days, back with the same fault
+            back = [v for v, left in recent if left < at - timedelta(hours=20)]
+            comeback = bool(back) and visits % COMEBACK_EVERY == COMEBACK_EVERY // 2
+            vehicle_id = rng.choice(back) if comeback else rng.choice(vehicles).id
+            job = rng.choice(jobs)
+            kind = rng.random()
+            accident = kind < 0.12 and offset > 3  # body and paint take days: none in the last ones
+            car = db.session.get(Vehicle, vehicle_id)
+            odometer = (car.last_odometer_km or 0) + rng.randrange(300, 5000)
+            hours = hours_demo.labour_hours(job)
+            ro = None
+            if not accident and not comeback and rng.random() < BOOKED_SHARE:
+                ro = hours_demo.booked_visit(store, rng, vehicle_id=vehicle_id, advisor_id=advisor.id, arrives=at,
+                                             job=job, odometer_km=odometer)
+                if ro is not None:
+                    at = ro.opened_at
+                    if rng.random() < NO_SHOW_SHARE * 1.2:
+                        hours_demo.no_show(store, rng, vehicle_id=rng.choice(vehicles).id, advisor_id=advisor.id,
+                                           day=day, job=job)
             with clock.frozen(at):
-                car = db.session.get(Vehicle, vehicle_id)
-                ro = open_repair_order(store_id=store.id, vehicle_id=vehicle_id, actor_id=advisor.id,
-                                       odometer_km=(car.last_odometer_km or 0) + rng.randrange(300, 5000),
-                                       complaint=rng.choice(COMPLAINTS),
-                                       promised_at=at + timedelta(hours=rng.choice((2, 3, 4, 6))))
-                apply_canned_job(ro.id, rng.choice(jobs).id, store_id=store.id, actor_id=advisor.id)
-                kind = rng.random()
-                if kind < 0.12:  # an accident car, paid by the insurer
+                if ro is None:
+                    ro = open_repair_order(store_id=store.id, vehicle_id=vehicle_id, actor_id=advisor.id,
+                                           odometer_km=odometer, complaint=rng.choice(COMPLAINTS))
+                    apply_canned_job(ro.id, job.id, store_id=store.id, actor_id=advisor.id)
+                promised = hours_demo.promise_for(store, at, hours + (Decimal(6) if accident else 0),
+                                                  days=rng.choice((1, 2)) if accident else 0)
+                if accident:  # an accident car, paid by the insurer
                     update_repair_order(ro.id, store_id=store.id, actor_id=advisor.id, expected_version=ro.version,
                                         pay_type="insurance", insurer=rng.choice(INSURERS),
                                         claim_number=f"BA{day:%Y%m%d}{n:03d}", assessor="定损员" + rng.choice("王李张刘"),
-                                        assessed_amount=Decimal(rng.randrange(2000, 9000)))
+                                        assessed_amount=Decimal(rng.randrange(2000, 9000)), promised_at=promised)
                     workshop_demo.paint_job_lines(ro.id, store_id=store.id, actor_id=advisor.id, rng=rng,
                                                   pay_type="insurance")
                     add_line(ro.id, store_id=store.id, actor_id=advisor.id, kind="part", description="前保险杠",
                              quantity="1", unit_price="1680", pay_type="insurance", code="5G0807221")
-                elif kind < 0.2:  # a warranty repair
+                elif kind < 0.2:  # a warranty repair: one of the parts the manufacturer replaces
+                    number, description, price = rng.choice(WARRANTY_PARTS)
                     update_repair_order(ro.id, store_id=store.id, actor_id=advisor.id, expected_version=ro.version,
-                                        warranty_claim_ref=f"WC{day:%y%m%d}{n:02d}")
-                    add_line(ro.id, store_id=store.id, actor_id=advisor.id, kind="part", description="水泵总成",
-                             quantity="1", unit_price="1320", pay_type="warranty", code="06H121026")
+                                        pay_type="warranty", warranty_claim_ref=f"WC{day:%y%m%d}{n:02d}",
+                                        promised_at=promised)
+                    add_line(ro.id, store_id=store.id, actor_id=advisor.id, kind="part", description=description,
+                             quantity="1", unit_price=price, pay_type="warranty", code=number)
+                else:
+                    update_repair_order(ro.id, store_id=store.id, actor_id=advisor.id, expected_version=ro.version,
+                                        promised_at=promised)
                 if comeback and comeback_candidates(ro):
                     mark_comeback(ro.id, comeback_candidates(ro)[0].id, store_id=store.id, actor_id=advisor.id)
-            step = at + timedelta(minutes=rng.randrange(5, 50))
+            step = at + timedelta(minutes=rng.randrange(5, 30))
             if rng.random() < 0.25:  # the technician finds more work and waits for the customer's answer
                 first = workshop.jobs_of(ro.id)[0]
                 step = workshop_demo.run_job(first.id, store=store, crew=crew, controller_id=controller.id, at=step,
                                              rng=rng, stop="paused_approval")
-                text, hours, part, price = rng.choice(FINDINGS)
+                text, extra, part, price = rng.choice(FINDINGS)
                 with clock.frozen(step):
                     finding = report_finding(ro.id, store_id=store.id, actor_id=first.technician_id,
-                                             description=text, labour_hours=hours, parts_description=part,
+                                             description=text, labour_hours=extra, parts_description=part,
                                              parts_amount=price)
-                step += timedelta(minutes=rng.randrange(10, 60))
+                step = hours_demo.on_shift(store, step + timedelta(minutes=rng.randrange(10, 60)))
                 declined = rng.random() < 0.45
                 with clock.frozen(step):
+                    # approved: the advisor tells the customer the new time, and promises it
                     answer_finding(finding.id, store_id=store.id, actor_id=advisor.id, approved=not declined,
                                    channel=rng.choice(("phone", "in_person", "message")),
                                    decline_reason=rng.choice(("下次保养再做", "价格考虑一下", "时间来不及"))
-                                   if declined else None)
-            parts_at = step
+                                   if declined else None,
+                                   promised_at=None if declined else max(
+                                       ro.promised_at, hours_demo.promise_for(store, step, hours + Decimal(extra))))
+            parts_at = hours_demo.on_shift(store, step + timedelta(minutes=25))
             step = workshop_demo.work_through(ro.id, store=store, crew=crew, controller_id=controller.id, at=step,
                                               rng=rng)
-            parts_demo.issue_visit(ro.id, counter=counter, rng=rng, at=parts_at + timedelta(minutes=25))
+            parts_demo.issue_visit(ro.id, counter=counter, rng=rng, at=parts_at)
             step = workshop_demo.inspect_and_wash(ro.id, store=store, crew=crew, controller_id=controller.id,
                                                   inspector_id=inspector.id, at=step, rng=rng)
-            with clock.frozen(step + timedelta(minutes=rng.randrange(10, 240))):
+            with clock.frozen(_collected(store, rng, ro, step)):
                 due = settlement(ro).customer_due
                 if due > 0:
                     record_payment(ro.id, store_id=store.id, actor_id=advisor.id, payer="customer",
@@ -458,6 +520,20 @@ def _seed_history(store: Store, rng: random.Random, today: date, days: int = 60)
                 deliver(ro.id, store_id=store.id, actor_id=advisor.id, work_explained=True,
                         old_parts=rng.choice(("shown", "shown", "customer_keeps", "none")), car_clean=True,
                         keys_returned=True)
-            recent = (recent + [vehicle_id])[-40:]
+            recent = (recent + [(vehicle_id, ro.delivered_at)])[-40:]
     db.session.flush()
     return True
+
+
+def _collected(store: Store, rng: random.Random, ro: RepairOrder, ready: datetime) -> datetime:
+    """When the customer collects the car that was ready at `ready`: told it is ready, they come
+    within the next hour or so, and by the promised time when the car was ready before it; a car
+    ready after closing is collected the next morning."""
+    come = ready + timedelta(minutes=rng.randrange(10, 80))
+    if ro.promised_at is not None and ready < ro.promised_at and come > ro.promised_at:
+        come = ready + (ro.promised_at - ready) * rng.uniform(0.3, 1)
+    closing = clock.store_local_to_utc(datetime.combine(hours_demo.local(store, come).date(), store.closes_at)
+                                       - timedelta(minutes=10), store.timezone)
+    if come > closing:
+        come = hours_demo.on_shift(store, closing + timedelta(hours=1)) + timedelta(minutes=rng.randrange(0, 40))
+    return come

@@ -10,6 +10,9 @@ from sqlalchemy import func, select
 
 from intranet import clock
 from intranet.core.models import RepairOrder, ROStatus, Store
+from intranet.demo.hours import LAST_WORK, day_end, local, morning, on_shift
+
+SHORT_STEP = timedelta(minutes=10)  # an inspection or a wash starts until ten minutes before closing
 from intranet.extensions import db
 from intranet.reception.services import add_line
 from intranet.workshop import services
@@ -68,6 +71,14 @@ class Crew:
         for tech in services.technicians(store.id):
             self.by_team.setdefault(tech.team, []).append(tech.user_id)
         self.free_at: dict[int, datetime] = {}
+        # today's cars are seeded up to now, at whatever hour the seed runs: their work is never moved
+        # past it into the store's next morning
+        self.until: datetime | None = None
+
+    def shift(self, store: Store, at: datetime, margin: timedelta = LAST_WORK) -> datetime:
+        """`at`, or the next working moment (`hours.on_shift`) when that is not past `until`."""
+        moved = on_shift(store, at, margin)
+        return moved if self.until is None or moved <= self.until else at
 
     def pick(self, team: str, at: datetime, *, idle_only: bool = False) -> int | None:
         people = self.by_team.get(team) or []
@@ -76,7 +87,8 @@ class Crew:
         free = [p for p in people if self.free_at.get(p, at) <= at]
         if idle_only:
             return self.rng.choice(free) if free else None
-        return self.rng.choice(free or people)
+        # nobody free: the controller gives the job to whoever finishes first
+        return self.rng.choice(free) if free else min(people, key=lambda p: self.free_at.get(p, at))
 
 
 def run_job(job_id: int, *, store: Store, crew: Crew, controller_id: int, at: datetime, rng: random.Random,
@@ -92,7 +104,7 @@ def run_job(job_id: int, *, store: Store, crew: Crew, controller_id: int, at: da
             services.assign_job(job.id, tech, store_id=store.id, actor_id=controller_id, expected_version=None)
     if stop == "assigned":
         return at
-    start = max(at + timedelta(minutes=rng.randrange(5, 40)), crew.free_at.get(tech, at))
+    start = crew.shift(store, max(at + timedelta(minutes=rng.randrange(5, 40)), crew.free_at.get(tech, at)))
     with clock.frozen(start):
         services.start_job(job.id, store_id=store.id, actor_id=tech)
     sold = float(job.sold_hours or 0) or 0.5
@@ -101,6 +113,8 @@ def run_job(job_id: int, *, store: Store, crew: Crew, controller_id: int, at: da
         return start
     if stop in ("paused_parts", "paused_approval"):
         at_pause = start + timedelta(minutes=rng.randrange(15, 50))
+        if crew.until is None:  # the history's technicians stop at the end of the day at the latest
+            at_pause = min(at_pause, max(day_end(store, start), start))
         with clock.frozen(at_pause):
             if stop == "paused_parts":
                 services.request_part(job.id, store_id=store.id, actor_id=tech, description="前减震器（右）",
@@ -110,19 +124,36 @@ def run_job(job_id: int, *, store: Store, crew: Crew, controller_id: int, at: da
         crew.free_at[tech] = at_pause
         return at_pause
     worked = timedelta(hours=sold * rng.uniform(0.7, 1.35))
-    end = start + worked
     if rng.random() < 0.1:  # a break in the middle
-        middle = start + worked / 2
+        middle = work_for(job.id, tech, store=store, crew=crew, start=start, duration=worked / 2)
         with clock.frozen(middle):
             services.pause_job(job.id, "break", store_id=store.id, actor_id=tech)
-        start_again = middle + timedelta(minutes=rng.randrange(10, 30))
+        start_again = crew.shift(store, middle + timedelta(minutes=rng.randrange(10, 30)))
         with clock.frozen(start_again):
             services.start_job(job.id, store_id=store.id, actor_id=tech)
-        end = start_again + worked / 2
+        end = work_for(job.id, tech, store=store, crew=crew, start=start_again, duration=worked / 2)
+    else:
+        end = work_for(job.id, tech, store=store, crew=crew, start=start, duration=worked)
     with clock.frozen(end):
         services.finish_job(job.id, store_id=store.id, actor_id=tech)
     crew.free_at[tech] = end
     return end
+
+
+def work_for(job_id: int, tech: int, *, store: Store, crew: Crew, start: datetime, duration: timedelta) -> datetime:
+    """The job runs from `start` for `duration` of working time: at the end of the working day the
+    technician stops the clock (end of day) and starts it again the next morning. Returns when the
+    time is worked."""
+    at, left = start, duration
+    while crew.until is None and at + left > day_end(store, at) and at < day_end(store, at):
+        stop = day_end(store, at)
+        left -= max(stop - at, timedelta(0))
+        with clock.frozen(stop):
+            services.pause_job(job_id, "end_of_day", store_id=store.id, actor_id=tech)
+        at = morning(store, local(store, stop).date() + timedelta(days=1))
+        with clock.frozen(at):
+            services.start_job(job_id, store_id=store.id, actor_id=tech)
+    return at + left
 
 
 def work_through(ro_id: int, *, store: Store, crew: Crew, controller_id: int, at: datetime,
@@ -136,9 +167,11 @@ def work_through(ro_id: int, *, store: Store, crew: Crew, controller_id: int, at
             break
         job = open_jobs[0]
         if job.status_enum == JobStatus.PAUSED:
-            with clock.frozen(end + timedelta(minutes=5)):
+            resumed = crew.shift(store, end + timedelta(minutes=5))
+            with clock.frozen(resumed):
                 services.start_job(job.id, store_id=store.id, actor_id=job.technician_id)
-            finish = end + timedelta(minutes=5 + int(float(job.sold_hours or 0.5) * 30))
+            finish = work_for(job.id, job.technician_id, store=store, crew=crew, start=resumed,
+                              duration=timedelta(minutes=int(float(job.sold_hours or 0.5) * 30)))
             with clock.frozen(finish):
                 services.finish_job(job.id, store_id=store.id, actor_id=job.technician_id)
             end = finish
@@ -148,9 +181,9 @@ def work_through(ro_id: int, *, store: Store, crew: Crew, controller_id: int, at
 
 
 def inspect_and_wash(ro_id: int, *, store: Store, crew: Crew, controller_id: int, inspector_id: int,
-                     at: datetime, rng: random.Random, fail_rate: float = 0.07, wash: bool = True) -> datetime:
+                     at: datetime, rng: random.Random, fail_rate: float = 0.05, wash: bool = True) -> datetime:
     """The final inspection (failing now and then, with the rework done), then the wash."""
-    at += timedelta(minutes=rng.randrange(10, 45))
+    at = crew.shift(store, at + timedelta(minutes=rng.randrange(10, 45)), SHORT_STEP)
     ro = db.session.get(RepairOrder, ro_id)
     if ro.status_enum != ROStatus.QUALITY_CHECK:
         return at
@@ -159,12 +192,12 @@ def inspect_and_wash(ro_id: int, *, store: Store, crew: Crew, controller_id: int
             services.inspect(ro_id, store_id=store.id, actor_id=inspector_id, passed=False,
                              reason=rng.choice(QC_FAIL_REASONS))
         at = work_through(ro_id, store=store, crew=crew, controller_id=controller_id, at=at, rng=rng)
-        at += timedelta(minutes=rng.randrange(10, 30))
+        at = crew.shift(store, at + timedelta(minutes=rng.randrange(10, 30)), SHORT_STEP)
     with clock.frozen(at):
         services.inspect(ro_id, store_id=store.id, actor_id=inspector_id, passed=True, wash=wash)
     if not wash:
         return at
-    at += timedelta(minutes=rng.randrange(15, 40))
+    at = crew.shift(store, at + timedelta(minutes=rng.randrange(15, 40)), SHORT_STEP)
     with clock.frozen(at):
         services.car_washed(ro_id, store_id=store.id, actor_id=controller_id)
     return at
