@@ -473,7 +473,7 @@ def test_the_week_page_shows_each_formula_with_its_numbers(shop, week, db, clien
     assert 'data-testid="first-time-rate">50.0%<' in html and "= 2 ÷ 4" in html
     assert 'data-testid="on-time-rate">66.7%<' in html and "= 2 ÷ 3" in html
     assert 'data-testid="comeback-rate">20.0%<' in html and "= 1 ÷ 5" in html
-    assert 'data-testid="actions-on-time">67%<' in html
+    assert 'data-testid="actions-on-time">66.7%<' in html  # one decimal, as the KPIs beside it
     assert 'data-testid="comeback-TS01-COMEBACK"' in html and "漆面流挂" in html
     assert 'data-testid="week-fill-rate"' in html and "= 0 ÷ 5" in html
     assert "2025-03-17" in later  # any day of a week shows that week
