@@ -138,12 +138,20 @@ def seed_demo_command(days: int):
     click.echo(report)
 
 
+def _web_workers() -> int:
+    """Web processes for `up`: two per core, at most four (a store's own machine)."""
+    return max(2, min(4, 2 * (os.cpu_count() or 1)))
+
+
 @click.command("up")
 @click.option("--host", default="127.0.0.1")
 @click.option("--port", default=5000, type=int)
 @click.option("--no-demo", is_flag=True, help="Do not load demo data.")
-def up_command(host: str, port: int, no_demo: bool):
-    """Everything on one machine: migrate, demo data, a worker, the scheduler and the web server."""
+@click.option("--workers", type=int, default=None, help="Web processes (default: two per core, at most four).")
+@click.option("--dev", is_flag=True, help="Serve with Werkzeug's development server in this process instead of gunicorn.")
+def up_command(host: str, port: int, no_demo: bool, workers: int | None, dev: bool):
+    """Everything on one machine: migrate, demo data, then the web (gunicorn), a worker and the
+    scheduler, each started again if it exits; Ctrl-C or SIGTERM stops them all."""
     from flask_migrate import upgrade
 
     from intranet.jobs.connection import get_redis
@@ -155,12 +163,20 @@ def up_command(host: str, port: int, no_demo: bool):
         from intranet.demo import seed_demo
 
         click.echo(seed_demo())
-    get_redis().ping()  # start the embedded Redis here, so the worker and scheduler share it
+    get_redis().ping()  # start the embedded Redis here, so the web, worker and scheduler share it
     env = {**os.environ, "INTRANET_ENV": app.config["INTRANET_ENV"]}
     # `flask jobs worker` rather than worker.py: a wheel installs the package, not the checkout's scripts.
-    # Supervised: a worker or scheduler that exits is started again (jobs.supervise).
-    children = Supervisor({command: [sys.executable, "-m", "flask", "--app", "intranet", "jobs", command]
-                           for command in ("worker", "scheduler")}, env=env).start()
+    commands = {command: [sys.executable, "-m", "flask", "--app", "intranet", "jobs", command]
+                for command in ("worker", "scheduler")}
+    if not dev:
+        # A production server: several processes of a few threads each (gthread), so a slow PDF or a
+        # report does not hold up the boards; gunicorn restarts a web process that dies.
+        commands["web"] = [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}",
+                           "--workers", str(workers or _web_workers()), "--worker-class", "gthread",
+                           "--threads", "4", "--timeout", "120", "--graceful-timeout", "10",
+                           "intranet:create_app()"]
+    # Supervised: a web server, worker or scheduler that exits is started again (jobs.supervise).
+    children = Supervisor(commands, env=env).start()
     click.echo(f"\nIntranet running at http://{host}:{port}/  (Ctrl-C stops web, worker and scheduler)\n")
 
     def stop(signum, frame):  # SIGTERM (kill, systemd) stops the children too, like Ctrl-C
@@ -168,14 +184,20 @@ def up_command(host: str, port: int, no_demo: bool):
 
     signal.signal(signal.SIGTERM, stop)
     try:
-        from werkzeug.serving import run_simple
+        if dev:
+            from werkzeug.serving import run_simple
 
-        run_simple(host, port, app, use_reloader=False, threaded=True)
+            run_simple(host, port, app, use_reloader=False, threaded=True)
+        else:
+            while True:
+                signal.pause()
+    except KeyboardInterrupt:
+        pass
     finally:
         children.stop()
         from intranet.jobs.connection import stop_embedded
 
-        stop_embedded()  # the worker and scheduler are gone: stop the embedded Redis with us
+        stop_embedded()  # the web, worker and scheduler are gone: stop the embedded Redis with us
 
 
 def init_app(app: Flask) -> None:
