@@ -308,7 +308,8 @@ def _seed_today(store: Store, rng: random.Random, today: date) -> int:
             continue
         first_job = workshop.jobs_of(ro.id)[0]
         if stage in ("running", "accident"):
-            step = max(step, now - timedelta(minutes=50))  # started a little while ago, not hours
+            # started a little while ago, not hours — and before closing when the seed runs in the evening
+            step = max(step, min(now, clock.store_local_to_utc(closing, store.timezone)) - timedelta(minutes=50))
             tech = crew.pick(first_job.team, step, idle_only=True)
             workshop_demo.run_job(first_job.id, store=store, crew=crew, controller_id=controller.id, at=step, rng=rng,
                                   stop="running" if tech else "assigned", technician_id=tech)
