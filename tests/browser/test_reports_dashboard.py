@@ -100,3 +100,20 @@ def test_a_range_the_wrong_way_round_is_refused(page, size, month_of_work):
     expect(page.locator("#range-end")).to_have_value((today - timedelta(days=6)).isoformat())
     assert page.locator(".kpi-tile").count() == 0
     shot(page, f"reports-range-refused-{size}")
+
+
+def test_an_advisors_drill_down_counts_that_advisor_only(page, size, month_of_work):
+    """Tapping 李明's cars in the per-advisor table opens a page headed with 李明 whose tile, terms
+    and rows are his four cars, not the store's twelve."""
+    today = month_of_work["today"]
+    login(page, "zhao")
+    page.goto(f"/reports/?period=range&start={today - timedelta(days=6)}&end={today}")
+    row = page.get_by_test_id("breakdown-table-advisor").locator("tr", has_text="李明")
+    with page.expect_navigation():
+        row.locator("a").first.click()
+    assert "by=advisor" in page.url and "member=" in page.url
+    hero = page.get_by_test_id("kpi-value")
+    expect(hero.locator(".kpi-terms dd").first).to_have_text("4")
+    expect(page.get_by_test_id("drill-table").locator("tbody tr")).to_have_count(4)
+    expect(page.get_by_test_id("drill-table")).not_to_contain_text("王婷")
+    shot(page, f"reports-advisor-drill-{size}")
