@@ -36,7 +36,6 @@ from intranet.core.models import (
 )
 from intranet.director.day import day_bounds, pending_summary
 from intranet.director.week import week_pack
-from intranet.core.services import claim
 from intranet.errors import DomainError, NotFound
 from intranet.extensions import db
 from intranet.reception.models import Finding, FindingStatus
@@ -634,11 +633,16 @@ def get_digest(digest_id: int, store_id: int) -> Digest:
 
 def send_now(digest_id: int, *, store_id: int) -> Digest:
     """"Send again now": try a queued (or kept) digest at once, whatever its next attempt time.
-    Two taps at once send it once: the digest's row is claimed first, so the second waits for the
-    first and then finds it sent (and answers with that)."""
-    claim(Digest, digest_id)
+    Two taps at once send it once: the first takes the digest for sending (`mail.send_digest`); the
+    second finds it taken, waits for the first to finish and answers with what it did. No lock is
+    held while the mail server answers."""
     digest = get_digest(digest_id, store_id)
     if digest.status == DigestStatus.SENT:
         return digest
-    digest.status = DigestStatus.QUEUED
-    return mail.send_digest(digest.id)
+    if digest.status != DigestStatus.QUEUED:
+        digest.status = DigestStatus.QUEUED
+        db.session.commit()
+    sent = mail.send_digest(digest.id)
+    if sent is not None and sent.sending_until is not None:  # another sender has it right now
+        return mail.wait_for_sender(digest.id, timeout=mail.lease_seconds(current_app.config))
+    return sent

@@ -9,6 +9,7 @@ from __future__ import annotations
 import smtplib
 import socket
 import ssl
+import time
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
@@ -16,7 +17,7 @@ from email.utils import formataddr, make_msgid
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from intranet import clock
 from intranet.core.models import Store
@@ -103,38 +104,74 @@ def _deliver(message: EmailMessage, recipients: list[str], config) -> None:
         raise NotSent(_("The mail server answered with an error: %(reason)s", reason=str(exc)[:200])) from None
 
 
+def lease_seconds(config) -> int:
+    """How long a sender keeps a digest: a connection, a login and the message each within the
+    timeout, and some room."""
+    return int(float(config.get("MAIL_TIMEOUT") or 30) * 3 + 30)
+
+
+def take_for_sending(digest_id: int, now: datetime, config) -> bool:
+    """Make the digest this sender's for one try, unless it is sent or another sender has it now.
+    Committed at once: the other senders see it before any mail goes."""
+    taken = db.session.execute(
+        update(Digest).where(Digest.id == digest_id, Digest.status != DigestStatus.SENT,
+                             (Digest.sending_until.is_(None)) | (Digest.sending_until <= now))
+        .values(sending_until=now + timedelta(seconds=lease_seconds(config)))
+        .execution_options(synchronize_session=False)).rowcount
+    db.session.commit()
+    return bool(taken)
+
+
 def send_digest(digest_id: int, *, now: datetime | None = None, config=None) -> Digest:
     """Try to send one digest now. SENT with its recipients and time; no recipients: NO_RECIPIENTS
     (kept, readable); a failure: still QUEUED, one more attempt counted, the next one later, and
-    why. Flushes; the caller commits."""
+    why. Two senders at once (the five-minute job and a "Send now", two taps) send it once: the
+    digest is first taken for sending (`take_for_sending`, committed); one that finds it taken or
+    sent returns it as it is. Nothing is held while the mail server answers: the reads end before it
+    (SQLite keeps one write lock for the whole store, and a snapshot read before another's commit
+    could not write after it), and the outcome is one UPDATE in a transaction of its own, flushed
+    for the caller to commit."""
     config = config if config is not None else current_app.config
     now = now or clock.utcnow()
-    digest = db.session.get(Digest, digest_id)
-    if digest is None or digest.status == DigestStatus.SENT:
+    taken = take_for_sending(digest_id, now, config)
+    digest = db.session.get(Digest, digest_id, populate_existing=True)
+    if digest is None or not taken:
         return digest
+    attempts = digest.attempts or 0
     store = db.session.get(Store, digest.store_id)
     recipients = recipients_for(digest.store_id, digest.kind)
     with force_locale(store.default_locale or "zh_Hans_CN"):
         if not recipients:
-            digest.status, digest.next_attempt_at = DigestStatus.NO_RECIPIENTS, None
-            digest.last_error = _("Nobody receives this digest: add recipients in the digest settings.")
-            db.session.flush()
+            outcome = {"status": DigestStatus.NO_RECIPIENTS, "next_attempt_at": None,
+                       "last_error": _("Nobody receives this digest: add recipients in the digest settings.")}
+        else:
+            message = build_message(digest, recipients, config)
+            db.session.commit()  # end the read: nothing is held while the mail server answers
+            try:
+                _deliver(message, recipients, config)
+            except NotSent as failure:
+                outcome = {"status": DigestStatus.QUEUED, "attempts": attempts + 1,
+                           "next_attempt_at": now + retry_delay(attempts + 1), "last_error": str(failure)[:400],
+                           "recipients": ", ".join(recipients)}
+            else:
+                outcome = {"status": DigestStatus.SENT, "sent_at": now, "next_attempt_at": None,
+                           "attempts": attempts + 1, "recipients": ", ".join(recipients), "last_error": None}
+    db.session.commit()
+    db.session.execute(update(Digest).where(Digest.id == digest_id).values(sending_until=None, **outcome)
+                       .execution_options(synchronize_session=False))
+    return db.session.get(Digest, digest_id, populate_existing=True)
+
+
+def wait_for_sender(digest_id: int, *, timeout: float, step: float = 0.2) -> Digest:
+    """Another sender has the digest: wait (reading afresh) until it is done with it, so a second
+    tap answers with what the first one did."""
+    deadline = time.monotonic() + timeout
+    while True:
+        db.session.commit()  # end this read: the next one sees the other sender's outcome
+        digest = db.session.get(Digest, digest_id, populate_existing=True)
+        if digest is None or digest.sending_until is None or time.monotonic() >= deadline:
             return digest
-        try:
-            _deliver(build_message(digest, recipients, config), recipients, config)
-        except NotSent as failure:
-            digest.status = DigestStatus.QUEUED
-            digest.attempts = (digest.attempts or 0) + 1
-            digest.next_attempt_at = now + retry_delay(digest.attempts)
-            digest.last_error = str(failure)[:400]
-            digest.recipients = ", ".join(recipients)
-            db.session.flush()
-            return digest
-    digest.status, digest.sent_at, digest.next_attempt_at = DigestStatus.SENT, now, None
-    digest.attempts = (digest.attempts or 0) + 1
-    digest.recipients, digest.last_error = ", ".join(recipients), None
-    db.session.flush()
-    return digest
+        time.sleep(step)
 
 
 def due_digest_ids(now: datetime) -> list[int]:

@@ -78,6 +78,9 @@ class Digest(db.Model):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime)
     last_error: Mapped[str | None] = mapped_column(String(400))  # why the last send failed, for the admin
+    # While one sender talks to the mail server: until when the digest is theirs (a lease, committed
+    # before the mail goes; no lock is held meanwhile, so a hanging server holds up nobody's writes).
+    sending_until: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=clock.utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime)
 
