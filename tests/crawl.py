@@ -62,10 +62,11 @@ def _endpoint(app, url: str) -> str | None:
 _NUMBER = re.compile(r"\d+")
 
 
-def crawl(app, client, *, start=("/",), per_endpoint: int = 3, limit: int = 400) -> Walk:
+def crawl(app, client, *, start=("/",), per_endpoint: int = 3, limit: int = 400, on_page=None) -> Walk:
     """Open `start`, then every same-origin link the pages offer, breadth first. Each endpoint is
     opened with at most `per_endpoint` different URLs (pages of one kind share their template), and
-    at most `limit` pages in all. The client is signed in already."""
+    at most `limit` pages in all. The client is signed in already. `on_page(url, html)` sees each
+    HTML page the walk opened."""
     walk = Walk()
     queue: deque[tuple[str, str]] = deque((url, "(start)") for url in start)
     seen: set[str] = set(start)
@@ -82,7 +83,10 @@ def crawl(app, client, *, start=("/",), per_endpoint: int = 3, limit: int = 400)
             continue
         if response.status_code != 200 or not response.mimetype == "text/html":
             continue
-        for href in links_of(response.get_data(as_text=True)):
+        html = response.get_data(as_text=True)
+        if on_page is not None:
+            on_page(url, html)
+        for href in links_of(html):
             if href.startswith(_SKIP_SCHEMES) or href.startswith("#"):
                 continue
             target = urldefrag(urljoin(url, href))[0]
@@ -111,3 +115,57 @@ def _same_origin(url: str) -> bool:
 def _local(url: str) -> str:
     parts = urlsplit(url)
     return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+# -------------------------------------------------------------- English left on a Chinese page
+class _Text(HTMLParser):
+    """The words a reader sees: text outside script, style and svg, and the attributes read aloud or
+    shown (placeholder, title, aria-label, alt). Identifiers shown as they are — a user name, a job's
+    name, a file's column heading — sit in an element marked `translate="no"` (or `<code>`), which
+    browsers do not translate either; their text is left out."""
+
+    SHOWN_ATTRS = ("placeholder", "title", "aria-label", "alt")
+    HIDDEN = ("script", "style", "svg", "template", "code", "kbd", "samp")
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skip: list[str] = []  # the tag that started a part left out, once per nesting of it
+
+    def handle_starttag(self, tag, attrs):
+        values = dict(attrs)
+        if self._skip:
+            if tag == self._skip[0]:
+                self._skip.append(tag)
+            return
+        if tag in self.HIDDEN or values.get("translate") == "no":
+            self._skip.append(tag)
+            return
+        for name, value in attrs:
+            if name in self.SHOWN_ATTRS and value:
+                self.parts.append(value)
+
+    def handle_endtag(self, tag):
+        if self._skip and tag == self._skip[0]:
+            self._skip.pop()
+
+    def handle_data(self, data):
+        if not self._skip:
+            self.parts.append(data)
+
+
+# Words that are English on a Chinese page on purpose: names of things (software, file kinds,
+# codes), the language switch, car models. A store's own data (names, models) is not checked: the
+# walk looks at words of lower-case letters, which data here never is.
+ALLOWED_ENGLISH = frozenset({
+    "xlsx", "csv", "pdf", "utf", "gbk", "png", "jpg", "jpeg", "http", "https", "www", "com", "tsi", "pro",
+    "mpa", "kpa", "psi", "min",
+})
+_LOWER_WORD = re.compile(r"(?<![A-Za-z0-9_\-./@])[a-z]{3,}(?![A-Za-z0-9_\-./@])")
+
+
+def english_words(html: str) -> set[str]:
+    """Lower-case English words a reader sees on the page (a Chinese page should show none)."""
+    parser = _Text()
+    parser.feed(html)
+    return {w for w in _LOWER_WORD.findall(" ".join(parser.parts)) if w not in ALLOWED_ENGLISH}

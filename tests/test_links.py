@@ -17,7 +17,7 @@ from intranet import clock
 from intranet.core.models import RO_ON_SITE, InsurerPayment, PayType, RepairOrder, Role, User
 from tests import factories
 from tests.conftest import new_client
-from tests.crawl import crawl
+from tests.crawl import crawl, english_words
 
 TZ = "Asia/Shanghai"
 MONDAY_MORNING = clock.store_local_to_utc(datetime(2026, 12, 7, 10, 30), TZ)
@@ -53,14 +53,21 @@ def _seed(runner, db) -> None:
 def test_every_link_a_page_offers_opens_for_its_reader(app, db, runner):
     with clock.frozen(MONDAY_MORNING):
         _seed(runner, db)
-        refused = []
+        refused, english = [], {}
+
+        def read(url, html):  # the same walk checks the pages speak Chinese (issue 16, item 18)
+            for word in english_words(html):
+                english.setdefault(word, url)
+
         for role, username in WALKERS.items():
             user = db.session.scalar(select(User).where(User.username == username))
             assert user.roles == [role], username
-            walk = crawl(app, _as(app, user), per_endpoint=2, limit=250)
+            walk = crawl(app, _as(app, user), per_endpoint=2, limit=250, on_page=read)
             assert len(walk.visited) > 5, (role, walk.visited)  # the walk did get in
             refused += [f"{role}: {status} {url}  (offered on {source})" for status, url, source in walk.refused]
     assert not refused, "links their reader cannot open:\n" + "\n".join(refused)
+    assert not english, "English words on Chinese pages:\n" + "\n".join(
+        f"{word}  (on {url})" for word, url in sorted(english.items()))
 
 
 # ---------------------------------------------------------------- who reads a repair order
