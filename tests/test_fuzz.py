@@ -232,6 +232,7 @@ def test_no_form_field_takes_a_page_down(app, site, db, group):
                     refused_at_door += status == 400
                     if not isinstance(status, int) or status >= 500:
                         failures.append(f"{endpoint} {field}={garbage[:12]!r}: {status}")
+    print(f"fuzz {group}: {sent} posts, {len(failures)} answered 5xx, {refused_at_door} refused at the door")
     assert sent, f"no form of {group} was found"
     assert refused_at_door < sent / 4, "most were refused before the view (CSRF?): the test tested nothing"
     assert not failures, f"{len(failures)} of {sent}:\n" + "\n".join(failures[:40])
@@ -244,6 +245,7 @@ def test_the_walk_reaches_most_forms(app, site):
     approval, a count under review, a round paused — the message lists them.)"""
     posted = {endpoint for endpoint, *_rest in site["forms"].values()}
     every = {r.endpoint for r in app.url_map.iter_rules() if "POST" in r.methods}
+    print(f"fuzz: {len(posted)} of {len(every)} POST endpoints reached")
     assert len(posted) >= 95, sorted(every - posted - set(SKIPPED))
 
 

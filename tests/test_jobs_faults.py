@@ -372,3 +372,18 @@ def test_run_now_tapped_twice_queues_the_job_once(app, db, redis_conn, make_user
     redis_conn.delete("intranet:run-now:care-reminders")  # later (the window passed): a new run
     assert first.post("/admin/jobs/care-reminders/run").status_code == 302
     assert Queue("low", connection=redis_conn).count == 2
+
+
+def test_an_idle_worker_stops_on_sigterm(app, db, redis_server, processes):
+    """SIGTERM (systemd, `flask up` stopping) ends an idle worker: rq leaves the request in
+    `_shutdown_requested_date` when no job runs, and the worker took it for a crash and started a new
+    one, so it never stopped until killed."""
+    worker = processes.start("worker")
+    wait_for(lambda: "Listening on" in processes.logs() or "listening on" in processes.logs().lower(), 60,
+             "the worker to listen", processes)
+    worker.send_signal(signal.SIGTERM)
+    try:
+        assert worker.wait(timeout=15) == 0, processes.logs()
+    except subprocess.TimeoutExpired:
+        raise AssertionError("the idle worker still runs 15 s after SIGTERM\n" + processes.logs()) from None
+    assert "stopped unexpectedly" not in processes.logs()

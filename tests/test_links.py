@@ -64,6 +64,7 @@ def test_every_link_a_page_offers_opens_for_its_reader(app, db, runner):
             assert user.roles == [role], username
             walk = crawl(app, _as(app, user), per_endpoint=2, limit=250, on_page=read)
             assert len(walk.visited) > 5, (role, walk.visited)  # the walk did get in
+            print(f"links {role}: {len(walk.visited)} pages opened, {len(walk.refused)} refused")
             refused += [f"{role}: {status} {url}  (offered on {source})" for status, url, source in walk.refused]
     assert not refused, "links their reader cannot open:\n" + "\n".join(refused)
     assert not english, "English words on Chinese pages:\n" + "\n".join(

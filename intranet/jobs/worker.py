@@ -96,7 +96,9 @@ def run_worker(app: Flask, queues: list[str] | None = None, *, burst: bool = Fal
                 worker = IntranetWorker(queues or app.config["RQ_QUEUES"], connection=conn,
                                         job_class=MovedAwareJob)
                 worked = worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
-                if burst or worker._stop_requested:
+                # Asked to stop (SIGTERM, Ctrl-C): rq marks `_stop_requested` only when the signal came
+                # during a job; an idle worker's request leaves `_shutdown_requested_date`.
+                if burst or worker._stop_requested or getattr(worker, "_shutdown_requested_date", None):
                     return worked
                 # rq's loop quits on an error it does not handle (Redis failing mid-job, say): start again
                 log.warning("Worker %s stopped unexpectedly; starting a new one", worker.name)
