@@ -458,6 +458,9 @@ def test_settings_page_keeps_what_was_typed_and_marks_each_refused_field(shop, d
     db.session.expire_all()
     assert db.session.get(CareSettings, shop["store"].id).lapsed_months == 24
     assert db.session.get(CareSettings, shop["store"].id).csi_target == Decimal("92.5")
+    # the screen shows who changed what, from the audit log, by each setting's name
+    history = client.get("/care/settings/").get_data(as_text=True).split('data-testid="settings-history"')[1]
+    assert "12 → <b>24</b>" in history and "92.5" in history and "暂无" not in history
 
 
 # ------------------------------------------------------------------ demo

@@ -1,13 +1,12 @@
 """The store's settings for customer care, one row per store made on first use."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
-
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from intranet.care.models import CareSettings
+from intranet.core import settings_form
+from intranet.core.settings_form import Setting, SettingsRefused  # noqa: F401 - the views' names
 from intranet.core.models import Role, User, UserRole
 from intranet.errors import DomainError
 from intranet.extensions import db
@@ -29,17 +28,6 @@ def days_list(value: str | None) -> list[int]:
 
 
 # ---------------------------------------------------------------- editing the settings
-@dataclass(frozen=True)
-class Setting:
-    name: str
-    label: object
-    kind: str  # "int", "days" (a list of days like 30,15,7), "percent", "user"
-    low: int | None = None
-    high: int | None = None
-    hint: object = None
-    group: str = ""
-
-
 GROUPS = (
     ("calls", _l("Follow-up calls")),
     ("complaints", _l("Complaints")),
@@ -78,14 +66,6 @@ SETTINGS = (
 DAYS_HINT = _l("whole days from 1 to 365, separated by commas, e.g. 30,15,7")
 
 
-class SettingsRefused(DomainError):
-    """One or more values refused; `errors` maps each field to its message."""
-
-    def __init__(self, errors: dict):
-        super().__init__(_l("Some values were refused; nothing was saved. See the fields marked."))
-        self.errors = errors
-
-
 def supervisor_choices(store_id: int) -> list[User]:
     """Who may be the care supervisor: active staff of the store in customer care, the director or
     management."""
@@ -96,6 +76,8 @@ def supervisor_choices(store_id: int) -> list[User]:
 
 
 def _parse(setting: Setting, text: str, store_id: int):
+    """Care's own kinds (a colleague, a list of days) here; whole numbers and percentages as every
+    settings screen reads them (`core.settings_form.parse_number`)."""
     text = (text or "").strip()
     if setting.kind == "user":
         if not text:
@@ -107,43 +89,30 @@ def _parse(setting: Setting, text: str, store_id: int):
         return int(text)
     if setting.kind == "days":
         parts = [p.strip() for p in text.replace("，", ",").split(",")]
-        if not text or any(not p.isdigit() or not 1 <= int(p) <= 365 for p in parts):
+        if not text or any(not p.isdigit() or len(p) > 3 or not 1 <= int(p) <= 365 for p in parts):
             raise DomainError(_l("“%(value)s” is not a list of whole days from 1 to 365.", value=text))
         return ",".join(str(n) for n in sorted({int(p) for p in parts}, reverse=True))
-    if setting.kind == "percent":
-        try:
-            value = Decimal(text.rstrip("%"))
-        except InvalidOperation:
-            value = None
-        if value is None or not value.is_finite() or not 0 <= value <= 100:
-            raise DomainError(_l("A percentage from 0 to 100."))
-        return value.quantize(Decimal("0.1"))
-    if not text.isdigit() or not setting.low <= int(text) <= setting.high:
-        raise DomainError(_l("A whole number from %(low)s to %(high)s.", low=setting.low, high=setting.high))
-    return int(text)
+    return settings_form.parse_number(setting, text)
 
 
-def save_care_settings(store_id: int, values: dict) -> object:
+def shown_values(row: CareSettings) -> dict[str, str]:
+    return settings_form.shown_values(SETTINGS, row)
+
+
+def recent_changes(store_id: int, limit: int = 10) -> list[settings_form.SettingsChange]:
+    """The last changes of the store's care settings (from the audit log). One query."""
+    return settings_form.recent_changes(store_id, CareSettings, SETTINGS, limit)
+
+
+def save_care_settings(store_id: int, values: dict) -> CareSettings:
     """Check every value of the store's care settings and save them all, or refuse them all
     (SettingsRefused names each field refused). A value missing from `values` is left as it is.
     Flushes; the caller commits."""
     row = settings_for(store_id)
-    parsed, errors = {}, {}
-    for setting in SETTINGS:
-        if setting.name not in values:
-            continue
-        try:
-            parsed[setting.name] = _parse(setting, values[setting.name], store_id)
-        except DomainError as refused:
-            errors[setting.name] = refused.message
+    parsed, errors = settings_form.parse_all(SETTINGS, values, lambda setting, text: _parse(setting, text, store_id))
     first = parsed.get("first_call_from_day", row.first_call_from_day)
     last = parsed.get("first_call_to_day", row.first_call_to_day)
     if "first_call_to_day" not in errors and "first_call_from_day" not in errors and first > last:
         errors["first_call_to_day"] = _l("The first call's window must end on or after the day it opens "
                                          "(day %(first)s).", first=first)
-    if errors:
-        raise SettingsRefused(errors)
-    for name, value in parsed.items():
-        setattr(row, name, value)
-    db.session.flush()
-    return row
+    return settings_form.save_all(row, parsed, errors)

@@ -4,17 +4,11 @@ priorities; all saved or none. Who changed what and when is kept by the audit lo
 marked `__audit__`) and shown under the form."""
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
-
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
-from intranet.core.audit import AuditEvent, AuditKind
+from intranet.core import settings_form
+from intranet.core.settings_form import Setting, SettingsRefused  # noqa: F401 - the views' names
 from intranet.director.models import DirectorSettings
-from intranet.errors import DomainError
 from intranet.extensions import db
 
 
@@ -25,17 +19,6 @@ def settings_for(store_id: int) -> DirectorSettings:
         db.session.add(row)
         db.session.flush()
     return row
-
-
-@dataclass(frozen=True)
-class Setting:
-    name: str
-    label: object
-    kind: str  # "int" (a whole number), "percent" (0–100, one decimal)
-    low: int
-    high: int
-    hint: object = None
-    group: str = ""
 
 
 GROUPS = (
@@ -65,51 +48,15 @@ SETTINGS = (
 BY_NAME = {s.name: s for s in SETTINGS}
 
 
-class SettingsRefused(DomainError):
-    """One or more values refused; `errors` maps each field to its message."""
-
-    def __init__(self, errors: dict):
-        super().__init__(_l("Some values were refused; nothing was saved. See the fields marked."))
-        self.errors = errors
-
-
 def shown_values(row: DirectorSettings) -> dict[str, str]:
-    return {s.name: _shown(getattr(row, s.name)) for s in SETTINGS}
-
-
-def _shown(value) -> str:
-    if isinstance(value, Decimal):
-        return f"{value.normalize():f}"
-    return "" if value is None else str(value)
-
-
-def _parse(setting: Setting, text: str):
-    text = (text or "").strip()
-    if setting.kind == "percent":
-        try:
-            value = Decimal(text.rstrip("%").strip())
-        except InvalidOperation:
-            value = None
-        if value is None or not value.is_finite() or not setting.low <= value <= setting.high:
-            raise DomainError(_l("A percentage from %(low)s to %(high)s.", low=setting.low, high=setting.high))
-        return value.quantize(Decimal("0.1"))
-    if not text.isdigit() or len(text) > 6 or not setting.low <= int(text) <= setting.high:
-        raise DomainError(_l("A whole number from %(low)s to %(high)s.", low=setting.low, high=setting.high))
-    return int(text)
+    return settings_form.shown_values(SETTINGS, row)
 
 
 def save_director_settings(store_id: int, values: dict) -> DirectorSettings:
     """Check every value and save them all, or refuse them all (SettingsRefused names each field
     refused). A value missing from `values` is left as it is. Flushes; the caller commits."""
     row = settings_for(store_id)
-    parsed, errors = {}, {}
-    for setting in SETTINGS:
-        if setting.name not in values:
-            continue
-        try:
-            parsed[setting.name] = _parse(setting, values[setting.name])
-        except DomainError as refused:
-            errors[setting.name] = refused.message
+    parsed, errors = settings_form.parse_all(SETTINGS, values)
     hours = {name: parsed.get(name, getattr(row, name)) for name in ("due_hours_high", "due_hours_normal",
                                                                      "due_hours_low")}
     if not errors.keys() & hours.keys():
@@ -119,46 +66,9 @@ def save_director_settings(store_id: int, values: dict) -> DirectorSettings:
         if hours["due_hours_normal"] > hours["due_hours_low"]:
             errors["due_hours_low"] = _l("A low-priority action is due later than a normal one (at least %(n)s h).",
                                          n=hours["due_hours_normal"])
-    if errors:
-        raise SettingsRefused(errors)
-    for name, value in parsed.items():
-        setattr(row, name, value)
-    db.session.flush()
-    return row
+    return settings_form.save_all(row, parsed, errors)
 
 
-@dataclass
-class SettingsChange:
-    event: AuditEvent
-    fields: list[tuple[object, str, str]]  # label, old, new
-
-
-def recent_changes(store_id: int, limit: int = 10) -> list[SettingsChange]:
-    """The last changes of the store's director settings (from the audit log): when, who, each field
-    from → to. One query."""
-    events = db.session.scalars(
-        select(AuditEvent).options(joinedload(AuditEvent.actor))
-        .where(AuditEvent.store_id == store_id, AuditEvent.kind == str(AuditKind.SETTINGS_CHANGED),
-               AuditEvent.subject == DirectorSettings.__tablename__)
-        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit))
-    changes = []
-    for event in events:
-        try:
-            details = json.loads(event.details_json or "{}")
-        except ValueError:
-            details = {}
-        fields = [(BY_NAME[name].label, _old_new(values, 0), _old_new(values, 1)) for name, values in details.items()
-                  if name in BY_NAME and isinstance(values, list) and len(values) == 2]
-        if fields:
-            changes.append(SettingsChange(event=event, fields=fields))
-    return changes
-
-
-def _old_new(values: list, at: int) -> str:
-    value = values[at]
-    if value is None:
-        return "—"
-    try:
-        return _shown(Decimal(str(value)))
-    except InvalidOperation:
-        return str(value)
+def recent_changes(store_id: int, limit: int = 10) -> list[settings_form.SettingsChange]:
+    """The last changes of the store's director settings (from the audit log). One query."""
+    return settings_form.recent_changes(store_id, DirectorSettings, SETTINGS, limit)

@@ -7,7 +7,8 @@ from flask_babel import gettext as _
 from intranet.auth.access import guard
 from intranet.care.forms import CareSettingsForm
 from intranet.care.settings import (
-    DAYS_HINT, GROUPS, SETTINGS, SettingsRefused, save_care_settings, settings_for, supervisor_choices,
+    DAYS_HINT, GROUPS, SETTINGS, SettingsRefused, recent_changes, save_care_settings, settings_for, shown_values,
+    supervisor_choices,
 )
 from intranet.core.models import Role
 from intranet.extensions import db
@@ -15,10 +16,6 @@ from intranet.web import current_store
 
 settings_bp = guard(Blueprint("care_settings", __name__, url_prefix="/care/settings"), Role.DIRECTOR, Role.ADMIN)
 BLUEPRINTS = [settings_bp]
-
-
-def _shown_values(row) -> dict:
-    return {s.name: "" if getattr(row, s.name) is None else str(getattr(row, s.name)) for s in SETTINGS}
 
 
 @settings_bp.route("/", methods=["GET", "POST"], endpoint="page")
@@ -39,8 +36,8 @@ def settings_page():
             flash(_("Customer-care settings saved."), "success")
             return redirect(url_for(".page"))
     else:
-        values = _shown_values(settings_for(store.id))
+        values = shown_values(settings_for(store.id))
         db.session.commit()  # the row is made on first use
     return render_template("care/settings.html", settings=SETTINGS, groups=GROUPS, values=values, errors=errors,
-                           error=error, supervisors=supervisor_choices(store.id), days_hint=DAYS_HINT), \
-        422 if error else 200
+                           error=error, supervisors=supervisor_choices(store.id), days_hint=DAYS_HINT,
+                           changes=recent_changes(store.id)), 422 if error else 200
