@@ -107,6 +107,7 @@ def test_every_page_of_every_role_reads_and_taps(new_context, demo_pages):
                 problems[f"{size} {username} {url}"] = found
                 shot(page, f"a11y-{size}-{username}-{url.strip('/').replace('/', '_') or 'home'}")
         context.close()
+    print(f"a11y: {checked} page × size checks, {len(problems)} with problems")
     assert checked >= 2 * 60
     assert not problems, "\n".join(f"{where}:\n  " + "\n  ".join(found) for where, found in problems.items())
 
