@@ -3,10 +3,7 @@ parking spot, who confirmed) and the equipment cards spot-checked on that round;
 the photos of its findings (the PDF draws them as thumbnails)."""
 from __future__ import annotations
 
-import base64
 import io
-import re
-import zlib
 from datetime import date, datetime, time
 
 import pytest
@@ -19,6 +16,7 @@ from intranet.director import equipment, rounds
 from intranet.director.models import Equipment, ItemKind, RoundSlot
 from intranet.keys import services as keys
 from intranet.reception import services as reception
+from tests.pdf_text import pdf_text
 
 pytestmark = pytest.mark.people(director="zhao", controller=(Role.CONTROLLER, "wu", "吴主管"), advisor="sun")
 
@@ -92,30 +90,13 @@ def test_the_closing_report_page_lists_the_overnight_cars_and_the_cards_checked(
     assert "沪A10001" in later and "P-07" in later
 
 
-def _pdf_text(pdf: bytes) -> str:
-    """The text the PDF's pages write (reportlab: ASCII85 + Flate streams, CID strings in UTF-16)."""
-    words = []
-    for found in re.finditer(rb"stream\r?\n(.*?)endstream", pdf, re.S):
-        body = found.group(1).strip()
-        try:
-            page = zlib.decompress(base64.a85decode(body.rstrip(b"~>")))
-        except (ValueError, zlib.error):  # an image
-            continue
-        for literal in re.finditer(rb"\(((?:\\.|[^\\)])*)\) Tj", page, re.S):
-            raw = re.sub(rb"\\([0-7]{1,3}|.)", lambda m: bytes([int(m.group(1), 8)]) if m.group(1)[:1].isdigit()
-                         else m.group(1), literal.group(1))
-            # the CID font's strings are UTF-16, the others Latin-1: keep both readings
-            words += [raw.decode("utf-16-be", "replace"), raw.decode("latin-1")]
-    return " ".join(words)
-
-
 def test_the_round_pdf_draws_the_findings_photos_and_the_closing_steps(director_client, closing):
     with clock.frozen(local(18, 20)):
         response = director_client.get(f"/director/rounds/{closing['round'].id}/report.pdf")
     assert response.status_code == 200 and response.headers["Content-Type"] == "application/pdf"
     pdf = response.get_data()
     assert pdf.count(b"/Subtype /Image") == 1  # the lift's photo
-    text = _pdf_text(pdf)
+    text = pdf_text(pdf)
     for words in ("沪A10001", "P-07", "012", "举升机2号", "上月未签字", "2 号举升机未落锁"):
         assert words in text, words
 

@@ -3,10 +3,8 @@ the PDF: both show the walk-around (damage, fuel, valuables), the dispatch part 
 technicians, clocked hours, the final inspection and its inspector), the findings and the customer's
 signature drawn at the walk-around. The dispatch part comes from the workshop through the
 `repair_order_progress` hook; reception never imports the workshop."""
-import base64
 import io
 import re
-import zlib
 from datetime import datetime, timedelta
 
 import pytest
@@ -19,6 +17,7 @@ from intranet.reception import services as reception
 from intranet.workshop import services as workshop
 from intranet.workshop.models import ClockSpan, QCItem, Team
 from tests import factories
+from tests.pdf_text import pdf_text
 
 MORNING = datetime(2026, 11, 23, 2, 0)  # 10:00 in Shanghai
 
@@ -30,23 +29,6 @@ def png_signature() -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, "PNG")
     return buffer.getvalue()
-
-
-def pdf_text(pdf: bytes) -> str:
-    """The text the PDF's pages write (reportlab: ASCII85 + Flate streams, CID strings in UTF-16) —
-    the same reading as tests/test_director_round_report.py; no PDF library is installed."""
-    words = []
-    for found in re.finditer(rb"stream\r?\n(.*?)endstream", pdf, re.S):
-        body = found.group(1).strip()
-        try:
-            page = zlib.decompress(base64.a85decode(body.rstrip(b"~>")))
-        except (ValueError, zlib.error):  # an image
-            continue
-        for literal in re.finditer(rb"\(((?:\\.|[^\\)])*)\) Tj", page, re.S):
-            raw = re.sub(rb"\\([0-7]{1,3}|.)", lambda m: bytes([int(m.group(1), 8)]) if m.group(1)[:1].isdigit()
-                         else m.group(1), literal.group(1))
-            words += [raw.decode("utf-16-be", "replace"), raw.decode("latin-1")]
-    return " ".join(words)
 
 
 @pytest.fixture
