@@ -9,17 +9,19 @@ Two ways in:
   is the table's name, read back as the label), by a session hook (`watch_settings`), so an area
   only marks its settings model.
 
-The actor is the signed-in person of the request when there is one (a job has none). Passwords and
+The actor and the address are what the web layer says for the request (`acting_as`, set in
+`web.init_app`); a job has none. Passwords and
 hashes are never written.
 """
 from __future__ import annotations
 
 import enum
 import json
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 
-from flask import has_request_context, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import DateTime, ForeignKey, Index, String, Text, event, inspect
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
@@ -119,16 +121,25 @@ def changes(before: dict, after: dict) -> dict:
     return out
 
 
-def request_address() -> str | None:
-    return (request.remote_addr or None) if has_request_context() else None
+@dataclass(frozen=True)
+class Origin:
+    """Who is acting and from where, as the web layer tells it (`acting_as`); the kernel reads no
+    request. `saving` is a person's submit (a POST), not a page view."""
+    actor_id: int | None = None
+    address: str | None = None
+    saving: bool = False
 
 
-def _request_actor_id() -> int | None:
-    if not has_request_context():
-        return None
-    from flask_login import current_user  # a library, not a layer: the signed-in person, if any
+_origin: ContextVar[Origin] = ContextVar("audit_origin", default=Origin())
 
-    return current_user.id if getattr(current_user, "is_authenticated", False) else None
+
+def acting_as(origin: Origin):
+    """Set the origin of what is recorded until `reset(token)` (the web layer, per request)."""
+    return _origin.set(origin)
+
+
+def reset(token) -> None:
+    _origin.reset(token)
 
 
 def record(kind: AuditKind, *, store_id: int | None, subject: str = "", actor_id: int | None = None,
@@ -136,8 +147,8 @@ def record(kind: AuditKind, *, store_id: int | None, subject: str = "", actor_id
     """Add one event to the session (it is committed with the change it describes)."""
     entry = AuditEvent(
         store_id=store_id, kind=str(kind), subject=str(subject)[:120],
-        actor_id=actor_id if actor_id is not None else _request_actor_id(),
-        address=(address if address is not None else request_address() or None),
+        actor_id=actor_id if actor_id is not None else _origin.get().actor_id,
+        address=(address if address is not None else _origin.get().address),
         details_json=json.dumps({k: v for k, v in (details or {}).items() if k not in SECRET_FIELDS},
                                 ensure_ascii=False, default=str),
         at=clock.utcnow())
@@ -179,7 +190,7 @@ def _row_key(obj) -> dict:
 def _before_flush(session: Session, flush_context, instances) -> None:
     # A new settings row counts when a person saved it (a POST); defaults written on a first read or
     # by the demo are not changes anyone made.
-    saved = has_request_context() and request.method == "POST"
+    saved = _origin.get().saving
     touched = [obj for obj in session.new if saved and getattr(type(obj), "__audit__", None) is not None]
     touched += [obj for obj in session.dirty if getattr(type(obj), "__audit__", None) is not None
                 and session.is_modified(obj, include_collections=False)]

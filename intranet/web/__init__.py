@@ -11,7 +11,8 @@ The names areas use are re-exported here (`from intranet.web import current_stor
 """
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, g, request
+from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from intranet.core import audit
@@ -36,6 +37,20 @@ def init_app(app: Flask) -> None:
         # each tablet's own address, not the proxy's — and a client cannot forge one.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted, x_proto=trusted, x_host=trusted, x_port=trusted)
     audit.watch_settings()
+
+    @app.before_request
+    def tell_the_audit_log_who_acts():
+        if request.endpoint in (None, "static"):  # no user to load for a file
+            return
+        g.audit_origin = audit.acting_as(audit.Origin(
+            actor_id=current_user.id if current_user.is_authenticated else None,
+            address=request.remote_addr or None, saving=request.method == "POST"))
+
+    @app.teardown_request
+    def forget_who_acted(_error=None):
+        token = g.pop("audit_origin", None)
+        if token is not None:
+            audit.reset(token)
     context.init_app(app)
     errors.init_app(app)
     filters.init_app(app)
