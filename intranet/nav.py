@@ -64,5 +64,27 @@ def init_app(app) -> None:
 
     @app.context_processor
     def nav_context():
-        role = active_role()
-        return {"nav": navigation(current_user, role) if role else []}
+        return {"nav": _Menu()}
+
+
+class _Menu:
+    """The menu, worked out when the page layout first reads it: a fragment (a board every few
+    seconds) never does, so it does not pay for asking every entry's access rule."""
+
+    def __init__(self):
+        self._items = None
+
+    def _list(self) -> list[NavItem]:
+        if self._items is None:
+            role = active_role()
+            self._items = navigation(current_user, role) if role else []
+        return self._items
+
+    def __iter__(self):
+        return iter(self._list())
+
+    def __len__(self):
+        return len(self._list())
+
+    def __bool__(self):
+        return bool(self._list())

@@ -7,6 +7,8 @@ from flask import Flask, current_app, g, has_request_context, session
 from markupsafe import Markup
 from flask_babel import get_locale
 from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from intranet.core.models import Role, Store, User
 from intranet.core.notices import unread_count
@@ -60,7 +62,10 @@ def load_user(user_id: str) -> User | None:
     user_key, _, version = (user_id or "").partition(".")
     if not (user_key.isdigit() and version.isdigit() and len(user_key) <= 12 and len(version) <= 9):
         return None
-    user = db.session.get(User, int(user_key))
+    # One statement for the person, their store and their roles (a get() sends a second for the roles),
+    # read afresh on every request: a disabled account or an ended session is refused at once.
+    user = db.session.scalars(select(User).options(joinedload(User.role_rows))
+                              .where(User.id == int(user_key))).unique().one_or_none()
     if user is None or not user.active or (user.session_version or 0) != int(version):
         return None
     return user
