@@ -3,16 +3,14 @@ why) and taking it out again."""
 from __future__ import annotations
 
 import csv
-import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
+from intranet.core import xlsx_stream
 from intranet.core.uploads import csv_text, read_table_file
 from intranet.errors import DomainError
 from intranet.extensions import db
@@ -118,42 +116,54 @@ def _differs(typed: str, on_hand) -> bool:
 
 
 def _export_rows(store_id: int):
-    parts = db.session.scalars(select(Part).options(joinedload(Part.supplier))
-                               .where(Part.store_id == store_id).order_by(Part.number))
-    for p in parts:
-        yield [p.number, p.name, p.fitment or "", p.abc_class, p.unit, p.cost, p.price, p.reorder_point,
-               p.reorder_quantity, p.supplier.name if p.supplier else "", p.bin_code or "", "", p.on_hand]
+    """The catalogue's rows, read as plain columns (no ORM objects: 3 000 parts in a few ms)."""
+    rows = db.session.execute(
+        select(Part.number, Part.name, Part.fitment, Part.abc_class, Part.unit, Part.cost, Part.price,
+               Part.reorder_point, Part.reorder_quantity, Supplier.name, Part.bin_code, Part.on_hand)
+        .outerjoin(Supplier, Supplier.id == Part.supplier_id)
+        .where(Part.store_id == store_id).order_by(Part.number)
+        .execution_options(yield_per=500))
+    for (number, name, fitment, abc, unit, cost, price, reorder_point, reorder_quantity, supplier, bin_code,
+         on_hand) in rows:
+        yield [number, name, fitment or "", abc, unit, cost, price, reorder_point, reorder_quantity, supplier or "",
+               bin_code or "", "", on_hand]
 
 
 def _export_headings() -> list[str]:
     return [zh for _key, zh, _en in (*COLUMNS, STOCK_COLUMN)]
 
 
-def export_csv(store_id: int) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
+class _Line:
+    """csv.writer's file: keeps the last line written."""
+
+    def write(self, text: str) -> None:
+        self.text = text
+
+
+def stream_csv(store_id: int) -> Iterator[bytes]:
+    """The catalogue as CSV (UTF-8 with a BOM, so Excel opens it as UTF-8), in pieces of 500 rows."""
+    line = _Line()
+    writer = csv.writer(line)
     writer.writerow(_export_headings())
-    writer.writerows([csv_text(v) for v in row] for row in _export_rows(store_id))
-    return out.getvalue().encode("utf-8-sig")  # with a BOM, so Excel opens it as UTF-8
+    batch = ["\ufeff" + line.text]
+    for row in _export_rows(store_id):
+        writer.writerow([csv_text(v) for v in row])
+        batch.append(line.text)
+        if len(batch) >= 500:
+            yield "".join(batch).encode("utf-8")
+            batch = []
+    yield "".join(batch).encode("utf-8")
 
 
-def _xlsx_cell(sheet, value):
-    """Amounts as numbers; text as text, even when it would start a formula."""
-    if hasattr(value, "as_integer_ratio") and not isinstance(value, int):
-        return float(value)
-    if isinstance(value, str):
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.data_type = "s"
-        return cell
-    return value
+def stream_xlsx(store_id: int) -> Iterator[bytes]:
+    """The catalogue as an Excel workbook, in pieces as it is written: amounts as numbers, text as
+    text (a name that would start a formula stays text)."""
+    return xlsx_stream.stream_xlsx(_export_headings(), _export_rows(store_id), sheet_title="配件")
+
+
+def export_csv(store_id: int) -> bytes:
+    return b"".join(stream_csv(store_id))
 
 
 def export_xlsx(store_id: int) -> bytes:
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("配件")
-    sheet.append(_export_headings())
-    for row in _export_rows(store_id):
-        sheet.append([_xlsx_cell(sheet, v) for v in row])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return b"".join(stream_xlsx(store_id))

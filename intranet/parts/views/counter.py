@@ -2,7 +2,8 @@
 "parts"), and the parts area's tabs."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask import (Blueprint, Response, abort, current_app, flash, make_response, redirect, render_template, request,
+                   stream_with_context, url_for)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -352,17 +353,18 @@ def import_parts():
 
 @bp.get("/export.<fmt>")
 def export_parts(fmt: str):
+    """The catalogue as a file, streamed: the first rows go out while the rest are read."""
     store = current_store()
     if fmt == "xlsx":
-        body, mimetype = transfer.export_xlsx(store.id), XLSX
+        pieces, mimetype = transfer.stream_xlsx(store.id), XLSX
     elif fmt == "csv":
-        body, mimetype = transfer.export_csv(store.id), "text/csv; charset=utf-8"
+        pieces, mimetype = transfer.stream_csv(store.id), "text/csv; charset=utf-8"
     else:
         abort(404)
     day = clock.store_today(store.timezone)
-    response = make_response(body)
-    response.headers["Content-Type"] = mimetype
+    response = Response(stream_with_context(pieces), mimetype=mimetype)
     response.headers["Content-Disposition"] = f"attachment; filename=parts-{store.code}-{day:%Y%m%d}.{fmt}"
+    response.headers["Cache-Control"] = "no-store"
     return response
 
 

@@ -1,0 +1,64 @@
+"""Pages people open cost the same number of SQL statements with few rows and with many (issue 18:
+the speed itself is measured by bench/pages.py, never here), and the catalogue export is streamed."""
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+
+from openpyxl import load_workbook
+from sqlalchemy import event, insert
+
+from intranet.core.models import Role
+from intranet.parts.models import Part, Supplier
+
+
+def _read_counting(db, client, url: str):
+    """(SQL statements, the response) of one GET, its body read to the end (a streamed answer reads
+    the database while it is sent)."""
+    statements = []
+
+    def listener(*args):
+        statements.append(args[2])
+
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        response = client.get(url)
+        response.get_data()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert response.status_code == 200, (url, response.status_code)
+    return len(statements), response
+
+
+def _add_parts(db, store, first: int, count: int, supplier_id: int | None = None) -> None:
+    db.session.execute(insert(Part), [
+        dict(store_id=store.id, number=f"5Q{n:07d}", name=f"零件 {n}", abc_class="C", unit="件", cost=Decimal("10.5"),
+             price=Decimal(20), reorder_point=0, reorder_quantity=5, on_hand=n % 7, reserved=0,
+             bin_code=f"A-{n // 125 + 1:02d}-{n // 25 % 5 + 1}-{n % 25 + 1:02d}", active=True,
+             supplier_id=supplier_id if n % 2 else None)
+        for n in range(first, first + count)])
+    db.session.commit()
+
+
+def test_the_catalogue_export_is_streamed_in_a_constant_number_of_queries(client, login_as, db, store):
+    login_as(Role.PARTS)
+    supplier = Supplier(store_id=store.id, name="上汽大众配件中心")
+    db.session.add(supplier)
+    db.session.commit()
+    _add_parts(db, store, 0, 3, supplier.id)
+    few = {fmt: _read_counting(db, client, f"/parts/export.{fmt}")[0] for fmt in ("csv", "xlsx")}
+    _add_parts(db, store, 3, 1200, supplier.id)
+    for fmt in ("csv", "xlsx"):
+        assert _read_counting(db, client, f"/parts/export.{fmt}")[0] == few[fmt], fmt
+        response = client.get(f"/parts/export.{fmt}")
+        assert response.is_streamed  # the answer is a generator: rows go out as they are read
+        response.close()
+    rows = list(csv.reader(io.StringIO(client.get("/parts/export.csv").get_data().decode("utf-8-sig"))))
+    assert len(rows) == 1 + 1203
+    assert rows[2][:2] == ["5Q0000001", "零件 1"] and rows[2][9] == "上汽大众配件中心" and rows[2][-1] == "1.00"
+    sheet = load_workbook(io.BytesIO(client.get("/parts/export.xlsx").get_data())).active
+    values = list(sheet.iter_rows(values_only=True))
+    assert len(values) == 1 + 1203
+    assert values[0][0] == "配件编号" and values[2][:2] == ("5Q0000001", "零件 1")
+    assert values[2][5] == 10.5 and values[2][9] == "上汽大众配件中心" and values[3][9] is None
