@@ -208,7 +208,7 @@ def week_pack(store: Store, any_day: date, now: datetime) -> WeekPack:
     areas = [AreaRow(name=t.name, score=t.weeks.get(week_starts[-1]), previous=t.weeks.get(week_starts[0]),
                      findings=found.pop(t.area_id, 0)) for t in trends]
     areas += [AreaRow(name=names[area_id], score=None, previous=None, findings=n) for area_id, n in found.items()]
-    schedule = [entry for n in range(7) for entry in rounds.day_schedule(store, monday + timedelta(days=n), now)]
+    schedule = rounds.days_schedule(store, monday, sunday, now)
     settings = settings_for(store.id)
     checks = form_quality.check_ros(store.id, start, end)
     forms = form_quality.Figures(checked=len(checks), complete=sum(c.complete for c in checks),

@@ -425,7 +425,9 @@ def overnight_cars(store: Store, day: date, *, ro_id: int | None = None) -> list
         ro_stmt = ro_stmt.where(RepairOrder.id.in_(list(records) or [0]))
     if ro_id is not None:
         ro_stmt = ro_stmt.where(RepairOrder.id == ro_id)
-    ros = list(db.session.scalars(ro_stmt.order_by(RepairOrder.opened_at, RepairOrder.id)))
+    # sorted here, not by the database: ORDER BY opened_at made SQLite walk every repair order the
+    # store ever had along its (store_id, opened_at) index instead of the few on site (21 ms at 25 000)
+    ros = sorted(db.session.scalars(ro_stmt), key=lambda ro: (ro.opened_at, ro.id))
     tags: dict[int, list[KeyTag]] = {ro.id: [] for ro in ros}
     if ros and past:  # the tags the car had then, from its key's movements
         for ro_id, tag in db.session.execute(

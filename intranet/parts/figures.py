@@ -83,15 +83,15 @@ def figures(store: Store, start: date, end: date) -> PartsFigures:
     value_now = db.session.scalar(select(func.coalesce(func.sum(Part.on_hand * Part.cost), 0))
                                   .where(Part.store_id == sid))
 
-    def value_at(moment: datetime) -> Decimal:
-        later = db.session.scalar(
-            select(func.coalesce(func.sum(StockMovement.quantity * Part.cost), 0))
-            .join(Part, Part.id == StockMovement.part_id)
-            .where(StockMovement.store_id == sid, StockMovement.at >= moment))
-        return Decimal(value_now) - Decimal(later)
+    # the stock's value at the start and at the end: today's, less what moved in since (one query)
+    moved = StockMovement.quantity * Part.cost
+    since_start, since_end = db.session.execute(
+        select(func.coalesce(func.sum(moved), 0),
+               func.coalesce(func.sum(case((StockMovement.at >= until, moved), else_=0)), 0))
+        .join(Part, Part.id == StockMovement.part_id)
+        .where(StockMovement.store_id == sid, StockMovement.at >= since)).one()
 
-    slow = _idle(sid, until - timedelta(days=SLOW_DAYS))
-    dead = _idle(sid, until - timedelta(days=DEAD_DAYS))
+    slow, dead = _idle(sid, until - timedelta(days=SLOW_DAYS), until - timedelta(days=DEAD_DAYS))
 
     orders = db.session.execute(
         select(func.count(func.distinct(PurchaseOrder.id)),
@@ -115,23 +115,33 @@ def figures(store: Store, start: date, end: date) -> PartsFigures:
 
     return PartsFigures(
         requests=asked[0], served_at_once=int(asked[1]), issue_cost=Decimal(issued),
-        stock_value_start=value_at(since), stock_value_end=value_at(until), days=(end - start).days + 1,
+        stock_value_start=Decimal(value_now) - Decimal(since_start),
+        stock_value_end=Decimal(value_now) - Decimal(since_end), days=(end - start).days + 1,
         slow_parts=slow[0], slow_value=Decimal(slow[1]), dead_parts=dead[0], dead_value=Decimal(dead[1]),
         orders=orders[0], urgent_orders=orders[1], urgent_value=Decimal(orders[2]),
         count_surplus=Decimal(surplus), count_loss=Decimal(loss))
 
 
-def _idle(store_id: int, cutoff: datetime) -> tuple[int, Decimal]:
-    """Parts with stock that have not been issued since `cutoff` and were already held then."""
+def _idle(store_id: int, slow_cutoff: datetime, dead_cutoff: datetime) -> tuple[tuple[int, Decimal], ...]:
+    """Parts with stock that have not been issued since a cutoff and were already held then: (count,
+    value) for the slow-moving cutoff and for the dead-stock one, in one query."""
     last_issue = (select(StockMovement.part_id, func.max(StockMovement.at).label("at"))
                   .where(StockMovement.store_id == store_id, StockMovement.kind == MovementKind.ISSUE)
                   .group_by(StockMovement.part_id).subquery())
     first_in = (select(StockMovement.part_id, func.min(StockMovement.at).label("at"))
                 .where(StockMovement.store_id == store_id).group_by(StockMovement.part_id).subquery())
-    count, value = db.session.execute(
-        select(func.count(), func.coalesce(func.sum(Part.on_hand * Part.cost), 0))
+    value = Part.on_hand * Part.cost
+
+    def idle_since(cutoff: datetime):
+        return and_(first_in.c.at < cutoff, last_issue.c.at.is_(None) | (last_issue.c.at < cutoff))
+
+    slow, dead = idle_since(slow_cutoff), idle_since(dead_cutoff)
+    row = db.session.execute(
+        select(func.coalesce(func.sum(case((slow, 1), else_=0)), 0),
+               func.coalesce(func.sum(case((slow, value), else_=0)), 0),
+               func.coalesce(func.sum(case((dead, 1), else_=0)), 0),
+               func.coalesce(func.sum(case((dead, value), else_=0)), 0))
         .select_from(Part).join(first_in, first_in.c.part_id == Part.id)
         .outerjoin(last_issue, last_issue.c.part_id == Part.id)
-        .where(Part.store_id == store_id, Part.on_hand > 0, first_in.c.at < cutoff,
-               and_(last_issue.c.at.is_(None) | (last_issue.c.at < cutoff)))).one()
-    return count, value
+        .where(Part.store_id == store_id, Part.on_hand > 0)).one()
+    return (int(row[0]), row[1]), (int(row[2]), row[3])

@@ -16,7 +16,7 @@ from intranet.director.rounds.checklists import (
     MAX_WEIGHT, ItemDraft, areas, current_version, save_area, save_template, templates,
 )
 from intranet.director.rounds.missed import flag_missed
-from intranet.director.rounds.schedule import SlotToday, day_schedule, save_slot, slots
+from intranet.director.rounds.schedule import SlotToday, day_schedule, days_schedule, save_slot, slots
 from intranet.director.rounds.scores import AreaSheet, RoundSheet, sheet
 from intranet.director.rounds.trend import AreaTrend, answer_photos, area_trend, findings_between, rounds_between
 from intranet.director.rounds.walk import (
@@ -26,6 +26,7 @@ from intranet.director.rounds.walk import (
 __all__ = [
     "MAX_WEIGHT", "SUBJECT", "AreaSheet", "AreaTrend", "ItemDraft", "RoundSheet", "RoundStarted", "SlotToday",
     "add_photo", "answer_item", "answer_photos", "area_trend", "areas", "current_version", "day_schedule",
+    "days_schedule",
     "findings_between", "finish_round", "flag_missed", "get_round", "pause_round", "resume_round", "round_history",
     "rounds_between", "save_area", "save_slot", "save_template", "sheet", "slots", "start_round", "templates",
 ]
