@@ -62,3 +62,38 @@ def test_the_catalogue_export_is_streamed_in_a_constant_number_of_queries(client
     assert len(values) == 1 + 1203
     assert values[0][0] == "配件编号" and values[2][:2] == ("5Q0000001", "零件 1")
     assert values[2][5] == 10.5 and values[2][9] == "上汽大众配件中心" and values[3][9] is None
+
+
+def test_the_repair_order_pdf_draws_the_qr_code_of_its_number_module_by_module():
+    """The PDF's QR code is drawn as runs of dark modules (not one shape per module): read back
+    from the rectangles drawn, it is segno's code of the text."""
+    import segno
+
+    from intranet.reception.documents import QR_MASK, _qr
+
+    class Recorder:
+        def __init__(self):
+            self.rects = []
+
+        def setFillColor(self, colour):
+            pass
+
+        def rect(self, x, y, width, height, stroke=1, fill=0):
+            self.rects.append((x, y, width, height))
+
+    flowable = _qr("SH01-20261207-0042", size=100)
+    flowable.canv = Recorder()
+    assert flowable.wrap(500, 500) == (100, 100)
+    flowable.draw()
+    matrix = segno.make_qr("SH01-20261207-0042", error="m", mask=QR_MASK).matrix
+    assert len(matrix) >= 21  # a QR code, not a Micro QR code
+    count = len(matrix) + 8
+    module = 100 / count
+    drawn = [[0] * len(matrix) for _ in matrix]
+    for x, y, width, _height in flowable.canv.rects:
+        row = round((100 - y) / module) - 1 - 4
+        first = round(x / module) - 4
+        for col in range(first, first + round(width / module)):
+            drawn[row][col] = 1
+    assert drawn == [list(r) for r in matrix]
+    assert len(flowable.canv.rects) < sum(map(sum, matrix)) * 2 / 3  # runs, not single modules
