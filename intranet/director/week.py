@@ -222,7 +222,7 @@ def week_pack(store: Store, any_day: date, now: datetime) -> WeekPack:
     areas += [AreaRow(name=names[area_id], score=None, previous=None, findings=n) for area_id, n in found.items()]
     schedule = rounds.days_schedule(store, monday, sunday, now)
     settings = settings_for(store.id)
-    checks = form_quality.check_ros(store.id, start, end)
+    checks = form_quality.check_ros(store.id, start, end, shown=False)
     forms = form_quality.Figures(checked=len(checks), complete=sum(c.complete for c in checks),
                                  with_errors=sum(c.has_errors for c in checks),
                                  fill_target=Decimal(settings.form_fill_target),
