@@ -16,23 +16,31 @@ FINISHING_HOURS = 0.5
 LATE, AT_RISK = "late", "at_risk"
 
 
-def promise_risk(ros: list[RepairOrder], now: datetime) -> dict[int, str]:
+def promise_risk(ros: list[RepairOrder], now: datetime, jobs=None, labour=None, clocked=None) -> dict[int, str]:
     """Which repair orders are late (promise passed, car not ready) or at risk (the work still to do,
     plus finishing, does not fit before the promise). Work still to do is each open job's sold hours
     less the time already clocked on it — so the risk moves as the workshop progresses; a car not
-    yet dispatched counts all its labour. At most three queries for the whole list."""
+    yet dispatched counts all its labour. At most three queries for the whole list; none when the
+    caller (the wall board) has read them: `jobs` as (id, repair order id, sold hours, status), the
+    `labour` sold per repair order, the hours `clocked` per open job."""
     ids = [ro.id for ro in ros if ro.promised_at is not None]
     if not ids:
         return {}
-    labour = dict(db.session.execute(
-        select(RepairOrderLine.repair_order_id, func.sum(RepairOrderLine.quantity))
-        .where(RepairOrderLine.repair_order_id.in_(ids), RepairOrderLine.kind == LineKind.LABOUR)
-        .group_by(RepairOrderLine.repair_order_id)).all())
-    jobs = db.session.execute(select(Job.id, Job.repair_order_id, Job.sold_hours, Job.status).where(
-        Job.repair_order_id.in_(ids))).all()
+    if labour is None:
+        labour = dict(db.session.execute(
+            select(RepairOrderLine.repair_order_id, func.sum(RepairOrderLine.quantity))
+            .where(RepairOrderLine.repair_order_id.in_(ids), RepairOrderLine.kind == LineKind.LABOUR)
+            .group_by(RepairOrderLine.repair_order_id)).all())
+    if jobs is None:
+        jobs = db.session.execute(select(Job.id, Job.repair_order_id, Job.sold_hours, Job.status).where(
+            Job.repair_order_id.in_(ids))).all()
+    else:
+        wanted = set(ids)
+        jobs = [job for job in jobs if job[1] in wanted]
     has_jobs = {ro_id for _id, ro_id, _h, _s in jobs}
     open_jobs = [(job_id, ro_id, sold) for job_id, ro_id, sold, status in jobs if status in OPEN_JOB]
-    clocked = clocked_hours([job_id for job_id, _ro, _h in open_jobs], now)
+    if clocked is None:
+        clocked = clocked_hours([job_id for job_id, _ro, _h in open_jobs], now)
     to_do: dict[int, float] = {}
     for job_id, ro_id, sold in open_jobs:
         to_do[ro_id] = to_do.get(ro_id, 0.0) + max(float(sold or 0) - clocked.get(job_id, 0.0), 0.0)

@@ -9,19 +9,22 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload
 
 from intranet import clock
 from intranet.core import notices
-from intranet.core.models import RepairOrder, Role, ROStatus, Store, User, UserRole
+from intranet.core.models import (
+    LineKind, RepairOrder, RepairOrderLine, Role, ROStatus, Store, User, UserRole, Vehicle,
+)
 from intranet.workshop.promise import promise_risk
 from intranet.errors import DomainError
 from intranet.extensions import db
 from intranet.live.services import bump
 from intranet.web import minutes_text
 from intranet.workshop.models import (
-    DEFAULT_STAGE_MINUTES, OPEN_JOB, STAGE_OF_STATUS, Job, JobStatus, Stage, StageFlag, StageStandard,
+    DEFAULT_STAGE_MINUTES, OPEN_JOB, STAGE_OF_STATUS, ClockSpan, Job, JobStatus, Stage, StageFlag, StageStandard,
+    span_hours,
 )
 
 PROMISE = "promise"  # the flag kind for a promise at risk (not a stage)
@@ -95,17 +98,22 @@ def stage_limit(stage: Stage, standards: dict[Stage, int], sold_hours: Decimal |
 def workshop_cars(store_id: int, now: datetime, team: str | None = None) -> list[CarOnBoard]:
     """Every car in the workshop with its stage, team, technicians, time in stage against the
     standard and the promise risk. A fixed number of queries whatever the number of cars."""
+    # The people (advisor, technicians) come without their roles: nothing here asks them, and loading
+    # them cost a query and a row per person; they load if something later does ask.
     ros = list(db.session.scalars(
-        select(RepairOrder).options(joinedload(RepairOrder.vehicle), joinedload(RepairOrder.advisor))
+        select(RepairOrder).options(joinedload(RepairOrder.vehicle),
+                                    joinedload(RepairOrder.advisor).lazyload(User.role_rows))
         .where(RepairOrder.store_id == store_id, RepairOrder.status.in_([str(s) for s in BOARD_STATUSES]))
         .order_by(RepairOrder.promised_at.is_(None), RepairOrder.promised_at, RepairOrder.id)))
     jobs_by_ro: dict[int, list[Job]] = {ro.id: [] for ro in ros}
     if ros:
-        for job in db.session.scalars(select(Job).options(joinedload(Job.technician)).where(
+        for job in db.session.scalars(select(Job).options(joinedload(Job.technician).lazyload(User.role_rows)).where(
                 Job.repair_order_id.in_(list(jobs_by_ro))).order_by(Job.sequence, Job.id)):
             jobs_by_ro[job.repair_order_id].append(job)
-    standards = stage_standards(store_id)
-    risk = promise_risk(ros, now)
+    return _on_board(ros, jobs_by_ro, promise_risk(ros, now), stage_standards(store_id), now, team)
+
+
+def _on_board(ros, jobs_by_ro, risk, standards, now: datetime, team: str | None) -> list[CarOnBoard]:
     cars = []
     for ro in ros:
         jobs = jobs_by_ro[ro.id]
@@ -113,12 +121,90 @@ def workshop_cars(store_id: int, now: datetime, team: str | None = None) -> list
             continue
         stage = STAGE_OF_STATUS.get(ro.status_enum)
         since = ro.status_changed_at or ro.opened_at
-        sold = sum((Decimal(j.sold_hours) for j in jobs if j.status_enum in OPEN_JOB), Decimal("0"))
+        sold = sum((Decimal(j.sold_hours) for j in jobs if j.status in OPEN_JOB), Decimal("0"))
         cars.append(CarOnBoard(
             ro=ro, stage=stage, since=since, minutes_in_stage=max(0, int((now - since).total_seconds() // 60)),
             standard_minutes=stage_limit(stage, standards, sold) if stage else None, jobs=jobs,
             risk=risk.get(ro.id)))
     return cars
+
+
+@dataclass(frozen=True, slots=True)
+class BoardCar:
+    """A repair order as the wall board prints it."""
+    id: int
+    status: str
+    status_changed_at: datetime | None
+    opened_at: datetime
+    promised_at: datetime | None
+    plate: str
+    model: str
+
+    @property
+    def status_enum(self) -> ROStatus:
+        return ROStatus(self.status)
+
+
+@dataclass(frozen=True, slots=True)
+class BoardJob:
+    """A job as the wall board prints it."""
+    id: int
+    repair_order_id: int
+    team: str
+    status: str
+    sold_hours: Decimal
+    rework_of_id: int | None
+    technician_name: str | None
+
+
+def _board_statements():
+    """The wall board's reads, built once: the cars, their jobs, the labour sold and the clock spans
+    of their open jobs — each joined to the cars on the board, so no list of ids is sent."""
+    ro, vehicle, job, user = (RepairOrder.__table__, Vehicle.__table__, Job.__table__, User.__table__)
+    line, span = RepairOrderLine.__table__, ClockSpan.__table__
+    on_board = (ro.c.store_id == bindparam("store_id"), ro.c.status.in_([str(s) for s in BOARD_STATUSES]))
+    cars = (select(ro.c.id, ro.c.status, ro.c.status_changed_at, ro.c.opened_at, ro.c.promised_at, vehicle.c.plate,
+                   vehicle.c.model)
+            .join(vehicle, vehicle.c.id == ro.c.vehicle_id).where(*on_board)
+            .order_by(ro.c.promised_at.is_(None), ro.c.promised_at, ro.c.id))
+    jobs = (select(job.c.id, job.c.repair_order_id, job.c.team, job.c.status, job.c.sold_hours, job.c.rework_of_id,
+                   user.c.display_name)
+            .join(ro, ro.c.id == job.c.repair_order_id).outerjoin(user, user.c.id == job.c.technician_id)
+            .where(*on_board).order_by(job.c.sequence, job.c.id))
+    labour = (select(line.c.repair_order_id, func.sum(line.c.quantity))
+              .join(ro, ro.c.id == line.c.repair_order_id)
+              .where(*on_board, line.c.kind == str(LineKind.LABOUR)).group_by(line.c.repair_order_id))
+    spans = (select(span.c.job_id, span.c.started_at, span.c.ended_at)
+             .join(job, job.c.id == span.c.job_id).join(ro, ro.c.id == job.c.repair_order_id)
+             .where(*on_board, job.c.status.in_([str(s) for s in OPEN_JOB])))
+    return cars, jobs, labour, spans
+
+
+_BOARD = _board_statements()
+
+
+def board_cars(store_id: int, now: datetime, team: str | None = None) -> list[CarOnBoard]:
+    """`workshop_cars` as the wall board shows them: the columns it prints read as plain rows (no
+    repair orders, cars and people built as objects), in five queries whatever the number of cars:
+    the cars, their jobs, the labour sold and the hours clocked (promise risk), the standards."""
+    cars_stmt, jobs_stmt, labour_stmt, spans_stmt = _BOARD
+    connection = db.session.connection()
+    params = {"store_id": store_id}
+    ros = [BoardCar(*row) for row in connection.execute(cars_stmt, params)]
+    jobs_by_ro: dict[int, list[BoardJob]] = {ro.id: [] for ro in ros}
+    jobs: list[BoardJob] = []
+    labour: dict = {}
+    clocked: dict[int, float] = {}
+    if ros:
+        jobs = [BoardJob(*row) for row in connection.execute(jobs_stmt, params)]
+        for job in jobs:
+            jobs_by_ro[job.repair_order_id].append(job)
+        labour = dict(connection.execute(labour_stmt, params).all())
+        for job_id, started, ended in connection.execute(spans_stmt, params):
+            clocked[job_id] = clocked.get(job_id, 0.0) + span_hours(started, ended, now)
+    risk = promise_risk(ros, now, jobs=[(j.id, j.repair_order_id, j.sold_hours, j.status) for j in jobs],
+                        labour=labour, clocked=clocked)
+    return _on_board(ros, jobs_by_ro, risk, stage_standards(store_id), now, team)
 
 
 # ------------------------------------------------------------------ the recurring check
