@@ -71,22 +71,35 @@ _SHEET_START = (
 _SHEET_END = "</sheetData></worksheet>"
 
 
-def _cell(value, style: str) -> str:
+def _column_letters(count: int) -> list[str]:
+    letters = []
+    for n in range(1, count + 1):
+        name = ""
+        while n:
+            n, rest = divmod(n - 1, 26)
+            name = chr(65 + rest) + name
+        letters.append(name)
+    return letters
+
+
+def _cell(ref: str, value, style: str) -> str:
     if value is None or value == "":
-        return "<c/>"
+        return ""
     if isinstance(value, bool):
-        return f'<c t="b"{style}><v>{int(value)}</v></c>'
+        return f'<c r="{ref}" t="b"{style}><v>{int(value)}</v></c>'
     if isinstance(value, int | float | Decimal):
         if isinstance(value, Decimal) and not value.is_finite() or isinstance(value, float) and value != value:
-            return f'<c t="inlineStr"{style}><is><t>{value}</t></is></c>'
-        return f"<c{style}><v>{value}</v></c>"
+            return f'<c r="{ref}" t="inlineStr"{style}><is><t>{value}</t></is></c>'
+        return f'<c r="{ref}"{style}><v>{value}</v></c>'
     text = _NOT_XML.sub("", str(value))
     space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
-    return f'<c t="inlineStr"{style}><is><t{space}>{escape(text)}</t></is></c>'
+    return f'<c r="{ref}" t="inlineStr"{style}><is><t{space}>{escape(text)}</t></is></c>'
 
 
-def _row(values, style: str = "") -> str:
-    return "<row>" + "".join(_cell(v, style) for v in values) + "</row>"
+def _row(number: int, letters: list[str], values, style: str = "") -> str:
+    """A row with explicit cell references (Excel reads cells without them, but not every reader does)."""
+    cells = "".join(_cell(f"{letter}{number}", value, style) for letter, value in zip(letters, values))
+    return f'<row r="{number}">{cells}</row>'
 
 
 class _Pieces:
@@ -115,6 +128,7 @@ def stream_xlsx(headings: list[str], rows: Iterable[list], *, sheet_title: str =
     if widths:
         cols = "<cols>" + "".join(f'<col min="{n}" max="{n}" width="{w}" customWidth="1"/>'
                                   for n, w in enumerate(widths, start=1)) + "</cols>"
+    letters = _column_letters(len(headings))
     sink = _Pieces()
     with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as book:
         book.writestr("[Content_Types].xml", _CONTENT_TYPES)
@@ -123,9 +137,11 @@ def stream_xlsx(headings: list[str], rows: Iterable[list], *, sheet_title: str =
         book.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
         book.writestr("xl/styles.xml", _STYLES)
         with book.open("xl/worksheets/sheet1.xml", "w") as sheet:
-            batch = [_SHEET_START.format(cols=cols), _row(headings, ' s="1"')]
-            for values in rows:
-                batch.append(_row(values))
+            batch = [_SHEET_START.format(cols=cols), _row(1, letters, headings, ' s="1"')]
+            for number, values in enumerate(rows, start=2):
+                if len(values) > len(letters):
+                    letters = _column_letters(len(values))
+                batch.append(_row(number, letters, values))
                 if len(batch) >= _ROWS_PER_PIECE:
                     sheet.write("".join(batch).encode("utf-8"))
                     batch = []
