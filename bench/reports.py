@@ -128,8 +128,16 @@ def measure(app, ids: dict, rounds: int, label: str) -> None:
     client = login(app, "manager")
     print(f"-- {label}")
     print(f"{'request':<44}{'median ms':>10}{'p95 ms':>9}{'queries':>9}")
-    for name, url in (("dashboard, this month", "/reports/?period=month"),
+    with app.app_context():
+        from intranet.core.models import Store as _Store
+        today = clock.store_today(db.session.get(_Store, ids["store"]).timezone)
+    year = f"/reports/?period=range&start={today - timedelta(days=364)}&end={today}"
+    median, p95 = timed(client, "/ping", rounds)
+    print(f"{'/ping':<44}{median:>10.1f}{p95:>9.1f}{count_queries(app, client, '/ping'):>9}")
+    for name, url in (("dashboard, today", "/reports/?period=day"),
+                      ("dashboard, this month", "/reports/?period=month"),
                       ("dashboard, this week", "/reports/?period=week"),
+                      ("dashboard, the last 365 days", year),
                       ("drill-down: cars out this month", "/reports/kpi/cars_out?period=month")):
         median, p95 = timed(client, url, rounds)
         print(f"{name:<44}{median:>10.1f}{p95:>9.1f}{count_queries(app, client, url):>9}")
@@ -151,6 +159,19 @@ def measure(app, ids: dict, rounds: int, label: str) -> None:
         print(f"{'monthly digest built (charts included)':<44}{(time.perf_counter() - begin) * 1000:>10.1f}")
 
 
+def summarise(app, ids: dict) -> None:
+    """What the "reports-kpi-summary" job does: every day from the first repair order to yesterday."""
+    from intranet.core.models import Store
+    from intranet.extensions import db
+    from intranet.reports.kpis import summary
+
+    with app.app_context():
+        store = db.session.get(Store, ids["store"])
+        begin = time.perf_counter()
+        built = summary.build_missing(store, budget_seconds=3600)
+        print(f"daily KPI summary: {built} days built in {time.perf_counter() - begin:.1f} s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--per-year", type=int, default=8300)
@@ -163,9 +184,12 @@ def main() -> None:
         started = time.perf_counter()
         add_history(app, ids["store"], ids["advisors"], ids["vehicles"], 365, 0, args.per_year, rng, seq)
         print(f"one year: {seq[0]} repair orders built in {time.perf_counter() - started:.1f} s")
+        measure(app, ids, args.rounds, "one year of history, no summary (read from the rows)")
+        summarise(app, ids)
         measure(app, ids, args.rounds, "one year of history")
         add_history(app, ids["store"], ids["advisors"], ids["vehicles"], 3 * 365, 365, args.per_year, rng, seq)
         print(f"three years: {seq[0]} repair orders")
+        summarise(app, ids)
         measure(app, ids, args.rounds, "three years of history")
 
 

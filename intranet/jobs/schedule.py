@@ -223,6 +223,15 @@ JOBS: list[DeclaredJob] = [
         timeout=900,
     ),
     DeclaredJob(
+        name="reports-kpi-summary",
+        func="intranet.reports.jobs.kpi_summary_job",
+        description=_l("Summarises each store's KPI figures of the days before today that are not summarised yet "
+                       "(or were changed since), so the dashboard and the digests read months in milliseconds."),
+        interval=600,
+        timeout=300,
+        queue="low",
+    ),
+    DeclaredJob(
         name="reports-send-digests",
         func="intranet.reports.jobs.send_due_digests_job",
         description=_l("Sends the digests still waiting (mail server down or refusing) once their next attempt "

@@ -8,6 +8,7 @@ def init_app(app) -> None:
     # Imported here, not at the top: importing the package (say for its models, as Alembic and other
     # areas do) must not pull in its views, forms and panels.
     from intranet.reports import panels, reactions, shown
+    from intranet.reports.kpis import summary
     from intranet.reports.views import BLUEPRINTS
 
     for blueprint in BLUEPRINTS:
@@ -15,3 +16,4 @@ def init_app(app) -> None:
     panels.register()
     shown.register()
     reactions.connect()
+    summary.watch()  # a change to a past day's rows forgets that day's KPI summary

@@ -223,9 +223,25 @@ def bar_chart(store: Store, key: str, by: str, period: Period, today: date) -> C
     ], unit=chart_unit(kpi.unit))
 
 
+def _trend_span(period: Period, today: date) -> tuple[date, date] | None:
+    points = trend_periods(period, today)
+    points += _previous_points(points, period)
+    return (min(p.start for p in points), max(p.end for p in points)) if points else None
+
+
+def days_shown(period: Period, previous: Period, today: date) -> tuple[date, date]:
+    """The first and last day the dashboard reads: the period, the one before, the trend lines."""
+    span = _trend_span(period, today) or (period.start, period.end)
+    return min(span[0], previous.start, period.start), max(span[1], period.end)
+
+
 def board_charts(store: Store, period: Period, today: date) -> tuple[list, list]:
+    keys = _trend_keys()
+    span = _trend_span(period, today)
+    if span:  # the four lines and their previous periods: their daily figures in one read
+        kpis.prefetch(store, keys, *span)
     lines = []
-    for key in _trend_keys():
+    for key in keys:
         chart = trend_chart(store, key, period, today)
         lines.append((key, chart.title, charts.to_svg(chart)))
     bars = []

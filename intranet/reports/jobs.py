@@ -16,6 +16,7 @@ from intranet.extensions import db
 from intranet.jobs.runtime import unit_of_work
 from intranet.reports import mail
 from intranet.reports.digests import build_digest, due_period_start
+from intranet.reports.kpis import summary
 from intranet.reports.models import Digest, DigestKind, DigestStatus
 
 
@@ -68,3 +69,14 @@ def send_due_digests_job() -> int:
         db.session.commit()
         sent += digest.status == DigestStatus.SENT
     return sent
+
+
+@unit_of_work
+def kpi_summary_job() -> int:
+    """"reports-kpi-summary" (every 10 minutes): each store's days before today not summarised yet
+    — the history once, then yesterday and any day a change touched — newest first, committed in
+    batches, at most two minutes a store per run. Returns how many days were built."""
+    built = 0
+    for store in db.session.scalars(select(Store).order_by(Store.id)).all():
+        built += summary.build_missing(store, budget_seconds=120)
+    return built

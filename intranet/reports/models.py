@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, LargeBinary, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from intranet import clock
@@ -105,3 +105,53 @@ class DigestImage(db.Model):
     png: Mapped[bytes] = mapped_column(LargeBinary)
 
     digest: Mapped[Digest] = relationship(back_populates="images")
+
+
+class KpiDay(db.Model):
+    """A store day whose KPI terms are summarised in `KpiDayTerm` (reports/kpis/summary.py). Built by
+    the "reports-kpi-summary" job for days before today; deleted, with its terms, in the same
+    transaction as any change that touches the day's figures, so a day read from here is never stale."""
+
+    __tablename__ = "kpi_day"
+    store_id: Mapped[int] = mapped_column(ForeignKey("store.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    built_at: Mapped[datetime] = mapped_column(DateTime, default=clock.utcnow)
+
+
+class KpiDayTerm(db.Model):
+    """One term of one KPI on one store day: numerator and denominator in millionths (whole numbers
+    add up exactly on every database), for the store (`by` "") or one member of a breakdown."""
+
+    __tablename__ = "kpi_day_term"
+    # the primary key serves a span's sums (by day); this one a series of a few figures
+    __table_args__ = (Index("ix_kpi_day_term_series", "store_id", "kpi_key", "by", "member", "day"),)
+    store_id: Mapped[int] = mapped_column(ForeignKey("store.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    kpi_key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    by: Mapped[str] = mapped_column(String(12), primary_key=True)
+    member: Mapped[str] = mapped_column(String(20), primary_key=True)
+    num: Mapped[int] = mapped_column(BigInteger)
+    den: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class KpiMonth(db.Model):
+    """A store month whose summarised days are also summed per month in `KpiMonthTerm`, so a year
+    reads twelve months' terms, not 365 days'. Deleted with any of its days."""
+
+    __tablename__ = "kpi_month"
+    store_id: Mapped[int] = mapped_column(ForeignKey("store.id"), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)  # its first day
+    built_at: Mapped[datetime] = mapped_column(DateTime, default=clock.utcnow)
+
+
+class KpiMonthTerm(db.Model):
+    """The sum of a month's `KpiDayTerm` rows, per KPI, breakdown and member (millionths)."""
+
+    __tablename__ = "kpi_month_term"
+    store_id: Mapped[int] = mapped_column(ForeignKey("store.id"), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    kpi_key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    by: Mapped[str] = mapped_column(String(12), primary_key=True)
+    member: Mapped[str] = mapped_column(String(20), primary_key=True)
+    num: Mapped[int] = mapped_column(BigInteger)
+    den: Mapped[int | None] = mapped_column(BigInteger)

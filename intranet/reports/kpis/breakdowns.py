@@ -31,7 +31,7 @@ def _names(ids: Iterable[int]) -> dict[int, str]:
     return dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all())
 
 
-def breakdown(store: Store, period: Period, key: str, by: str) -> list[tuple[str, int | None, Value]]:
+def breakdown_from_rows(store: Store, period: Period, key: str, by: str) -> list[tuple[str, int | None, Value]]:
     """The KPI per advisor / technician / team / pay type: (label, member id or None, value).
     Members are those with data in the period; a member id is the user's id (advisor, technician),
     None for teams and pay types (the label then is the team's or payer's name)."""
@@ -94,7 +94,7 @@ def breakdown(store: Store, period: Period, key: str, by: str) -> list[tuple[str
 
 # ------------------------------------------------------------------ one member
 
-def member_series(store: Store, key: str, periods: list[Period], by: str, member) -> list[Value]:
+def member_series_from_rows(store: Store, key: str, periods: list[Period], by: str, member) -> list[Value]:
     """The KPI of one member of a breakdown (an advisor's or technician's user id) over each period:
     the member's drill-down shows this tile and trend, never the store's. A repair-order KPI per
     advisor reads the whole span once and keeps that advisor's repair orders; the others take the
@@ -113,12 +113,8 @@ def member_series(store: Store, key: str, periods: list[Period], by: str, member
         return [_ro_value(k, rows, p.start, p.end, _days_so_far(store, p), tg) for p in periods]
     found = []
     for period in periods:
-        value = next((v for _label, m, v in breakdown(store, period, key, by)
+        value = next((v for _label, m, v in breakdown_from_rows(store, period, key, by)
                       if m is not None and str(m) == str(member)), None)
         found.append(Value(k, value.value, value.numerator, value.denominator, tg, value.exact)
                      if value is not None else Value(k, None, None, None, tg))
     return found
-
-
-def member_value(store: Store, period: Period, key: str, by: str, member) -> Value:
-    return member_series(store, key, [period], by, member)[0]

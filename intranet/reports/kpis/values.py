@@ -1,5 +1,6 @@
-"""Computing the KPIs: every KPI of a period (`compute`) in a fixed number of queries whatever the
-size of the history, and a KPI over several periods (`series`). The repair-order and line figures
+"""Computing the KPIs from the rows: every KPI of a period (`compute_from_rows`) in a fixed number of
+queries, and a KPI over several periods (`series_from_rows`). Pages read them through `read.py`,
+which takes the past days from the daily summary when it has them. The repair-order and line figures
 come from two set-based queries on indexed UTC ranges, shared within `shared_reads()`; the figures
 another area already defines are taken from it."""
 from __future__ import annotations
@@ -302,7 +303,7 @@ def _keys(keys) -> list[str]:
     return [key for key in KPIS if key in wanted]
 
 
-def compute(store: Store, period: Period, keys=None) -> dict[str, Value]:
+def compute_from_rows(store: Store, period: Period, keys=None) -> dict[str, Value]:
     """All (or the given) KPIs of `period`, in display order. A fixed number of queries whatever
     the history: at most 1 (targets) + 2 (repair orders, lines) + 5 (technicians) + 1 (show rate)
     + 3 (care) + the parts figures' + 1 (rounds) + 1 (actions)."""
@@ -346,7 +347,7 @@ def compute(store: Store, period: Period, keys=None) -> dict[str, Value]:
 
 # ------------------------------------------------------------------ series
 
-def series(store: Store, key: str, periods: list[Period]) -> list[Value]:
+def series_from_rows(store: Store, key: str, periods: list[Period]) -> list[Value]:
     """One Value per period (in the order given). The repair-order KPIs read the whole span in one
     go and split it; the others are computed period by period (each a fixed number of queries)."""
     k = kpi(key)
@@ -359,4 +360,4 @@ def series(store: Store, key: str, periods: list[Period]) -> list[Value]:
         since, until = _bounds(store, Period(first, last))
         rows = _ro_rows(store, since, until, lines=key in _LINE_KPIS)
         return [_ro_value(k, rows, p.start, p.end, _days_so_far(store, p), tg[key]) for p in periods]
-    return [compute(store, p, [key])[key] for p in periods]
+    return [compute_from_rows(store, p, [key])[key] for p in periods]

@@ -134,6 +134,7 @@ def dashboard():
         return refused
     store, period = current_store(), choice.period
     with kpis.shared_reads():  # dozens of figures of the same few periods: their repair orders read once
+        kpis.read_ahead(store, *boards.days_shown(period, choice.previous, _today()))
         values = kpis.compute(store, period)
         previous = kpis.compute(store, choice.previous)
         lines, bars = boards.board_charts(store, period, _today())
