@@ -73,6 +73,10 @@ def _check_everything(store: Store) -> int:
                     for (label, _m, a), (_l, _m2, b) in zip(from_summary, from_rows):
                         _same(a, b, f"{key} by {by} {label} {period}")
                         compared += 1
+        with kpis.shared_reads():
+            summed_table, rows_table = kpis.technicians_table(store, period), kpis.drill(store, period, "tech_efficiency")
+            assert summed_table.rows == rows_table.rows, period
+            compared += len(rows_table.rows)
     today = _today()
     days = [day_of(today - timedelta(days=n)) for n in range(14, -1, -1)]
     weeks = [week_of(today - timedelta(days=7 * n)) for n in range(3, -1, -1)]

@@ -280,7 +280,7 @@ def breakdown_table(store: Store, period: Period, by: str, choice: PeriodChoice,
         keys = DASHBOARD_SPLITS.get(by, tuple(kpis.KPIS))
     keys = [k for k in keys if k in kpis.KPIS and by in kpis.KPIS[k].breakdowns]
     if by == "technician" and keys == ["tech_efficiency"] and kpis.KPIS["tech_efficiency"].drill:
-        table = kpis.drill(store, period, "tech_efficiency")
+        table = kpis.technicians_table(store, period)
         return Table(_("%(by)s · %(period)s", by=dict(BREAKDOWNS)[by], period=choice.label), table.columns,
                      table.rows, table.note)
     columns = [Column("member", MEMBER_LABELS[by], TEXT)]

@@ -25,13 +25,13 @@ from intranet.reports.kpis.definitions import (
 from intranet.reports.kpis.drilldown import drill
 from intranet.reports.kpis.store_targets import set_target, target_for, targets
 from intranet.reports.kpis.read import (
-    breakdown, compute, member_series, member_value, prefetch, read_ahead, series,
+    breakdown, compute, member_series, member_value, prefetch, read_ahead, series, technicians_table,
 )
 from intranet.reports.kpis.values import compute_from_rows, shared_reads
 
 __all__ = [
     "BREAKDOWNS", "CENT", "COUNT", "GROUPS", "HIGHER", "HOURS", "KPIS", "LOWER", "MONEY_UNIT", "NONE", "PERCENT_UNIT",
     "SCORE", "TENTH", "Kpi", "Value", "breakdown", "compute", "compute_from_rows", "drill", "kpi", "member_series",
-    "member_value", "prefetch", "read_ahead", "series", "set_target", "shared_reads",
+    "member_value", "prefetch", "read_ahead", "series", "technicians_table", "set_target", "shared_reads",
     "target_for", "targets",
 ]

@@ -26,6 +26,18 @@ from intranet.workshop.models import PartsRequest, PartsRequestStatus
 _RO_LINK = {"link": "reception.repair_order", "link_arg": "ro_id"}
 
 
+def jobs_table(k: Kpi, people, note) -> Table:
+    """The technicians' efficiency table: (name, team, jobs done, hours sold, hours clocked) each."""
+    rows = [{"technician": name, "team": str(team.label), "jobs": jobs,
+             "sold": Decimal(str(sold)).quantize(CENT), "clocked": Decimal(str(clocked)).quantize(CENT),
+             "efficiency": _percent(sold, clocked) if clocked else None}
+            for name, team, jobs, sold, clocked in people]
+    return Table(k.name, [Column("technician", _l("Technician")), Column("team", _l("Team")),
+                          Column("jobs", _l("Jobs done"), INT), Column("sold", _l("Hours sold"), DECIMAL),
+                          Column("clocked", _l("Hours clocked"), DECIMAL),
+                          Column("efficiency", _l("Efficiency"), PERCENT)], rows, note)
+
+
 def drill(store: Store, period: Period, key: str, *, by: str | None = None, member: str | None = None) -> Table:
     """The rows behind the number, each linking to its own page. `by`/`member` narrow to one
     member of a breakdown (an advisor's or technician's user id, a team or pay type value)."""
@@ -38,23 +50,16 @@ def drill(store: Store, period: Period, key: str, *, by: str | None = None, memb
         return _drill_ros(store, period, k, since, until, by, member)
     if k.drill == "jobs":
         teams = _technicians(store, period)
-        rows = []
+        people = []
         for team, f in teams.items():
             if by == "team" and member not in (None, str(team.value)):
                 continue
             for p in f.people:
                 if by == "technician" and member is not None and str(p.user_id) != str(member):
                     continue
-                if not (p.jobs_done or p.clocked_hours):
-                    continue
-                rows.append({"technician": p.name, "team": str(team.label), "jobs": p.jobs_done,
-                             "sold": Decimal(str(p.sold_hours)).quantize(CENT),
-                             "clocked": Decimal(str(p.clocked_hours)).quantize(CENT),
-                             "efficiency": _percent(p.sold_hours, p.clocked_hours) if p.clocked_hours else None})
-        return Table(k.name, [Column("technician", _l("Technician")), Column("team", _l("Team")),
-                              Column("jobs", _l("Jobs done"), INT), Column("sold", _l("Hours sold"), DECIMAL),
-                              Column("clocked", _l("Hours clocked"), DECIMAL),
-                              Column("efficiency", _l("Efficiency"), PERCENT)], rows, note)
+                if p.jobs_done or p.clocked_hours:
+                    people.append((p.name, team, p.jobs_done, p.sold_hours, p.clocked_hours))
+        return jobs_table(k, people, note)
     if k.drill == "appointments":
         stmt = (select(Appointment).options(joinedload(Appointment.customer), joinedload(Appointment.vehicle),
                                             joinedload(Appointment.advisor))

@@ -16,9 +16,11 @@ from intranet.extensions import db
 from intranet.reports.kpis import summary
 from intranet.reports.kpis.breakdowns import breakdown_from_rows, member_series_from_rows
 from intranet.reports.kpis.definitions import _RO_KPIS, KPIS, Value, kpi
-from intranet.reports.kpis.terms import LIVE_ONLY, PRESENT, TOTAL, Term, Terms, member_target, span_terms, turnover_value, value_of
-from intranet.reports.kpis.values import _days_so_far, _keys, _shared, compute_from_rows, series_from_rows
-from intranet.reports.kpis.store_targets import targets
+from intranet.reports.kpis.drilldown import drill, jobs_table
+from intranet.reports.kpis.terms import JOBS, LIVE_ONLY, PRESENT, TOTAL, Term, Terms, member_target, span_terms, turnover_value, value_of
+from intranet.reports.kpis.values import (
+    _days_so_far, _keys, _shared, compute_from_rows, series_from_rows, store_targets,
+)
 from intranet.reports.periods import Period
 from intranet.workshop.models import Team
 from intranet.workshop.services import technicians
@@ -34,7 +36,7 @@ def _cached(key, make):
 
 
 def _targets(store: Store) -> dict:
-    return _cached(("targets", store.id), lambda: targets(store.id))
+    return store_targets(store)
 
 
 def _today(store: Store) -> date:
@@ -58,24 +60,29 @@ def read_ahead(store: Store, start: date, end: date) -> None:
         _built(store, start, end)
 
 
-def _today_terms(store: Store) -> Terms:
+def _today_terms(store: Store, keys=None) -> Terms:
+    """Today's terms from the rows: of every KPI, or only of `keys` (a page of one figure)."""
     today = _today(store)
-    return _cached(("today", store.id, today), lambda: span_terms(store, today, today))
+    cache = _shared.get()
+    if cache is not None and ("today", store.id, today, None) in cache:
+        return cache[("today", store.id, today, None)]
+    wanted = None if keys is None else frozenset(keys)
+    return _cached(("today", store.id, today, wanted), lambda: span_terms(store, today, today, wanted))
 
 
-def period_terms(store: Store, start: date, end: date) -> Terms | None:
-    """The terms of [start, end] from the summary (+ today's from the rows), or None when a past
-    day of it is not summarised yet."""
+def period_terms(store: Store, start: date, end: date, keys=None) -> Terms | None:
+    """The terms of [start, end] from the summary (+ today's from the rows: of every KPI, or of
+    `keys`), or None when a past day of it is not summarised yet."""
     if _built(store, start, end) is None:
         return None
-
-    def make() -> Terms:
-        terms = summary.summed_terms(store, start, end) if start < _today(store) else Terms()
-        if start <= _today(store) <= end:
-            terms = Terms().merge(terms).merge(_today_terms(store))
-        return terms
-
-    return _cached(("terms", store.id, start, end), make)
+    today = _today(store)
+    summed = (_cached(("summed", store.id, start, end), lambda: summary.summed_terms(store, start, end))
+              if start < today else Terms())
+    if not start <= today <= end:
+        return summed
+    wanted = None if keys is None else frozenset(keys)
+    return _cached(("terms", store.id, start, end, wanted),
+                   lambda: Terms().merge(summed).merge(_today_terms(store, wanted)))
 
 
 # ------------------------------------------------------------------ compute, series
@@ -83,7 +90,7 @@ def period_terms(store: Store, start: date, end: date) -> Terms | None:
 def compute(store: Store, period: Period, keys=None) -> dict[str, Value]:
     """All (or the given) KPIs of `period`, in display order (see `values.compute_from_rows`)."""
     wanted = _keys(keys)
-    terms = period_terms(store, period.start, period.end)
+    terms = period_terms(store, period.start, period.end, None if keys is None else wanted)
     if terms is None:
         return compute_from_rows(store, period, wanted)
     tg = _targets(store)
@@ -136,7 +143,7 @@ def _series_from_summary(store: Store, k, periods: list[Period], by: str, member
             if num_den is not None:
                 term.add(*num_den)
         if p.start <= today <= p.end:
-            live = _today_terms(store).get((k.key, by, member))
+            live = _today_terms(store, [k.key]).get((k.key, by, member))
             if live is not None:
                 term.add(live.num, live.den)
         found.append(value_of(k, term, _days_so_far(store, p), target))
@@ -172,7 +179,7 @@ def breakdown(store: Store, period: Period, key: str, by: str) -> list[tuple[str
     k = kpi(key)
     if by not in k.breakdowns:
         raise DomainError(_l("This figure cannot be broken down that way."), field="by")
-    terms = period_terms(store, period.start, period.end) if key not in LIVE_ONLY else None
+    terms = period_terms(store, period.start, period.end, [key]) if key not in LIVE_ONLY else None
     if terms is None:
         return breakdown_from_rows(store, period, key, by)
     tg = _targets(store)[key]
@@ -195,6 +202,25 @@ def breakdown(store: Store, period: Period, key: str, by: str) -> list[tuple[str
     return sorted(found, key=lambda t: (t[1] is None, t[0]))
 
 
+def technicians_table(store: Store, period: Period):
+    """The dashboard's table of the technicians' efficiency (the drill-down's rows): from the summary
+    when it has the period, else `drill`."""
+    terms = period_terms(store, period.start, period.end, ["tech_efficiency"])
+    k = KPIS["tech_efficiency"]
+    if terms is None:
+        return drill(store, period, "tech_efficiency")
+    crew = _cached(("crew", store.id), lambda: {str(t.user_id): (n, t.user.display_name, t.team_enum) for n, t in
+                                                 enumerate(technicians(store.id, active_only=False))})
+    people = []
+    for m in terms.members("tech_efficiency", "technician"):
+        place, name, team = crew.get(m, (len(crew), "?", Team.MECHANICAL))
+        term, jobs = terms[("tech_efficiency", "technician", m)], terms.get((JOBS, "technician", m))
+        people.append((list(Team).index(team), place, (name, team, int(jobs.num) if jobs else 0, float(term.num),
+                                                       float(term.den or 0))))
+    # as the drill-down lists them: team by team, each in the crew's order
+    return jobs_table(k, [p for _t, _n, p in sorted(people, key=lambda p: p[:2])], k.formula)
+
+
 def member_series(store: Store, key: str, periods: list[Period], by: str, member) -> list[Value]:
     """The KPI of one member of a breakdown over each period (see
     `breakdowns.member_series_from_rows`)."""
@@ -215,4 +241,4 @@ def member_value(store: Store, period: Period, key: str, by: str, member) -> Val
 
 
 __all__ = ["breakdown", "compute", "member_series", "member_value", "period_terms", "prefetch", "read_ahead",
-           "series"]
+           "series", "technicians_table"]

@@ -23,7 +23,6 @@ from intranet.care.models import CsiScore
 from intranet.core.billing import money
 from intranet.core.models import PayType, Store
 from intranet.extensions import db
-from intranet.reception.appointments import show_rate
 from intranet.reception.models import Appointment, AppointmentStatus
 from intranet.reports.kpis.definitions import (
     CENT, COUNT, KPIS, MONEY_UNIT, TENTH, _LINE_KPIS, _RO_KPIS, _TEAM_KPIS, Kpi, Value,
@@ -37,6 +36,7 @@ from intranet.workshop.models import PartsRequest, PartsRequestStatus, Team
 
 TOTAL = ""
 PRESENT = "_present"  # not a KPI: the advisors with a repair order in the span
+JOBS = "_jobs"  # not a KPI: the jobs each technician finished (the efficiency table shows them)
 LIVE_ONLY = frozenset({"open_actions", "overdue_actions", "parts_turnover"})  # no series nor breakdown from terms
 ZERO = Decimal(0)
 
@@ -104,15 +104,42 @@ def _ro_terms(terms: Terms, rows, first: date, last: date) -> None:
                           sum((r.by_team.get(team.value, Decimal("0.00")) for r in delivered), Decimal("0.00")))
 
 
-def span_terms(store: Store, first: date, last: date) -> Terms:
-    """The terms of every summed KPI (and its breakdowns) over the store days [first, last], read
-    from the rows: 2 queries for the repair orders and their lines, 5 for the technicians' hours,
-    2 for appointments, 4 for customer care, 1 for the parts requests, 1 for the rounds."""
+def span_terms(store: Store, first: date, last: date, keys=None) -> Terms:
+    """The terms of every summed KPI (or of `keys`) and its breakdowns over the store days
+    [first, last], read from the rows: 2 queries for the repair orders and their lines, 5 for the
+    technicians' hours, 1 for appointments, 3 for customer care, 1 for the parts, 1 for the rounds."""
+    want = set(KPIS) if keys is None else set(keys)
     period = Period(first, last, RANGE)
     since, until = _bounds(store, period)
     terms = Terms()
-    _ro_terms(terms, _read_ro_rows(store, since, until, lines=True), first, last)
+    if want & _RO_KPIS:
+        _ro_terms(terms, _read_ro_rows(store, since, until, lines=True), first, last)
+    if "tech_efficiency" in want:
+        _technician_terms(terms, store, period)
+    if "show_rate" in want:
+        _appointment_terms(terms, store, since, until)
+    if "reach_rate" in want:
+        reach = csi.reach_rate(store.id, first, last)
+        terms.put("reach_rate", TOTAL, None, reach.numerator, reach.denominator)
+    if "complaint_rate" in want:
+        complaints = csi.complaint_rate(store, first, last)
+        terms.put("complaint_rate", TOTAL, None, complaints.numerator, complaints.denominator)
+    if "csi" in want:
+        for advisor_id, total, n in db.session.execute(
+                select(CsiScore.advisor_id, func.sum(CsiScore.score), func.count())
+                .where(CsiScore.store_id == store.id, CsiScore.surveyed_on >= first, CsiScore.surveyed_on <= last)
+                .group_by(CsiScore.advisor_id)):
+            terms.put("csi", TOTAL, None, Decimal(str(total)), n)
+            terms.put("csi", "advisor", advisor_id, Decimal(str(total)), n)
+    if want & {"parts_fill_rate", "parts_turnover"}:
+        _parts_terms(terms, store, since, until)
+    if "round_score" in want:
+        score = _round_score(store, period, KPIS["round_score"], None)
+        terms.put("round_score", TOTAL, None, score.numerator, score.denominator)
+    return terms
 
+
+def _technician_terms(terms: Terms, store: Store, period: Period) -> None:
     for team, figures in _technicians(store, period).items():
         terms.put("tech_efficiency", "team", team.value, _hours(figures.total.sold_hours),
                   _hours(figures.total.clocked_hours))
@@ -122,30 +149,26 @@ def span_terms(store: Store, first: date, last: date) -> Terms:
             if person.jobs_done or person.clocked_hours:
                 terms.put("tech_efficiency", "technician", person.user_id, _hours(person.sold_hours),
                           _hours(person.clocked_hours))
+                terms.put(JOBS, "technician", person.user_id, person.jobs_done)
 
-    arrived, no_show, _shown = show_rate(store.id, since, until)
-    terms.put("show_rate", TOTAL, None, arrived, arrived + no_show)
+
+def _appointment_terms(terms: Terms, store: Store, since, until) -> None:
+    """The show rate as reception.appointments.show_rate counts it, per advisor and in all."""
+    terms.put("show_rate", TOTAL, None, 0, 0)
     for advisor_id, status, n in db.session.execute(
             select(Appointment.advisor_id, Appointment.status, func.count())
             .where(Appointment.store_id == store.id, Appointment.starts_at >= since, Appointment.starts_at < until,
                    Appointment.status.in_([AppointmentStatus.ARRIVED.value, AppointmentStatus.NO_SHOW.value]))
             .group_by(Appointment.advisor_id, Appointment.status)):
+        arrived = n if status == AppointmentStatus.ARRIVED.value else 0
+        terms.put("show_rate", TOTAL, None, arrived, n)
         if advisor_id is not None:
-            terms.put("show_rate", "advisor", advisor_id, n if status == AppointmentStatus.ARRIVED.value else 0, n)
+            terms.put("show_rate", "advisor", advisor_id, arrived, n)
 
-    reach = csi.reach_rate(store.id, first, last)
-    terms.put("reach_rate", TOTAL, None, reach.numerator, reach.denominator)
-    complaints = csi.complaint_rate(store, first, last)
-    terms.put("complaint_rate", TOTAL, None, complaints.numerator, complaints.denominator)
-    for advisor_id, total, n in db.session.execute(
-            select(CsiScore.advisor_id, func.sum(CsiScore.score), func.count())
-            .where(CsiScore.store_id == store.id, CsiScore.surveyed_on >= first, CsiScore.surveyed_on <= last)
-            .group_by(CsiScore.advisor_id)):
-        terms.put("csi", TOTAL, None, Decimal(str(total)), n)
-        terms.put("csi", "advisor", advisor_id, Decimal(str(total)), n)
 
-    # as parts.figures counts them: the requests of the span not cancelled, those served from stock at
-    # once; the cost of the parts issued (less returns) in the span, the turnover's numerator
+def _parts_terms(terms: Terms, store: Store, since, until) -> None:
+    """As parts.figures counts them: the requests of the span not cancelled, those served from stock at
+    once; the cost of the parts issued (less returns) in the span, the turnover's numerator."""
     asked = (select(func.count(), func.coalesce(func.sum(case((PartsRequest.from_stock.is_(True), 1), else_=0)), 0))
              .where(PartsRequest.store_id == store.id, PartsRequest.requested_at >= since,
                     PartsRequest.requested_at < until, PartsRequest.status != PartsRequestStatus.CANCELLED)
@@ -156,10 +179,6 @@ def span_terms(store: Store, first: date, last: date) -> Terms:
     requests, served, issue_cost = db.session.execute(select(*asked.c, issued)).one()
     terms.put("parts_fill_rate", TOTAL, None, int(served), requests)
     terms.put("parts_turnover", TOTAL, None, Decimal(str(issue_cost)))
-
-    score = _round_score(store, period, KPIS["round_score"], None)
-    terms.put("round_score", TOTAL, None, score.numerator, score.denominator)
-    return terms
 
 
 # ------------------------------------------------------------------ the figure from its terms

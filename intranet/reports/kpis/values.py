@@ -71,6 +71,16 @@ def _local_day(store: Store, value: datetime | None) -> date | None:
     return clock.to_store_time(value, store.timezone).date() if value is not None else None
 
 
+def store_targets(store: Store) -> dict:
+    """The store's targets (`store_targets.targets`), read once within `shared_reads`."""
+    cache = _shared.get()
+    if cache is None:
+        return targets(store.id)
+    if ("targets", store.id) not in cache:
+        cache[("targets", store.id)] = targets(store.id)
+    return cache[("targets", store.id)]
+
+
 # ------------------------------------------------------------------ the repair orders of a span
 
 @dataclass
@@ -309,7 +319,7 @@ def compute_from_rows(store: Store, period: Period, keys=None) -> dict[str, Valu
     + 3 (care) + the parts figures' + 1 (rounds) + 1 (actions)."""
     wanted = _keys(keys)
     want = set(wanted)
-    tg = targets(store.id)
+    tg = store_targets(store)
     since, until = _bounds(store, period)
     found: dict[str, Value] = {}
     if want & _RO_KPIS:
@@ -354,7 +364,7 @@ def series_from_rows(store: Store, key: str, periods: list[Period]) -> list[Valu
     if not periods:
         return []
     if key in _RO_KPIS:
-        tg = targets(store.id)
+        tg = store_targets(store)
         first = min(p.start for p in periods)
         last = max(p.end for p in periods)
         since, until = _bounds(store, Period(first, last))

@@ -210,10 +210,17 @@ def kpi_page(key: str):
         return refused
     store = current_store()
     by, member = _member_filter(kpi)
-    table = _drill_table(store, choice, kpi, by, member)
     fmt = request.args.get("format")
     if fmt:
+        table = _drill_table(store, choice, kpi, by, member)
         return _download(table, fmt, _drill_name(kpi, choice, by, member, table))
+    with kpis.shared_reads():  # the tile, the split and the trend read the same days once
+        kpis.read_ahead(store, *boards.days_shown(choice.period, choice.previous, _today()))
+        return _kpi_page(store, choice, kpi, key, by, member)
+
+
+def _kpi_page(store, choice, kpi, key: str, by, member):
+    table = _drill_table(store, choice, kpi, by, member)
     if member is not None:  # one advisor's (technician's) figure: the tile and the chart are theirs
         value = kpis.member_value(store, choice.period, key, by, member)
         before = kpis.member_value(store, choice.previous, key, by, member)
