@@ -103,7 +103,11 @@ def main():
         store_id, user_id = build(app, args.vehicles)
         add_cars(app, store_id, user_id, args.small)
         client = signed_in(app)
-        small = {url: count_queries(app, client, url, expect=200) for url in ("/today/board", "/")}
+        def full_render_queries(url):
+            app.extensions.pop("today_health", None)  # the store board reads the queue's health once per ETag
+            return count_queries(app, client, url, expect=200)
+
+        small = {url: full_render_queries(url) for url in ("/today/board", "/")}
         add_cars(app, store_id, user_id, args.cars - args.small, skip=args.small)
         etag = client.get("/today/board").headers["ETag"]
 
@@ -129,7 +133,7 @@ def main():
         print()
         print(f"{'queries per full render':<48} {f'{args.small} cars':>10} {f'{args.cars} cars':>10}")
         for url, few in small.items():
-            many = count_queries(app, client, url, expect=200)
+            many = full_render_queries(url)
             print(f"{url:<48} {few:>10} {many:>10}{'' if few == many else '   <- grows with the cars'}")
 
 

@@ -265,7 +265,7 @@ def sizes_now(app, tech_id):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--cars", type=int, default=120)
-    parser.add_argument("--small", type=int, default=30, help="cars at the first query count")
+    parser.add_argument("--small", type=int, default=10, help="cars at the first query count")
     parser.add_argument("--screens", type=int, default=30)
     parser.add_argument("--rounds", type=int, default=200,
                         help="samples per row; the wall-board simulation runs rounds/5 ticks of every screen")

@@ -91,3 +91,41 @@ def test_an_unchanged_poll_reads_the_person_once_and_the_version(app, db, client
         seen, _response = statements_of(app, db, client, url, {"If-None-Match": etag}, expect=304)
     assert len(seen) == 2, seen
     assert "user_role" in seen[0] and "board_version" in seen[1]
+
+
+def test_the_store_board_moves_only_with_what_it_shows(app, db, store, client, login_as, make_user, make_vehicle):
+    """A line added (a new job for the workshop) moves the homes' "today" counter but not the store
+    board's ETag: the board shows no lines or jobs. The car going into the workshop when its job is
+    dispatched, and a car coming in, do move it."""
+    from intranet.live.services import version
+
+    login_as(Role.DIRECTOR)
+    boss = make_user(Role.CONTROLLER, Role.ADVISOR)
+    tech = make_user(Role.TECHNICIAN)
+    db.session.add(Technician(user_id=tech.id, store_id=store.id, team="mechanical"))
+    ro = core.open_repair_order(store_id=store.id, vehicle_id=make_vehicle().id, actor_id=boss.id)
+    add_line(ro.id, store_id=store.id, actor_id=boss.id, kind="labour", description="保养", quantity="1",
+             team="mechanical")
+    db.session.commit()
+    (job,) = ws.jobs_of(ro.id)
+    url, hx = "/today/board", {"HX-Request": "true"}
+    with clock.frozen(clock.utcnow()):
+        etag = client.get(url, headers=hx).headers["ETag"]
+
+        ws.assign_job(job.id, tech.id, store_id=store.id, actor_id=boss.id, expected_version=None)
+        db.session.commit()  # checked in -> in the workshop: a status the board shows
+        moved = client.get(url, headers={**hx, "If-None-Match": etag})
+        assert moved.status_code == 200 and moved.headers["ETag"] != etag
+        etag = moved.headers["ETag"]
+
+        today = version(store.id, "today")
+        add_line(ro.id, store_id=store.id, actor_id=boss.id, kind="labour", description="四轮定位", quantity="1",
+                 team="mechanical")
+        db.session.commit()
+        assert version(store.id, "today") > today  # the homes are told
+        assert client.get(url, headers={**hx, "If-None-Match": etag}).status_code == 304
+
+        core.open_repair_order(store_id=store.id, vehicle_id=make_vehicle(plate="沪A77777").id, actor_id=boss.id)
+        db.session.commit()
+        came_in = client.get(url, headers={**hx, "If-None-Match": etag})
+        assert came_in.status_code == 200 and "沪A77777" in came_in.get_data(as_text=True)

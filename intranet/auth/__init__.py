@@ -14,16 +14,17 @@ def init_app(app) -> None:
     from intranet.auth.services import touch_last_seen
     from intranet.auth.views import bp
     from intranet.extensions import db
-    from intranet.live.services import bump
+    from intranet.live.services import STORE_BOARD, bump, watch_repair_orders
 
     app.before_request(access.enforce_access)
+    watch_repair_orders()  # the store board's counter (its "staff online" moves below)
 
     @app.before_request
     def note_presence():
         if current_user.is_authenticated and request.endpoint not in (None, "static"):
             came_online = touch_last_seen(current_user)
             if came_online:
-                bump(current_user.store_id, "today")
+                bump(current_user.store_id, "today", STORE_BOARD)
             if db.session.dirty or db.session.new or came_online:
                 db.session.commit()
 

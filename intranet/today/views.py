@@ -10,11 +10,14 @@ from intranet.auth.access import guard
 from intranet.core.services import on_site_counts
 from intranet.health.services import check
 from intranet.live.http import board_etag, conditional_board
+from intranet.live.services import STORE_BOARD
 from intranet.today.board import cars_in, online
 from intranet.web import current_store
 
 bp = guard(Blueprint("today", __name__, url_prefix="/today"))
-BOARD = "today"
+# Its ETag follows its own counter: what the board shows (cars in today, statuses, who came online),
+# not every job, line or booking written in the store (those move "today", the homes' counter).
+BOARD = STORE_BOARD
 
 
 def render_board(store, *, etag: str | None = None) -> str:

@@ -59,12 +59,13 @@ def cards(cars, texts: BoardTexts) -> list[Card]:
             if job.rework_of_id:
                 text += " · " + rework
             chips.append((f"team-{job.team} job-{job.status}", text))
+        risk_cls = {"late": " is-late", "at_risk": " is-at-risk"}.get(car.risk or "", "")
         made.append(Card(
-            cls="car-card" + (" is-late" if car.risk == "late" else "") + (" is-at-risk" if car.risk == "at_risk" else "")
-                + (" is-over" if car.over else ""),
+            cls="car-card" + risk_cls + (" is-over" if car.over else ""),
             plate=ro.plate, model=ro.model, status=ro.status, status_label=texts.status(ro.status),
             stage_cls="in-stage" + (" over" if car.over else ""),
-            in_stage=f"{texts.minutes(car.minutes_in_stage)} / {texts.minutes(car.standard_minutes)}" if car.stage else "",
+            in_stage=(f"{texts.minutes(car.minutes_in_stage)} / {texts.minutes(car.standard_minutes)}"
+                      if car.stage else ""),
             standard=standard % {"minutes": car.standard_minutes} if car.stage else "",
             chips=chips, promised=texts.when(ro.promised_at), risk=car.risk))
     return made
