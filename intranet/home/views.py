@@ -66,9 +66,12 @@ def search():
     vehicles = services.search_vehicles(current_store().id, query, by_mobile=sees_all_contacts(current_user)) \
         if query else []
     shown = contacts_shown(current_user, [v.customer_id for v in vehicles])
+    # the words every result repeats, translated once for the list
+    words = {"vin": _("VIN …%(tail)s"), "km": _("%(km)s km")}
     if is_htmx_request():
-        return render_template("core/_search_results.html", vehicles=vehicles, query=query, contacts=shown)
-    return render_template("core/search.html", vehicles=vehicles, query=query, contacts=shown)
+        return render_template("core/_search_results.html", vehicles=vehicles, query=query, contacts=shown,
+                               words=words)
+    return render_template("core/search.html", vehicles=vehicles, query=query, contacts=shown, words=words)
 
 
 def _own_customer(customer_id: int) -> Customer:
