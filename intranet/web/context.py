@@ -7,7 +7,7 @@ from flask import Flask, current_app, g, has_request_context, session
 from markupsafe import Markup
 from flask_babel import get_locale
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from intranet.core.models import Role, Store, User
@@ -55,6 +55,9 @@ def select_locale() -> str:
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+_USER_WITH_ROLES = select(User).options(joinedload(User.role_rows)).where(User.id == bindparam("user_id"))
+
+
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
     """The person of a session or remember-me cookie ("<id>.<session version>"): none when the account
@@ -64,8 +67,7 @@ def load_user(user_id: str) -> User | None:
         return None
     # One statement for the person, their store and their roles (a get() sends a second for the roles),
     # read afresh on every request: a disabled account or an ended session is refused at once.
-    user = db.session.scalars(select(User).options(joinedload(User.role_rows))
-                              .where(User.id == int(user_key))).unique().one_or_none()
+    user = db.session.scalars(_USER_WITH_ROLES, {"user_id": int(user_key)}).unique().one_or_none()
     if user is None or not user.active or (user.session_version or 0) != int(version):
         return None
     return user
