@@ -123,13 +123,21 @@ def main():
              200),
         ]
         base = None
+        medians = {}
         print(f"database: {backend}")
         print(f"{'request':<48} {'median ms':>10} {'p95 ms':>8} {'× ping':>7} {'queries':>8}")
         for label, url, headers, expect in rows:
             median, p95 = timed(client, url, args.rounds, headers, expect)
             base = base or median
+            medians[label] = median
             queries = count_queries(app, client, url, headers)
             print(f"{label:<48} {median:>10.2f} {p95:>8.2f} {median / base:>7.1f} {queries:>8}")
+        # bench/load.py's /ping is anonymous (no session, no user read): the floor of a request
+        anonymous, p95 = timed(app.test_client(), "/ping", args.rounds)
+        print(f"{'GET /ping, not signed in':<48} {anonymous:>10.2f} {p95:>8.2f} {anonymous / base:>7.1f} "
+              f"{count_queries(app, app.test_client(), '/ping'):>8}")
+        print(f"  to the anonymous /ping: unchanged poll {medians[rows[1][0]] / anonymous:.1f}×, "
+              f"board render {medians[rows[2][0]] / anonymous:.1f}×")
         print()
         print(f"{'queries per full render':<48} {f'{args.small} cars':>10} {f'{args.cars} cars':>10}")
         for url, few in small.items():
