@@ -74,7 +74,8 @@ def _check_everything(store: Store) -> int:
                         _same(a, b, f"{key} by {by} {label} {period}")
                         compared += 1
         with kpis.shared_reads():
-            summed_table, rows_table = kpis.technicians_table(store, period), kpis.drill(store, period, "tech_efficiency")
+            summed_table = kpis.technicians_table(store, period)
+            rows_table = kpis.drill(store, period, "tech_efficiency")
             assert summed_table.rows == rows_table.rows, period
             compared += len(rows_table.rows)
     today = _today()

@@ -59,12 +59,15 @@ _ORIGINAL = aliased(Job)
 _EARLIER = aliased(RepairOrder)
 
 
-def technician_figures(store: Store, start: date, end: date) -> dict[Team, TeamFigures]:
+def technician_figures(store: Store, start: date, end: date, *, crew=None,
+                       hours_only: bool = False) -> dict[Team, TeamFigures]:
+    """`crew`: the store's technicians (`technicians(store.id, active_only=False)`) when the caller
+    has them; `hours_only`: only the jobs done and the hours (no reworks, no comebacks)."""
     since, _ = clock.store_day_bounds_utc(start, store.timezone)
     _, until = clock.store_day_bounds_utc(end, store.timezone)
     now = clock.utcnow()
     people = {t.user_id: PersonFigures(t.user.display_name, t.team, user_id=t.user_id)
-              for t in technicians(store.id, active_only=False)}
+              for t in (crew if crew is not None else technicians(store.id, active_only=False))}
     reworked = _REWORKED
     done = db.session.execute(
         select(Job.technician_id, Job.rework_of_id.is_(None), func.count(), func.sum(Job.sold_hours),
@@ -87,6 +90,8 @@ def technician_figures(store: Store, start: date, end: date) -> dict[Team, TeamF
             .where(ClockSpan.store_id == store.id, ClockSpan.started_at >= since, ClockSpan.started_at < until)):
         if tech_id in people:
             people[tech_id].clocked_hours += span_hours(started, ended, now)
+    if hours_only:
+        return _by_team(people)
     original = _ORIGINAL
     for tech_id, count in db.session.execute(
             select(original.technician_id, func.count()).select_from(Job)
@@ -105,6 +110,10 @@ def technician_figures(store: Store, start: date, end: date) -> dict[Team, TeamF
             .group_by(Job.technician_id)):
         if tech_id in people:
             people[tech_id].comebacks += count
+    return _by_team(people)
+
+
+def _by_team(people: dict) -> dict[Team, TeamFigures]:
     teams = {}
     for team in Team:
         members = [p for p in people.values() if p.team == team]

@@ -5,9 +5,11 @@ own: `set_target`), and what its drill-down lists.
 `compute(store, period)` gives every KPI of a period: the past days' terms from the daily summary
 (`summary`, `terms`, read by `read`) when it has them all, else from the rows. From the rows
 (`values.compute_from_rows`), in a fixed number of queries whatever the size of the history: the
-repair-order and line figures come from two set-based queries on indexed UTC ranges (`values._ro_rows`); the figures another area already defines are taken
-from it — the care figures (`care.csi`), the show rate (`reception.appointments.show_rate`), the
-technicians' hours (`workshop.figures.technician_figures`), the parts figures (`parts.figures`).
+repair-order and line figures come from two set-based queries on indexed UTC ranges
+(`values._ro_rows`); the figures another area already defines are taken from it — the care
+figures (`care.csi`), the show rate (`reception.appointments.show_rate`), the technicians' hours
+(`workshop.figures.technician_figures`); the parts fill rate and turnover are counted as
+`parts.figures` counts them, in two queries (`terms._parts_terms`, `terms.turnover_value`).
 A rate without a denominator has no value (None, "no data"), never a division by zero; money is
 Decimal to the fen; percents are Decimal with one decimal.
 

@@ -5,6 +5,7 @@ rows (`values.compute_from_rows`, `breakdowns.breakdown_from_rows`). Both give t
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -17,13 +18,14 @@ from intranet.reports.kpis import summary
 from intranet.reports.kpis.breakdowns import breakdown_from_rows, member_series_from_rows
 from intranet.reports.kpis.definitions import _RO_KPIS, KPIS, Value, kpi
 from intranet.reports.kpis.drilldown import drill, jobs_table
-from intranet.reports.kpis.terms import JOBS, LIVE_ONLY, PRESENT, TOTAL, Term, Terms, member_target, span_terms, turnover_value, value_of
+from intranet.reports.kpis.terms import (
+    JOBS, LIVE_ONLY, PRESENT, TOTAL, Term, Terms, member_target, span_terms, turnover_value, value_of,
+)
 from intranet.reports.kpis.values import (
-    _days_so_far, _keys, _shared, compute_from_rows, series_from_rows, store_targets,
+    _days_so_far, _keys, _shared, compute_from_rows, crew, series_from_rows, store_targets,
 )
 from intranet.reports.periods import Period
 from intranet.workshop.models import Team
-from intranet.workshop.services import technicians
 
 
 def _cached(key, make):
@@ -80,6 +82,9 @@ def period_terms(store: Store, start: date, end: date, keys=None) -> Terms | Non
               if start < today else Terms())
     if not start <= today <= end:
         return summed
+    cache = _shared.get()
+    if cache is not None and ("terms", store.id, start, end, None) in cache:  # every figure's: has these too
+        return cache[("terms", store.id, start, end, None)]
     wanted = None if keys is None else frozenset(keys)
     return _cached(("terms", store.id, start, end, wanted),
                    lambda: Terms().merge(summed).merge(_today_terms(store, wanted)))
@@ -137,11 +142,14 @@ def _series_from_summary(store: Store, k, periods: list[Period], by: str, member
     today = _today(store)
     found = []
     for p in periods:
-        term = Term()
+        num, den, any_den = 0, 0, False  # in millionths, as kept
         for n in range(p.days):
-            num_den = daily.get((p.start + timedelta(days=n), k.key))
-            if num_den is not None:
-                term.add(*num_den)
+            kept = daily.get((p.start + timedelta(days=n), k.key))
+            if kept is not None:
+                num += kept[0]
+                if kept[1] is not None:
+                    den, any_den = den + kept[1], True
+        term = Term(Decimal(num) / summary.SCALE, Decimal(den) / summary.SCALE if any_den else None)
         if p.start <= today <= p.end:
             live = _today_terms(store, [k.key]).get((k.key, by, member))
             if live is not None:
@@ -169,8 +177,7 @@ def _store_names(store: Store) -> dict[int, str]:
 
 
 def _technician_names(store: Store) -> dict[str, str]:
-    return _cached(("technicians", store.id),
-                   lambda: {str(t.user_id): t.user.display_name for t in technicians(store.id, active_only=False)})
+    return _cached(("technicians", store.id), lambda: {str(t.user_id): t.user.display_name for t in crew(store)})
 
 
 def breakdown(store: Store, period: Period, key: str, by: str) -> list[tuple[str, int | None, Value]]:
@@ -209,11 +216,11 @@ def technicians_table(store: Store, period: Period):
     k = KPIS["tech_efficiency"]
     if terms is None:
         return drill(store, period, "tech_efficiency")
-    crew = _cached(("crew", store.id), lambda: {str(t.user_id): (n, t.user.display_name, t.team_enum) for n, t in
-                                                 enumerate(technicians(store.id, active_only=False))})
+    places = _cached(("crew_places", store.id), lambda: {
+        str(t.user_id): (n, t.user.display_name, t.team_enum) for n, t in enumerate(crew(store))})
     people = []
     for m in terms.members("tech_efficiency", "technician"):
-        place, name, team = crew.get(m, (len(crew), "?", Team.MECHANICAL))
+        place, name, team = places.get(m, (len(places), "?", Team.MECHANICAL))
         term, jobs = terms[("tech_efficiency", "technician", m)], terms.get((JOBS, "technician", m))
         people.append((list(Team).index(team), place, (name, team, int(jobs.num) if jobs else 0, float(term.num),
                                                        float(term.den or 0))))

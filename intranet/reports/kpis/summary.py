@@ -19,7 +19,7 @@ import time
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import and_, delete, or_, event, func, inspect, insert, literal, select, tuple_
+from sqlalchemy import delete, event, func, insert, inspect, literal, select, tuple_, union_all
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
@@ -164,18 +164,11 @@ def built_days(store: Store, start: date, end: date, first=None) -> set[date] | 
 
 def summed_terms(store: Store, start: date, end: date) -> Terms:
     """The terms of [start, end]'s summarised days, summed by the database: the whole months in it
-    from the month sums, the other days from the days. Three queries at most."""
+    from the month sums, the other days from the days. Two queries."""
     months = [m for m in db.session.scalars(select(KpiMonth.month).where(
         KpiMonth.store_id == store.id, KpiMonth.month >= start, KpiMonth.month <= end)) if month_of(m).end <= end]
-    terms = Terms()
-    if months:
-        for key, by, member, num, den in db.session.execute(
-                select(KpiMonthTerm.kpi_key, KpiMonthTerm.by, KpiMonthTerm.member, func.sum(KpiMonthTerm.num),
-                       func.sum(KpiMonthTerm.den))
-                .where(KpiMonthTerm.store_id == store.id, KpiMonthTerm.month.in_(months))
-                .group_by(KpiMonthTerm.kpi_key, KpiMonthTerm.by, KpiMonthTerm.member)):
-            terms.put(key, by, member, _unscaled(num), _unscaled(den))
-    # the days outside those months: a run before the first of them and one after the last
+    # the days outside those months: a run before the first of them and one after the last (each its
+    # own range, so each reads its stretch of the primary key)
     runs, day = [], start
     for month in sorted(months):
         if day < month:
@@ -183,22 +176,27 @@ def summed_terms(store: Store, start: date, end: date) -> Terms:
         day = month_of(month).end + timedelta(days=1)
     if day <= end:
         runs.append((day, end))
-    if runs:
-        in_runs = or_(*[and_(KpiDayTerm.day >= a, KpiDayTerm.day <= b) for a, b in runs])
-        for key, by, member, num, den in db.session.execute(
-                select(KpiDayTerm.kpi_key, KpiDayTerm.by, KpiDayTerm.member, func.sum(KpiDayTerm.num),
-                       func.sum(KpiDayTerm.den))
-                .where(KpiDayTerm.store_id == store.id, in_runs)
-                .group_by(KpiDayTerm.kpi_key, KpiDayTerm.by, KpiDayTerm.member)):
-            terms.put(key, by, member, _unscaled(num), _unscaled(den))
+    parts = [select(KpiDayTerm.kpi_key, KpiDayTerm.by, KpiDayTerm.member, KpiDayTerm.num, KpiDayTerm.den)
+             .where(KpiDayTerm.store_id == store.id, KpiDayTerm.day >= a, KpiDayTerm.day <= b) for a, b in runs]
+    if months:
+        parts.append(select(KpiMonthTerm.kpi_key, KpiMonthTerm.by, KpiMonthTerm.member, KpiMonthTerm.num,
+                            KpiMonthTerm.den).where(KpiMonthTerm.store_id == store.id, KpiMonthTerm.month.in_(months)))
+    terms = Terms()
+    if not parts:
+        return terms
+    every = (parts[0] if len(parts) == 1 else union_all(*parts)).subquery()
+    for key, by, member, num, den in db.session.execute(
+            select(every.c[0], every.c[1], every.c[2], func.sum(every.c[3]), func.sum(every.c[4]))
+            .group_by(every.c[0], every.c[1], every.c[2])):
+        terms.put(key, by, member, _unscaled(num), _unscaled(den))
     return terms
 
 
 def daily_terms(store: Store, start: date, end: date, keys, by: str = "", member: str = "") \
-        -> dict[tuple[date, str], tuple[Decimal, Decimal | None]]:
-    """(day, key) → (numerator, denominator) of `keys` (for the store, or one member) on each
-    summarised day of [start, end] that has them. One query."""
-    return {(day, key): (_unscaled(num), _unscaled(den)) for day, key, num, den in db.session.execute(
+        -> dict[tuple[date, str], tuple[int, int | None]]:
+    """(day, key) → (numerator, denominator), in millionths, of `keys` (for the store, or one
+    member) on each summarised day of [start, end] that has them. One query."""
+    return {(day, key): (num, den) for day, key, num, den in db.session.execute(
         select(KpiDayTerm.day, KpiDayTerm.kpi_key, KpiDayTerm.num, KpiDayTerm.den)
         .where(KpiDayTerm.store_id == store.id, KpiDayTerm.kpi_key.in_(list(keys)), KpiDayTerm.by == by,
                KpiDayTerm.member == member, KpiDayTerm.day >= start, KpiDayTerm.day <= end))}

@@ -47,20 +47,25 @@ class Term:
     den: Decimal | None = None
 
     def add(self, num, den) -> None:
-        self.num += Decimal(num or 0)
+        if num:
+            self.num += num if num.__class__ is Decimal else Decimal(num)
         if den is not None:
-            self.den = (self.den or ZERO) + Decimal(den)
+            self.den = (self.den or ZERO) + (den if den.__class__ is Decimal else Decimal(den))
 
 
 class Terms(dict):
     """(key, by, member) → Term; adding two spans' terms gives the terms of both."""
 
     def put(self, key: str, by: str, member, num, den=None) -> None:
-        self.setdefault((key, by, _member(member)), Term()).add(num, den)
+        self.setdefault((key, by, member if member.__class__ is str else _member(member)), Term()).add(num, den)
 
     def merge(self, other: Terms) -> Terms:
-        for (key, by, member), term in other.items():
-            self.put(key, by, member, term.num, term.den)
+        for name, term in other.items():
+            mine = self.get(name)
+            if mine is None:
+                self[name] = Term(term.num, term.den)
+            else:
+                mine.add(term.num, term.den)
         return self
 
     def members(self, key: str, by: str) -> list[str]:

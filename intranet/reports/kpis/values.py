@@ -19,13 +19,13 @@ from intranet.core.billing import money
 from intranet.core.models import LineKind, PayType, ROStatus, RepairOrder, RepairOrderLine, Store
 from intranet.director.models import ActionStatus, CorrectiveAction, InspectionRound, RoundStatus
 from intranet.extensions import db
-from intranet.parts.figures import figures
 from intranet.reception.appointments import show_rate
 from intranet.reception.models import Appointment, AppointmentStatus
 from intranet.reports.kpis.definitions import CENT, KPIS, TENTH, _LINE_KPIS, _RO_KPIS, _TEAM_KPIS, Kpi, Value, kpi
 from intranet.reports.kpis.store_targets import targets
 from intranet.reports.periods import Period
 from intranet.workshop.figures import technician_figures
+from intranet.workshop.services import technicians
 from intranet.workshop.models import Inspection
 
 # ------------------------------------------------------------------ small helpers
@@ -247,8 +247,20 @@ def _figure_value(k: Kpi, figure, target) -> Value:
     return _rate(k, figure.numerator, figure.denominator, target)
 
 
+def crew(store: Store) -> list:
+    """The store's technicians (workshop's `technicians`, leavers included), read once within
+    `shared_reads`."""
+    cache = _shared.get()
+    if cache is None:
+        return technicians(store.id, active_only=False)
+    if ("crew", store.id) not in cache:
+        cache[("crew", store.id)] = technicians(store.id, active_only=False)
+    return cache[("crew", store.id)]
+
+
 def _technicians(store: Store, period: Period):
-    return technician_figures(store, period.start, period.end)
+    """Jobs done and hours of each technician: all the efficiency needs (no reworks, no comebacks)."""
+    return technician_figures(store, period.start, period.end, crew=crew(store), hours_only=True)
 
 
 def _efficiency(k: Kpi, sold: float, clocked: float, target) -> Value:
@@ -259,16 +271,20 @@ def _efficiency(k: Kpi, sold: float, clocked: float, target) -> Value:
 
 
 def _parts_values(store: Store, period: Period, keys: set[str], tg: dict) -> dict[str, Value]:
-    f = figures(store, period.start, period.end)
+    # terms.py reads this module: imported here
+    from intranet.reports.kpis.terms import TOTAL, Terms, _parts_terms, turnover_value  # noqa: PLC0415
+
+    terms = Terms()
+    since, until = _bounds(store, period)
+    _parts_terms(terms, store, since, until)
     found = {}
     if "parts_fill_rate" in keys:
-        k = KPIS["parts_fill_rate"]
-        found[k.key] = _rate(k, f.served_at_once, f.requests, tg[k.key])
+        term = terms[("parts_fill_rate", TOTAL, "")]
+        found["parts_fill_rate"] = _rate(KPIS["parts_fill_rate"], int(term.num), int(term.den or 0),
+                                         tg["parts_fill_rate"])
     if "parts_turnover" in keys:
-        k = KPIS["parts_turnover"]
-        turnover = f.turnover
-        found[k.key] = Value(k, None if turnover is None else Decimal(str(turnover)).quantize(TENTH, ROUND_HALF_UP),
-                             money(f.issue_cost), money(f.average_stock), tg[k.key])
+        found["parts_turnover"] = turnover_value(store, period, terms.get(("parts_turnover", TOTAL, "")),
+                                                 tg["parts_turnover"])
     return found
 
 
