@@ -125,6 +125,7 @@ class FollowUpCall(db.Model):
         Index("ix_follow_up_call_agent_status_due", "agent_id", "status", "due_from"),
         Index("ix_follow_up_call_store_status_due", "store_id", "status", "due_from"),
         Index("ix_follow_up_call_customer", "customer_id", "id"),
+        Index("ix_follow_up_call_store_reached", "store_id", "reached_at"),  # the director's day
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     store_id: Mapped[int] = mapped_column(ForeignKey("store.id"))
