@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload
 
 from intranet import clock
 from intranet.care.models import CallStatus, Complaint, CsiScore, FollowUpCall
-from intranet.core.models import RepairOrder, Store
+from intranet.core.models import RepairOrder, Store, User, Vehicle
 from intranet.director.models import CorrectiveAction, InspectionRound, RoundStatus
 from intranet.errors import DomainError
 from intranet.extensions import db
@@ -177,8 +177,10 @@ def _drill_ros(store: Store, period: Period, k: Kpi, since, until, by, member) -
         picked = [r for r in picked if str(r.advisor_id) == str(member)]
     if by == "pay_type" and member is not None:
         picked = [r for r in picked if member in r.by_payer]
-    orders = {ro.id: ro for ro in db.session.scalars(
-        select(RepairOrder).options(joinedload(RepairOrder.vehicle), joinedload(RepairOrder.advisor))
+    # number, plate and advisor of each: three columns, not the repair orders with their car and advisor
+    orders = {ro_id: (number, plate, advisor or "") for ro_id, number, plate, advisor in db.session.execute(
+        select(RepairOrder.id, RepairOrder.number, Vehicle.plate, User.display_name)
+        .join(Vehicle, Vehicle.id == RepairOrder.vehicle_id).outerjoin(User, User.id == RepairOrder.advisor_id)
         .where(RepairOrder.id.in_([r.id for r in picked] or [0])))}
 
     def local(value):
@@ -189,14 +191,13 @@ def _drill_ros(store: Store, period: Period, k: Kpi, since, until, by, member) -
                   "appointment_rate": _l("With appointment")}.get(key)
     table_rows = []
     for r in sorted(picked, key=lambda r: (r.delivered_at if not by_opened else r.opened_at) or r.opened_at):
-        ro = orders[r.id]
+        number, plate, advisor = orders[r.id]
         flag = {"one_time_fix": r.first_passed,
                 "on_time": r.promised_at is not None and r.delivered_at is not None
                 and r.delivered_at <= r.promised_at,
                 "same_day": r.delivered_day == r.opened_day, "comeback_rate": r.comeback,
                 "appointment_rate": r.appointment}.get(key)
-        row = {"ro_id": r.id, "number": ro.number, "plate": ro.vehicle.plate,
-               "advisor": ro.advisor.display_name if ro.advisor else "", "opened_at": local(r.opened_at),
+        row = {"ro_id": r.id, "number": number, "plate": plate, "advisor": advisor, "opened_at": local(r.opened_at),
                "promised_at": local(r.promised_at), "delivered_at": local(r.delivered_at),
                "labour": r.labour, "parts": r.parts, "total": r.output}
         if key in _TEAM_KPIS:

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Blueprint, abort, current_app, render_template, request, url_for
-from flask_babel import format_decimal
+from flask import Blueprint, abort, current_app, g, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -20,7 +19,7 @@ from intranet.core.models import Role, Store
 from intranet.errors import DomainError
 from intranet.reports import boards, charts, export, kpis
 from intranet.reports.boards import BREAKDOWNS, MEMBER_LABELS, UNIT_LABELS, PeriodChoice, Tile
-from intranet.reports.numbers import change_text, decimal_or_none, kpi_number, term_number
+from intranet.reports.numbers import change_text, decimal_or_none, format_decimal, kpi_number, term_number
 from intranet.reports.periods import DAY, MONTH, RANGE, WEEK, period_for
 from intranet.reports.tables import DECIMAL, INT, MONEY, PERCENT, Column, Table
 from intranet.web import current_store
@@ -63,6 +62,14 @@ def report_cell(row: dict, column: Column) -> str:
     return cell_text(row.get(column.key), column.kind)
 
 
+def _may_open(endpoint: str) -> bool:
+    """Whether the reader may open `endpoint`, worked out once a request (a table asks it per row)."""
+    known = g.setdefault("report_links_open", {})
+    if endpoint not in known:
+        known[endpoint] = endpoint not in current_app.view_functions or access.can_open(current_user, endpoint)
+    return known[endpoint]
+
+
 @dashboard_bp.app_template_global("report_cell_link")
 def report_cell_link(row: dict, column: Column) -> str | None:
     """The page a cell opens: the row's own link for that column (breakdowns: the member's
@@ -71,7 +78,7 @@ def report_cell_link(row: dict, column: Column) -> str | None:
     if own:
         return own
     if column.link and row.get(column.link_arg or column.key) not in (None, ""):
-        if column.link in current_app.view_functions and not access.can_open(current_user, column.link):
+        if not _may_open(column.link):
             return None  # a page the reader may not open is not offered
         try:
             return url_for(column.link, **{column.link_arg or column.key: row[column.link_arg or column.key]})
