@@ -188,19 +188,19 @@ def board_cars(store_id: int, now: datetime, team: str | None = None) -> list[Ca
     repair orders, cars and people built as objects), in five queries whatever the number of cars:
     the cars, their jobs, the labour sold and the hours clocked (promise risk), the standards."""
     cars_stmt, jobs_stmt, labour_stmt, spans_stmt = _BOARD
-    connection = db.session.connection()
+    session = db.session  # (its execute flushes what the unit of work has pending first)
     params = {"store_id": store_id}
-    ros = [BoardCar(*row) for row in connection.execute(cars_stmt, params)]
+    ros = [BoardCar(*row) for row in session.execute(cars_stmt, params)]
     jobs_by_ro: dict[int, list[BoardJob]] = {ro.id: [] for ro in ros}
     jobs: list[BoardJob] = []
     labour: dict = {}
     clocked: dict[int, float] = {}
     if ros:
-        jobs = [BoardJob(*row) for row in connection.execute(jobs_stmt, params)]
+        jobs = [BoardJob(*row) for row in session.execute(jobs_stmt, params)]
         for job in jobs:
             jobs_by_ro[job.repair_order_id].append(job)
-        labour = dict(connection.execute(labour_stmt, params).all())
-        for job_id, started, ended in connection.execute(spans_stmt, params):
+        labour = dict(session.execute(labour_stmt, params).all())
+        for job_id, started, ended in session.execute(spans_stmt, params):
             clocked[job_id] = clocked.get(job_id, 0.0) + span_hours(started, ended, now)
     risk = promise_risk(ros, now, jobs=[(j.id, j.repair_order_id, j.sold_hours, j.status) for j in jobs],
                         labour=labour, clocked=clocked)
