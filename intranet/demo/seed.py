@@ -25,6 +25,7 @@ from intranet.demo import parts as parts_demo
 from intranet.demo import workshop as workshop_demo
 from intranet.demo.keys import seed_keys
 from intranet.demo.reports import seed_digests
+from intranet.reports.kpis import summary as kpi_summary
 from intranet.reception.appointments import advisors, book, free_slots
 from intranet.reception.models import Appointment
 from intranet.reception.pre_pick import TypedLine
@@ -204,6 +205,7 @@ def seed_demo(customers: int = 300, history_days: int = 60) -> str:
     with muted():
         seed_digests(store, today)  # the digests the jobs would have built, waiting for a mail server
     db.session.commit()
+    kpi_summary.build_missing(store)  # what the "reports-kpi-summary" job would have summarised (commits)
     lines = [
         f"Demo store: {store.name} ({store.code})",
         f"Customers: {db.session.scalar(select(func.count()).select_from(Customer))}, "

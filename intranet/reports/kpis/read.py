@@ -19,10 +19,10 @@ from intranet.reports.kpis.breakdowns import breakdown_from_rows, member_series_
 from intranet.reports.kpis.definitions import _RO_KPIS, KPIS, Value, kpi
 from intranet.reports.kpis.drilldown import drill, jobs_table
 from intranet.reports.kpis.terms import (
-    JOBS, LIVE_ONLY, PRESENT, TOTAL, Term, Terms, member_target, span_terms, turnover_value, value_of,
+    JOBS, LIVE_ONLY, PRESENT, TOTAL, Term, Terms, member_target, span_terms, value_of,
 )
 from intranet.reports.kpis.values import (
-    _days_so_far, _keys, _shared, compute_from_rows, crew, series_from_rows, store_targets,
+    _days_so_far, _keys, _shared, compute_from_rows, crew, series_from_rows, store_targets, turnover_value,
 )
 from intranet.reports.periods import Period
 from intranet.workshop.models import Team
@@ -103,8 +103,8 @@ def compute(store: Store, period: Period, keys=None) -> dict[str, Value]:
     live = [k for k in wanted if k in LIVE_ONLY and k != "parts_turnover"]
     found = compute_from_rows(store, period, live) if live else {}
     if "parts_turnover" in wanted:
-        found["parts_turnover"] = turnover_value(store, period, terms.get(("parts_turnover", TOTAL, "")),
-                                                 tg["parts_turnover"])
+        issued = terms.get(("parts_turnover", TOTAL, ""))
+        found["parts_turnover"] = turnover_value(store, period, issued.num if issued else None, tg["parts_turnover"])
     for key in wanted:
         if key not in found:
             found[key] = value_of(KPIS[key], terms.get((key, TOTAL, "")), days, tg[key])

@@ -14,13 +14,12 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 
 from intranet.care import csi
 from intranet.care.models import CsiScore
-from intranet.core.billing import money
 from intranet.core.models import PayType, Store
 from intranet.extensions import db
 from intranet.reception.models import Appointment, AppointmentStatus
@@ -28,11 +27,10 @@ from intranet.reports.kpis.definitions import (
     CENT, COUNT, KPIS, MONEY_UNIT, TENTH, _LINE_KPIS, _RO_KPIS, _TEAM_KPIS, Kpi, Value,
 )
 from intranet.reports.kpis.values import (
-    _bounds, _efficiency, _exact, _in, _rate, _ratio, _read_ro_rows, _ro_value, _round_score, _technicians,
+    _bounds, _efficiency, _exact, _in, _rate, _ratio, _read_ro_rows, _ro_value, _round_score, _technicians, parts_counts,
 )
 from intranet.reports.periods import RANGE, Period
-from intranet.parts.models import MovementKind, Part, StockMovement
-from intranet.workshop.models import PartsRequest, PartsRequestStatus, Team
+from intranet.workshop.models import Team
 
 TOTAL = ""
 PRESENT = "_present"  # not a KPI: the advisors with a repair order in the span
@@ -172,18 +170,9 @@ def _appointment_terms(terms: Terms, store: Store, since, until) -> None:
 
 
 def _parts_terms(terms: Terms, store: Store, since, until) -> None:
-    """As parts.figures counts them: the requests of the span not cancelled, those served from stock at
-    once; the cost of the parts issued (less returns) in the span, the turnover's numerator."""
-    asked = (select(func.count(), func.coalesce(func.sum(case((PartsRequest.from_stock.is_(True), 1), else_=0)), 0))
-             .where(PartsRequest.store_id == store.id, PartsRequest.requested_at >= since,
-                    PartsRequest.requested_at < until, PartsRequest.status != PartsRequestStatus.CANCELLED)
-             .subquery())
-    issued = (select(func.coalesce(func.sum(-StockMovement.quantity * StockMovement.unit_cost), 0))
-              .where(StockMovement.store_id == store.id, StockMovement.at >= since, StockMovement.at < until,
-                     StockMovement.kind.in_([MovementKind.ISSUE, MovementKind.RETURN])).scalar_subquery())
-    requests, served, issue_cost = db.session.execute(select(*asked.c, issued)).one()
-    terms.put("parts_fill_rate", TOTAL, None, int(served), requests)
-    terms.put("parts_turnover", TOTAL, None, Decimal(str(issue_cost)))
+    requests, served, issue_cost = parts_counts(store, since, until)
+    terms.put("parts_fill_rate", TOTAL, None, served, requests)
+    terms.put("parts_turnover", TOTAL, None, issue_cost)
 
 
 # ------------------------------------------------------------------ the figure from its terms
@@ -221,26 +210,3 @@ def value_of(k: Kpi, term: Term | None, days: int, target) -> Value:
 def member_target(k: Kpi, target):
     """A store's target of a count or an amount (20 cars a day) is not one member's; a rate's is."""
     return None if k.unit in (COUNT, MONEY_UNIT) else target
-
-
-def turnover_value(store: Store, period: Period, term: Term | None, target) -> Value:
-    """The parts turnover of `period`: the issue cost (its summed term) scaled to a year over the
-    average of the stock values at its two ends, valued as parts.figures values them (today's stock
-    at today's cost, less what moved since). One query."""
-    k = KPIS["parts_turnover"]
-    since, until = _bounds(store, period)
-    moved = (select(func.coalesce(func.sum(case((StockMovement.at >= since, StockMovement.quantity * Part.cost),
-                                                else_=0)), 0),
-                    func.coalesce(func.sum(case((StockMovement.at >= until, StockMovement.quantity * Part.cost),
-                                                else_=0)), 0))
-             .join(Part, Part.id == StockMovement.part_id)
-             .where(StockMovement.store_id == store.id, StockMovement.at >= since).subquery())
-    now = select(func.coalesce(func.sum(Part.on_hand * Part.cost), 0)).where(Part.store_id == store.id)
-    value_now, later_start, later_end = db.session.execute(select(now.scalar_subquery(), *moved.c)).one()
-    start_value = Decimal(value_now) - Decimal(later_start)
-    end_value = Decimal(value_now) - Decimal(later_end)
-    issue_cost = term.num if term is not None else ZERO
-    average = (start_value + end_value) / 2
-    turnover = float(issue_cost) * 365 / period.days / float(average) if average and period.days else None
-    return Value(k, None if turnover is None else Decimal(str(turnover)).quantize(TENTH, ROUND_HALF_UP),
-                 money(issue_cost), money(average), target)

@@ -19,6 +19,7 @@ from intranet.core.billing import money
 from intranet.core.models import LineKind, PayType, ROStatus, RepairOrder, RepairOrderLine, Store
 from intranet.director.models import ActionStatus, CorrectiveAction, InspectionRound, RoundStatus
 from intranet.extensions import db
+from intranet.parts.models import MovementKind, Part, StockMovement
 from intranet.reception.appointments import show_rate
 from intranet.reception.models import Appointment, AppointmentStatus
 from intranet.reports.kpis.definitions import CENT, KPIS, TENTH, _LINE_KPIS, _RO_KPIS, _TEAM_KPIS, Kpi, Value, kpi
@@ -26,7 +27,7 @@ from intranet.reports.kpis.store_targets import targets
 from intranet.reports.periods import Period
 from intranet.workshop.figures import technician_figures
 from intranet.workshop.services import technicians
-from intranet.workshop.models import Inspection
+from intranet.workshop.models import Inspection, PartsRequest, PartsRequestStatus
 
 # ------------------------------------------------------------------ small helpers
 
@@ -270,21 +271,52 @@ def _efficiency(k: Kpi, sold: float, clocked: float, target) -> Value:
                  _exact(sold, clocked, 100))
 
 
-def _parts_values(store: Store, period: Period, keys: set[str], tg: dict) -> dict[str, Value]:
-    # terms.py reads this module: imported here
-    from intranet.reports.kpis.terms import TOTAL, Terms, _parts_terms, turnover_value  # noqa: PLC0415
+def parts_counts(store: Store, since: datetime, until: datetime) -> tuple[int, int, Decimal]:
+    """As parts.figures counts them: the parts requests of [since, until) not cancelled, those served
+    from stock at once, and the cost of the parts issued (less returns) — the turnover's numerator.
+    One query."""
+    asked = (select(func.count(), func.coalesce(func.sum(case((PartsRequest.from_stock.is_(True), 1), else_=0)), 0))
+             .where(PartsRequest.store_id == store.id, PartsRequest.requested_at >= since,
+                    PartsRequest.requested_at < until, PartsRequest.status != PartsRequestStatus.CANCELLED)
+             .subquery())
+    issued = (select(func.coalesce(func.sum(-StockMovement.quantity * StockMovement.unit_cost), 0))
+              .where(StockMovement.store_id == store.id, StockMovement.at >= since, StockMovement.at < until,
+                     StockMovement.kind.in_([MovementKind.ISSUE, MovementKind.RETURN])).scalar_subquery())
+    requests, served, issue_cost = db.session.execute(select(*asked.c, issued)).one()
+    return int(requests), int(served), Decimal(str(issue_cost))
 
-    terms = Terms()
+
+def turnover_value(store: Store, period: Period, issue_cost: Decimal | None, target) -> Value:
+    """The parts turnover of `period`: its issue cost scaled to a year over the average of the stock
+    values at its two ends, valued as parts.figures values them (today's stock at today's cost, less
+    what moved since). One query."""
+    k = KPIS["parts_turnover"]
     since, until = _bounds(store, period)
-    _parts_terms(terms, store, since, until)
+    moved = (select(func.coalesce(func.sum(case((StockMovement.at >= since, StockMovement.quantity * Part.cost),
+                                                else_=0)), 0),
+                    func.coalesce(func.sum(case((StockMovement.at >= until, StockMovement.quantity * Part.cost),
+                                                else_=0)), 0))
+             .join(Part, Part.id == StockMovement.part_id)
+             .where(StockMovement.store_id == store.id, StockMovement.at >= since).subquery())
+    now = select(func.coalesce(func.sum(Part.on_hand * Part.cost), 0)).where(Part.store_id == store.id)
+    value_now, later_start, later_end = db.session.execute(select(now.scalar_subquery(), *moved.c)).one()
+    start_value = Decimal(value_now) - Decimal(later_start)
+    end_value = Decimal(value_now) - Decimal(later_end)
+    issue_cost = issue_cost or Decimal(0)
+    average = (start_value + end_value) / 2
+    turnover = float(issue_cost) * 365 / period.days / float(average) if average and period.days else None
+    return Value(k, None if turnover is None else Decimal(str(turnover)).quantize(TENTH, ROUND_HALF_UP),
+                 money(issue_cost), money(average), target)
+
+
+def _parts_values(store: Store, period: Period, keys: set[str], tg: dict) -> dict[str, Value]:
+    since, until = _bounds(store, period)
+    requests, served, issue_cost = parts_counts(store, since, until)
     found = {}
     if "parts_fill_rate" in keys:
-        term = terms[("parts_fill_rate", TOTAL, "")]
-        found["parts_fill_rate"] = _rate(KPIS["parts_fill_rate"], int(term.num), int(term.den or 0),
-                                         tg["parts_fill_rate"])
+        found["parts_fill_rate"] = _rate(KPIS["parts_fill_rate"], served, requests, tg["parts_fill_rate"])
     if "parts_turnover" in keys:
-        found["parts_turnover"] = turnover_value(store, period, terms.get(("parts_turnover", TOTAL, "")),
-                                                 tg["parts_turnover"])
+        found["parts_turnover"] = turnover_value(store, period, issue_cost, tg["parts_turnover"])
     return found
 
 
