@@ -25,7 +25,8 @@ def timed(client, url, rounds, headers=None, expect=200):
 
 
 def count_queries(app, client, url, headers=None, expect=None, answer=False):
-    """SQL statements one request sends (with `answer`, also the response)."""
+    """SQL statements one request sends, its answer read to the end (a streamed answer's queries
+    count too); with `answer`, also the response."""
     from intranet.extensions import db
 
     seen = []
@@ -38,6 +39,7 @@ def count_queries(app, client, url, headers=None, expect=None, answer=False):
     event.listen(engine, "before_cursor_execute", listener)
     try:
         response = client.get(url, headers=headers or {})
+        response.get_data()
     finally:
         event.remove(engine, "before_cursor_execute", listener)
     if expect is not None:

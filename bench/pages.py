@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.measure import scratch_app, summary  # noqa: E402
+from bench.measure import count_queries, scratch_app, summary  # noqa: E402
 
 
 def build(app, n_parts: int, n_customers: int, n_visits: int, rng: random.Random) -> dict:
@@ -181,30 +181,6 @@ def timed(client, url: str, rounds: int) -> tuple[float, float, int]:
     return (*summary(samples), summary(cpu)[0])
 
 
-def count_queries(app, client, url: str) -> int:
-    """SQL statements one request sends, its answer read to the end."""
-    from sqlalchemy import event
-
-    from intranet.extensions import db
-
-    seen = []
-    with app.app_context():
-        engine = db.engine
-
-    def listener(*args):
-        seen.append(args[2])
-
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        response = client.get(url)
-        response.get_data()
-        response.close()
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
-    assert response.status_code == 200, (url, response.status_code)
-    return len(seen)
-
-
 def login(app, username: str):
     from intranet.demo import DEMO_PASSWORD
 
@@ -299,7 +275,7 @@ def main() -> None:
             median, p95, cpu = timed(client, url, args.rounds)
             base = base or median
             cpu_base = cpu_base or cpu
-            queries = count_queries(app, client, url)
+            queries = count_queries(app, client, url, expect=200)
             print(f"{label:<44}{median:>10.1f}{p95:>9.1f}{median / base:>8.1f}{queries:>9}{cpu:>8.1f}"
                   f"{cpu / cpu_base:>8.1f}", flush=True)
             if args.profile and args.profile in label:
