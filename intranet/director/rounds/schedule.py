@@ -74,19 +74,7 @@ def _window(store: Store, day: date, slot: RoundSlot) -> tuple[datetime, datetim
 
 
 def day_schedule(store: Store, day: date, now: datetime) -> list[SlotToday]:
-    rounds = {r.slot_id: r for r in db.session.scalars(
-        select(InspectionRound).options(joinedload(InspectionRound.started_by))
-        .where(InspectionRound.store_id == store.id, InspectionRound.day == day))}
-    schedule = []
-    for slot in slots(store.id):
-        start, end = _window(store, day, slot)
-        found = rounds.get(slot.id)
-        if found is not None:
-            state = found.status
-        else:
-            state = "upcoming" if now < start else "open" if now <= end else "late"
-        schedule.append(SlotToday(slot=slot, round=found, state=state, window_start=start, window_end=end))
-    return schedule
+    return days_schedule(store, day, day, now)
 
 
 def days_schedule(store: Store, first: date, last: date, now: datetime) -> list[SlotToday]:
