@@ -74,6 +74,10 @@ def crawl(app, client, *, start=("/",), per_endpoint: int = 3, limit: int = 400,
     while queue and len(walk.visited) < limit:
         url, source = queue.popleft()
         response = client.get(url)
+        # read every answer to the end and close it: a streamed download (the catalogue export) runs
+        # its generator here, so a failure half-way is this link's failure, not a stray one later
+        response.get_data()
+        response.close()
         walk.add(response.status_code, url, source)
         if response.status_code in (301, 302, 303, 307, 308):
             target = urldefrag(urljoin(url, response.headers["Location"]))[0]

@@ -360,7 +360,8 @@ def test_import_queries_do_not_grow_with_the_rows(shop, db):
             csi.import_scores(shop["store"].id, None, _csv("工单号,调查日期,得分", *rows), "q.csv", today=TODAY)
         finally:
             event.remove(db.engine, "before_cursor_execute", count)
-        return [s for s in statements if not s.lstrip().upper().startswith(("INSERT", "UPDATE"))]
+        # the reads; the writes (the scores, and the KPI summary forgetting the survey days) are not counted
+        return [s for s in statements if not s.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))]
 
     few = run([f"{numbers[0]},2026-03-18,90"])
     many = run([f"{n},2026-03-18,90" for n in numbers])

@@ -266,7 +266,7 @@ def test_unknown_plate_shows_error_and_keeps_text(app, page, size, make_user, ma
 def test_typed_plate_survives_a_board_refresh(app, db, store, new_context, make_user, monkeypatch):
     """An advisor half-way through typing a plate must not lose it when the board refreshes
     because something else changed (another car in, someone signing in, the minute ticking)."""
-    from intranet.live.services import bump
+    from intranet.live.services import STORE_BOARD, bump
 
     monkeypatch.setitem(app.config, "BOARD_POLL_SECONDS", 1)
     make_user(Role.ADVISOR, username="advisor_t", display_name="王芳")
@@ -278,7 +278,7 @@ def test_typed_plate_survives_a_board_refresh(app, db, store, new_context, make_
     page.evaluate("document.getElementById('today-board').dataset.before = '1'")
 
     with page.expect_response(lambda r: "/today/board" in r.url and r.status == 200, timeout=8_000):
-        bump(store.id, "today")  # what any change on the board does
+        bump(store.id, STORE_BOARD)  # what any change the board shows does (a car in, its status…)
         db.session.commit()
     # The refreshed board is in place (the old element, with its marker, is gone)...
     expect(page.locator("#today-board[data-before]")).to_have_count(0)
