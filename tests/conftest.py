@@ -155,9 +155,9 @@ class Client(FlaskClient):
         return super().post(*args, **kwargs)
 
 
-def queries_for(db, client, url: str, *, htmx: bool = False) -> int:
-    """The SQL statements one GET of `url` sends (it must answer 200): lists and boards assert that
-    this stays the same for few and many rows."""
+def statements_for(db, client, url: str, *, headers=None, expect: int = 200):
+    """(the SQL statements, the response) of one GET of `url`, its body read to the end (a streamed
+    answer reads the database while it is sent); it must answer `expect`."""
     from sqlalchemy import event
 
     statements = []
@@ -167,11 +167,18 @@ def queries_for(db, client, url: str, *, htmx: bool = False) -> int:
 
     event.listen(db.engine, "before_cursor_execute", listener)
     try:
-        response = client.get(url, headers={"HX-Request": "true"} if htmx else {})
+        response = client.get(url, headers=headers or {})
+        response.get_data()
     finally:
         event.remove(db.engine, "before_cursor_execute", listener)
-    assert response.status_code == 200, (url, response.status_code)
-    return len(statements)
+    assert response.status_code == expect, (url, response.status_code)
+    return statements, response
+
+
+def queries_for(db, client, url: str, *, htmx: bool = False) -> int:
+    """The SQL statements one GET of `url` sends (it must answer 200): lists and boards assert that
+    this stays the same for few and many rows."""
+    return len(statements_for(db, client, url, headers={"HX-Request": "true"} if htmx else None)[0])
 
 
 def new_client(app) -> Client:

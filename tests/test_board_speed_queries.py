@@ -2,10 +2,9 @@
 unchanged poll costs the signed-in person (one statement: the user with their store and roles) and
 the board's version. Counts only: the speed itself is printed by bench/board_and_search.py and
 bench/workshop_board.py, never asserted."""
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import event
 
 from intranet import clock
 from intranet.core import services as core
@@ -13,22 +12,15 @@ from intranet.core.models import Role
 from intranet.reception.services import add_line
 from intranet.workshop import services as ws
 from intranet.workshop.models import Technician
+from tests.conftest import statements_for
+
+# a Tuesday, 10:00 in Shanghai: the boards' day and the ETag's minute stand still at a known hour
+AT = datetime(2026, 11, 24, 2, 0)
 
 
 def statements_of(app, db, client, url, headers=None, expect=200):
     app.extensions.pop("today_health", None)  # the store board reads the job queue's health once per ETag
-    seen = []
-
-    def listener(*args):
-        seen.append(args[2])
-
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
-        response = client.get(url, headers={"HX-Request": "true", **(headers or {})})
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
-    assert response.status_code == expect, (url, response.status_code)
-    return seen, response
+    return statements_for(db, client, url, headers={"HX-Request": "true", **(headers or {})}, expect=expect)
 
 
 @pytest.fixture
@@ -68,7 +60,7 @@ def cars(db, store, make_user, make_vehicle):
 ])
 def test_a_board_of_120_cars_costs_the_queries_of_10(app, db, client, login_as, cars, url, role, marker):
     login_as(role)
-    with clock.frozen(clock.utcnow()):
+    with clock.frozen(AT):
         cars(10)
         few, first = statements_of(app, db, client, url)
         cars(110)
@@ -85,8 +77,8 @@ def test_a_board_of_120_cars_costs_the_queries_of_10(app, db, client, login_as, 
 ])
 def test_an_unchanged_poll_reads_the_person_once_and_the_version(app, db, client, login_as, cars, url, role):
     login_as(role)
-    cars(3)
-    with clock.frozen(clock.utcnow()):  # the ETag carries the minute: keep it still
+    with clock.frozen(AT):  # the ETag carries the minute: keep it still
+        cars(3)
         etag = client.get(url, headers={"HX-Request": "true"}).headers["ETag"]
         seen, _response = statements_of(app, db, client, url, {"If-None-Match": etag}, expect=304)
     assert len(seen) == 2, seen
@@ -99,17 +91,17 @@ def test_the_store_board_moves_only_with_what_it_shows(app, db, store, client, l
     dispatched, and a car coming in, do move it."""
     from intranet.live.services import version
 
-    login_as(Role.DIRECTOR)
-    boss = make_user(Role.CONTROLLER, Role.ADVISOR)
-    tech = make_user(Role.TECHNICIAN)
-    db.session.add(Technician(user_id=tech.id, store_id=store.id, team="mechanical"))
-    ro = core.open_repair_order(store_id=store.id, vehicle_id=make_vehicle().id, actor_id=boss.id)
-    add_line(ro.id, store_id=store.id, actor_id=boss.id, kind="labour", description="保养", quantity="1",
-             team="mechanical")
-    db.session.commit()
-    (job,) = ws.jobs_of(ro.id)
-    url, hx = "/today/board", {"HX-Request": "true"}
-    with clock.frozen(clock.utcnow()):
+    with clock.frozen(AT):
+        login_as(Role.DIRECTOR)
+        boss = make_user(Role.CONTROLLER, Role.ADVISOR)
+        tech = make_user(Role.TECHNICIAN)
+        db.session.add(Technician(user_id=tech.id, store_id=store.id, team="mechanical"))
+        ro = core.open_repair_order(store_id=store.id, vehicle_id=make_vehicle().id, actor_id=boss.id)
+        add_line(ro.id, store_id=store.id, actor_id=boss.id, kind="labour", description="保养", quantity="1",
+                 team="mechanical")
+        db.session.commit()
+        (job,) = ws.jobs_of(ro.id)
+        url, hx = "/today/board", {"HX-Request": "true"}
         etag = client.get(url, headers=hx).headers["ETag"]
 
         ws.assign_job(job.id, tech.id, store_id=store.id, actor_id=boss.id, expected_version=None)

@@ -7,27 +7,15 @@ import io
 from decimal import Decimal
 
 from openpyxl import load_workbook
-from sqlalchemy import event, insert
+from sqlalchemy import insert
 
 from intranet.core.models import Role
 from intranet.parts.models import Part, Supplier
+from tests.conftest import statements_for
 
 
 def _read_counting(db, client, url: str):
-    """(SQL statements, the response) of one GET, its body read to the end (a streamed answer reads
-    the database while it is sent)."""
-    statements = []
-
-    def listener(*args):
-        statements.append(args[2])
-
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
-        response = client.get(url)
-        response.get_data()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
-    assert response.status_code == 200, (url, response.status_code)
+    statements, response = statements_for(db, client, url)
     return len(statements), response
 
 
