@@ -22,23 +22,11 @@ from intranet.reports.kpis.terms import (
     JOBS, LIVE_ONLY, PRESENT, TOTAL, Term, Terms, member_target, span_terms, value_of,
 )
 from intranet.reports.kpis.values import (
-    _days_so_far, _keys, _shared, compute_from_rows, crew, series_from_rows, store_targets, turnover_value,
+    _days_so_far, _keys, _shared, compute_from_rows, crew, series_from_rows, shared, store_targets,
+    turnover_value,
 )
 from intranet.reports.periods import Period
 from intranet.workshop.models import Team
-
-
-def _cached(key, make):
-    cache = _shared.get()
-    if cache is None:
-        return make()
-    if key not in cache:
-        cache[key] = make()
-    return cache[key]
-
-
-def _targets(store: Store) -> dict:
-    return store_targets(store)
 
 
 def _today(store: Store) -> date:
@@ -51,8 +39,8 @@ def _built(store: Store, start: date, end: date) -> set[date] | None:
         for key, days in list(cache.items()):
             if key[0] == "built" and key[1] == store.id and key[2] <= start and end <= key[3]:
                 return None if days is None else {d for d in days if start <= d <= end}
-    return _cached(("built", store.id, start, end), lambda: summary.built_days(
-        store, start, end, first=lambda: _cached(("first", store.id), lambda: summary.first_day(store))))
+    return shared(("built", store.id, start, end), lambda: summary.built_days(
+        store, start, end, first=lambda: shared(("first", store.id), lambda: summary.first_day(store))))
 
 
 def read_ahead(store: Store, start: date, end: date) -> None:
@@ -69,7 +57,7 @@ def _today_terms(store: Store, keys=None) -> Terms:
     if cache is not None and ("today", store.id, today, None) in cache:
         return cache[("today", store.id, today, None)]
     wanted = None if keys is None else frozenset(keys)
-    return _cached(("today", store.id, today, wanted), lambda: span_terms(store, today, today, wanted))
+    return shared(("today", store.id, today, wanted), lambda: span_terms(store, today, today, wanted))
 
 
 def period_terms(store: Store, start: date, end: date, keys=None) -> Terms | None:
@@ -78,7 +66,7 @@ def period_terms(store: Store, start: date, end: date, keys=None) -> Terms | Non
     if _built(store, start, end) is None:
         return None
     today = _today(store)
-    summed = (_cached(("summed", store.id, start, end), lambda: summary.summed_terms(store, start, end))
+    summed = (shared(("summed", store.id, start, end), lambda: summary.summed_terms(store, start, end))
               if start < today else Terms())
     if not start <= today <= end:
         return summed
@@ -86,7 +74,7 @@ def period_terms(store: Store, start: date, end: date, keys=None) -> Terms | Non
     if cache is not None and ("terms", store.id, start, end, None) in cache:  # every figure's: has these too
         return cache[("terms", store.id, start, end, None)]
     wanted = None if keys is None else frozenset(keys)
-    return _cached(("terms", store.id, start, end, wanted),
+    return shared(("terms", store.id, start, end, wanted),
                    lambda: Terms().merge(summed).merge(_today_terms(store, wanted)))
 
 
@@ -98,7 +86,7 @@ def compute(store: Store, period: Period, keys=None) -> dict[str, Value]:
     terms = period_terms(store, period.start, period.end, None if keys is None else wanted)
     if terms is None:
         return compute_from_rows(store, period, wanted)
-    tg = _targets(store)
+    tg = store_targets(store)
     days = _days_so_far(store, period)
     live = [k for k in wanted if k in LIVE_ONLY and k != "parts_turnover"]
     found = compute_from_rows(store, period, live) if live else {}
@@ -116,7 +104,7 @@ def prefetch(store: Store, keys, start: date, end: date, by: str = TOTAL, member
     the series asked next (a dashboard's four trend lines and their previous periods)."""
     if _shared.get() is None or _built(store, start, end) is None:
         return
-    _cached(("daily", store.id, start, end, by, member),
+    shared(("daily", store.id, start, end, by, member),
             lambda: (frozenset(keys), summary.daily_terms(store, start, end, keys, by, member)))
 
 
@@ -127,7 +115,7 @@ def _daily(store: Store, key: str, start: date, end: date, by: str, member: str)
             if (found_key[0] == "daily" and found_key[1] == store.id and found_key[2] <= start
                     and end <= found_key[3] and found_key[4:6] == (by, member) and key in found[0]):
                 return found[1]
-    return _cached(("daily", store.id, start, end, by, member, key),
+    return shared(("daily", store.id, start, end, by, member, key),
                    lambda: (frozenset([key]), summary.daily_terms(store, start, end, [key], by, member)))[1]
 
 
@@ -135,7 +123,7 @@ def _series_from_summary(store: Store, k, periods: list[Period], by: str, member
     start, end = min(p.start for p in periods), max(p.end for p in periods)
     if _built(store, start, end) is None:
         return None
-    target = _targets(store)[k.key]
+    target = store_targets(store)[k.key]
     if by != TOTAL:
         target = member_target(k, target)
     daily = _daily(store, k.key, start, end, by, member)
@@ -177,7 +165,7 @@ def _store_names(store: Store) -> dict[int, str]:
 
 
 def _technician_names(store: Store) -> dict[str, str]:
-    return _cached(("technicians", store.id), lambda: {str(t.user_id): t.user.display_name for t in crew(store)})
+    return shared(("technicians", store.id), lambda: {str(t.user_id): t.user.display_name for t in crew(store)})
 
 
 def breakdown(store: Store, period: Period, key: str, by: str) -> list[tuple[str, int | None, Value]]:
@@ -189,7 +177,7 @@ def breakdown(store: Store, period: Period, key: str, by: str) -> list[tuple[str
     terms = period_terms(store, period.start, period.end, [key]) if key not in LIVE_ONLY else None
     if terms is None:
         return breakdown_from_rows(store, period, key, by)
-    tg = _targets(store)[key]
+    tg = store_targets(store)[key]
     days = _days_so_far(store, period)
     if by == "pay_type":
         return [(str(p.label), None, value_of(k, terms.get((key, by, p.value)), days, tg)) for p in PayType]
@@ -200,7 +188,7 @@ def breakdown(store: Store, period: Period, key: str, by: str) -> list[tuple[str
         names = _technician_names(store)
         found = [(names.get(m, "?"), int(m), value_of(k, terms.get((key, by, m)), days, tg)) for m in members]
         return sorted(found, key=lambda t: t[0])
-    names = _cached(("names", store.id), lambda: _store_names(store))
+    names = shared(("names", store.id), lambda: _store_names(store))
     found = [(names.get(int(m), "?") if m else str(_l("No advisor")), int(m) if m else None,
               value_of(k, terms.get((key, by, m)), days, tg)) for m in members]
     if key == "show_rate":
@@ -216,7 +204,7 @@ def technicians_table(store: Store, period: Period):
     k = KPIS["tech_efficiency"]
     if terms is None:
         return drill(store, period, "tech_efficiency")
-    places = _cached(("crew_places", store.id), lambda: {
+    places = shared(("crew_places", store.id), lambda: {
         str(t.user_id): (n, t.user.display_name, t.team_enum) for n, t in enumerate(crew(store))})
     people = []
     for m in terms.members("tech_efficiency", "technician"):

@@ -72,14 +72,19 @@ def _local_day(store: Store, value: datetime | None) -> date | None:
     return clock.to_store_time(value, store.timezone).date() if value is not None else None
 
 
-def store_targets(store: Store) -> dict:
-    """The store's targets (`store_targets.targets`), read once within `shared_reads`."""
+def shared(key, make):
+    """`make()`, kept for the rest of the `shared_reads` block under `key` (outside one: made each time)."""
     cache = _shared.get()
     if cache is None:
-        return targets(store.id)
-    if ("targets", store.id) not in cache:
-        cache[("targets", store.id)] = targets(store.id)
-    return cache[("targets", store.id)]
+        return make()
+    if key not in cache:
+        cache[key] = make()
+    return cache[key]
+
+
+def store_targets(store: Store) -> dict:
+    """The store's targets (`store_targets.targets`), read once within `shared_reads`."""
+    return shared(("targets", store.id), lambda: targets(store.id))
 
 
 # ------------------------------------------------------------------ the repair orders of a span
@@ -251,12 +256,7 @@ def _figure_value(k: Kpi, figure, target) -> Value:
 def crew(store: Store) -> list:
     """The store's technicians (workshop's `technicians`, leavers included), read once within
     `shared_reads`."""
-    cache = _shared.get()
-    if cache is None:
-        return technicians(store.id, active_only=False)
-    if ("crew", store.id) not in cache:
-        cache[("crew", store.id)] = technicians(store.id, active_only=False)
-    return cache[("crew", store.id)]
+    return shared(("crew", store.id), lambda: technicians(store.id, active_only=False))
 
 
 def _technicians(store: Store, period: Period):
