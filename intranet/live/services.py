@@ -39,20 +39,12 @@ def bump(store_id: int, *boards: str) -> None:
     exactly when the change commits."""
     if _muted:
         return
-    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    for board in boards:
-        db.session.execute(
-            insert(BoardVersion).values(store_id=store_id, board=board, version=0).on_conflict_do_nothing()
-        )
-        db.session.execute(
-            update(BoardVersion)
-            .where(BoardVersion.store_id == store_id, BoardVersion.board == board)
-            .values(version=BoardVersion.version + 1)
-        )
+    _bump_on(db.session.connection(), store_id, boards)
 
 
 def _bump_on(connection, store_id: int, boards) -> None:
-    """`bump` on a connection, for use inside a flush (where the session cannot run statements)."""
+    """Bump `boards` on a connection: `bump`'s, and the flush hook's (where the session cannot run
+    statements)."""
     insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
     table = BoardVersion.__table__
     for board in boards:
